@@ -1,0 +1,48 @@
+# Common verbs over CMake presets. Every target first installs missing Debian packages
+# (scripts/install-deps.sh, silent when all are present), then builds incrementally.
+# The developer tasks themselves (format, lint, bench) live in twin.toml and run with twin.
+
+PRESET ?= release
+JOBS ?= $(shell nproc)
+TWIN := build/$(PRESET)/twin
+
+.PHONY: all deps build run test test-release test-asan bench format lint clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build --preset $(PRESET) -j $(JOBS)
+
+# The main job on the embedded defaults.
+run: build
+	@$(TWIN) settings
+
+# Unit and end-to-end tests; CI (CI=true) also runs them under ASan+UBSan.
+test: test-release
+ifeq ($(CI),true)
+test: test-asan
+endif
+
+test-release: build
+	@scripts/test-env.sh ctest --preset release -j $(JOBS)
+
+test-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	@scripts/test-env.sh ctest --preset asan -j $(JOBS)
+
+bench: build
+	@$(TWIN) task bench
+
+format: build
+	@$(TWIN) task format
+
+lint: build
+	@$(TWIN) task lint
+
+clean:
+	rm -rf build

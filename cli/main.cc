@@ -1,0 +1,146 @@
+// The twin command: parses the command line, loads the project's settings, and runs the chosen
+// subcommand's action. One of the three places exceptions are caught (DESIGN.md).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "command.h"
+#include "twin/core/logging.h"
+#include "twin/core/project.h"
+#include "twin/core/settings.h"
+#include "twin/core/text.h"
+
+namespace {
+
+using twin::cli::CommandActions;
+
+struct GlobalOptions {
+  std::string directory;
+  int verbose = 0;
+  bool quiet = false;
+  bool no_color = false;
+};
+
+// The deepest subcommand the parser entered, to suggest names at the right level.
+CLI::App* deepest_parsed(CLI::App* app) {
+  for (CLI::App* sub : app->get_subcommands()) return deepest_parsed(sub);
+  return app;
+}
+
+void print_error(const std::string& message) {
+  const bool color = twin::should_use_color(STDERR_FILENO, false);
+  fmt::print(stderr, "{}twin: error:{} {}\n", color ? "\033[1;31m" : "", color ? "\033[0m" : "",
+             message);
+}
+
+// An unknown word where a subcommand was expected: name it and suggest the closest.
+int report_unknown_subcommand(CLI::App* parent, const std::string& word) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : parent->get_subcommands({})) names.push_back(sub->get_name());
+  const std::string path = parent->get_parent() == nullptr
+                               ? std::string("twin")
+                               : fmt::format("twin {}", parent->get_name());
+  std::string message = fmt::format("'{}' is not a {} command.", word, path);
+  if (auto close = twin::closest_matches(word, names); !close.empty()) {
+    message += fmt::format(" Did you mean {}?", twin::quoted_alternatives(close));
+  }
+  message += fmt::format(" See '{} --help'.", path);
+  print_error(message);
+  return 2;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app("twin: the LLM Twin toolchain in one program (tasks, pipelines, artifacts,\n"
+               "warehouse, crawling, tracking). Local by default, on real engines when you grow.",
+               "twin");
+  app.set_version_flag("--version", fmt::format("twin {}", TWIN_VERSION));
+  app.set_help_all_flag("--help-all", "Help for every command");
+  GlobalOptions global;
+  app.add_option("-C,--directory", global.directory, "Run as if twin was started in DIR")
+      ->type_name("DIR");
+  app.add_flag("-v,--verbose", global.verbose, "More output (debug logs)");
+  app.add_flag("-q,--quiet", global.quiet, "Less output: warnings and errors only");
+  app.add_flag("--no-color", global.no_color, "No colours (also when NO_COLOR is set)");
+  app.require_subcommand(0, 1);
+  app.fallthrough();
+
+  CommandActions actions;
+  auto& commands = twin::cli::registered_commands();
+  std::ranges::stable_sort(commands, {}, &twin::cli::RegisteredCommand::order);
+  for (const auto& command : commands) command.setup(app, actions);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    CLI::App* parent = deepest_parsed(&app);
+    std::vector<std::string> extras = parent->remaining();
+    if (!extras.empty() && !parent->get_subcommands({}).empty() && !extras.front().starts_with("-")) {
+      return report_unknown_subcommand(parent, extras.front());
+    }
+    print_error(fmt::format("{}. See '--help'.", e.what()));
+    return 2;
+  } catch (const CLI::ParseError& e) {
+    print_error(fmt::format("{}. See '--help'.", e.what()));
+    return 2;
+  }
+
+  const twin::cli::Action* action = actions.chosen();
+  if (action == nullptr) {
+    CLI::App* parent = deepest_parsed(&app);
+    fmt::print(stderr, "{}", parent->help());
+    return 2;
+  }
+
+  if (!global.directory.empty()) {
+    std::error_code ec;
+    std::filesystem::current_path(global.directory, ec);
+    if (ec) {
+      print_error(fmt::format("-C {}: {}", global.directory, ec.message()));
+      return 2;
+    }
+  }
+  const twin::Verbosity verbosity = global.quiet         ? twin::Verbosity::kQuiet
+                                    : global.verbose > 0 ? twin::Verbosity::kVerbose
+                                                         : twin::Verbosity::kNormal;
+  const bool stderr_color = twin::should_use_color(STDERR_FILENO, global.no_color);
+  twin::init_logging(verbosity, stderr_color);
+
+  twin::SettingsOptions options;
+  options.root = twin::find_project_root(std::filesystem::current_path());
+  options.flags = actions.setting_flags();
+  auto settings = twin::Settings::load(options);
+  if (!settings) {
+    print_error(settings.error().message());
+    return 2;
+  }
+  twin::cli::Context context(std::move(*settings), verbosity,
+                             twin::should_use_color(STDOUT_FILENO, global.no_color), stderr_color);
+  twin::Result<int> result = (*action)(context);
+  if (!result) {
+    print_error(result.error().message());
+    return twin::exit_code_for(result.error());
+  }
+  return *result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    print_error(fmt::format("internal error: {}", e.what()));
+    return 1;
+  }
+}

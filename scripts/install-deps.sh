@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages twin needs, listed one per line in scripts/packages/*.txt
+# (one file per module, so modules can add packages without touching each other's lists).
+# Idempotent and silent when everything is already present; prints what it installs otherwise.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+wanted=()
+for list in "$here"/packages/*.txt; do
+  while IFS= read -r line; do
+    line="${line%%#*}"
+    line="$(echo "$line" | xargs)"
+    [ -n "$line" ] && wanted+=("$line")
+  done <"$list"
+done
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+  [ "$status" = "install ok installed" ] || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq >&2
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

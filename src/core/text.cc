@@ -1,0 +1,52 @@
+#include "twin/core/text.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include <fmt/format.h>
+
+namespace twin {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  std::iota(row.begin(), row.end(), size_t{0});
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::vector<std::string> closest_matches(std::string_view word,
+                                         const std::vector<std::string>& candidates, size_t limit) {
+  const size_t threshold = std::max<size_t>(2, word.size() / 3);
+  std::vector<std::pair<size_t, std::string>> scored;
+  for (const auto& candidate : candidates) {
+    const size_t distance =
+        candidate.starts_with(word) && !word.empty() ? 1 : edit_distance(word, candidate);
+    if (distance <= threshold) scored.emplace_back(distance, candidate);
+  }
+  std::ranges::stable_sort(scored, {}, &std::pair<size_t, std::string>::first);
+  std::vector<std::string> result;
+  for (auto& [distance, name] : scored) {
+    if (result.size() == limit) break;
+    result.push_back(std::move(name));
+  }
+  return result;
+}
+
+std::string quoted_alternatives(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += (i + 1 == names.size()) ? " or " : ", ";
+    out += fmt::format("'{}'", names[i]);
+  }
+  return out;
+}
+
+}  // namespace twin
