@@ -1,7 +1,7 @@
 # Shared compile settings and helpers for twin's modules.
 
 set(TWIN_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-    -Wcast-align -Woverloaded-virtual -Wconversion -Wsign-conversion -Wnull-dereference
+    -Wcast-align -Woverloaded-virtual -Wconversion -Wsign-conversion
     -Wformat=2 -Werror)
 
 add_library(twin_build_flags INTERFACE)

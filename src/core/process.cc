@@ -1,0 +1,384 @@
+#include "twin/core/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+extern char** environ;  // NOLINT(readability-redundant-declaration)
+
+namespace twin {
+namespace {
+
+// Process groups of running children, for the signal handler (async-signal-safe access only).
+constexpr size_t kMaxTrackedGroups = 256;
+std::array<std::atomic<pid_t>, kMaxTrackedGroups> tracked_groups{};
+std::atomic<int> last_signal{0};
+std::atomic<int> forwarders_installed{0};
+
+void track_group(pid_t group) {
+  for (auto& slot : tracked_groups) {
+    pid_t empty = 0;
+    if (slot.compare_exchange_strong(empty, group)) return;
+  }
+}
+
+void untrack_group(pid_t group) {
+  for (auto& slot : tracked_groups) {
+    pid_t expected = group;
+    if (slot.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
+extern "C" void forward_signal(int signal_number) {
+  last_signal.store(signal_number);
+  for (auto& slot : tracked_groups) {
+    const pid_t group = slot.load();
+    if (group > 0) ::kill(-group, signal_number);
+  }
+}
+
+class FileDescriptor {
+ public:
+  FileDescriptor() = default;
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FileDescriptor& operator=(FileDescriptor&& other) noexcept {
+    reset(std::exchange(other.fd_, -1));
+    return *this;
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() { reset(); }
+  int get() const { return fd_; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct Pipe {
+  FileDescriptor read;
+  FileDescriptor write;
+};
+
+Result<Pipe> make_pipe() {
+  std::array<int, 2> fds{};
+  if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
+    return fail(Status::io(fmt::format("pipe: {}", std::strerror(errno))));
+  }
+  return Pipe{FileDescriptor(fds[0]), FileDescriptor(fds[1])};
+}
+
+// Reads one output stream of the child and delivers it as its OutputSpec says.
+struct StreamSink {
+  const OutputSpec* spec = nullptr;
+  std::string* captured = nullptr;
+  std::string pending_line;
+  FileDescriptor fd;
+
+  void deliver(std::string_view data) {
+    if (spec->mode == OutputMode::kCapture) {
+      captured->append(data);
+      return;
+    }
+    pending_line.append(data);
+    size_t newline = 0;
+    while ((newline = pending_line.find('\n')) != std::string::npos) {
+      spec->on_line(std::string_view(pending_line).substr(0, newline));
+      pending_line.erase(0, newline + 1);
+    }
+  }
+  void finish() {
+    if (spec->mode == OutputMode::kLines && !pending_line.empty()) {
+      spec->on_line(pending_line);
+      pending_line.clear();
+    }
+  }
+};
+
+bool needs_pipe(const OutputSpec& spec) {
+  return spec.mode == OutputMode::kCapture || spec.mode == OutputMode::kLines;
+}
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+int decode_wait_status(int status, ProcessResult& result) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) {
+    result.term_signal = WTERMSIG(status);
+    return 128 + WTERMSIG(status);
+  }
+  return 1;
+}
+
+class SpawnSetup {
+ public:
+  SpawnSetup() {
+    posix_spawn_file_actions_init(&actions_);
+    posix_spawnattr_init(&attributes_);
+  }
+  ~SpawnSetup() {
+    posix_spawn_file_actions_destroy(&actions_);
+    posix_spawnattr_destroy(&attributes_);
+  }
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+  posix_spawn_file_actions_t* actions() { return &actions_; }
+  posix_spawnattr_t* attributes() { return &attributes_; }
+
+ private:
+  posix_spawn_file_actions_t actions_{};
+  posix_spawnattr_t attributes_{};
+};
+
+Status redirect(SpawnSetup& setup, const OutputSpec& spec, int target_fd, const Pipe* pipe) {
+  switch (spec.mode) {
+    case OutputMode::kInherit: return Status::ok();
+    case OutputMode::kNull:
+      posix_spawn_file_actions_addopen(setup.actions(), target_fd, "/dev/null", O_WRONLY, 0);
+      return Status::ok();
+    case OutputMode::kFile:
+      posix_spawn_file_actions_addopen(setup.actions(), target_fd, spec.file.c_str(),
+                                       O_WRONLY | O_CREAT | O_APPEND, 0644);
+      return Status::ok();
+    case OutputMode::kCapture:
+    case OutputMode::kLines:
+      posix_spawn_file_actions_adddup2(setup.actions(), pipe->write.get(), target_fd);
+      return Status::ok();
+  }
+  return Status::internal("unknown output mode");
+}
+
+}  // namespace
+
+std::map<std::string, std::string> current_environment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    const size_t eq = text.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace(text.substr(0, eq), text.substr(eq + 1));
+  }
+  return env;
+}
+
+std::vector<std::string> shell_argv(std::string_view script) {
+  return {"sh", "-c", std::string(script)};
+}
+
+Result<ProcessResult> run_process(const ProcessSpec& spec) {
+  if (spec.argv.empty()) return fail(Status::invalid_argument("empty command"));
+  ProcessResult result;
+
+  std::optional<Pipe> out_pipe;
+  std::optional<Pipe> err_pipe;
+  std::optional<Pipe> in_pipe;
+  if (needs_pipe(spec.out)) { TWIN_ASSIGN_OR_RETURN(out_pipe, make_pipe()); }
+  if (!spec.merge_err_into_out && needs_pipe(spec.err)) { TWIN_ASSIGN_OR_RETURN(err_pipe, make_pipe()); }
+  if (spec.input) { TWIN_ASSIGN_OR_RETURN(in_pipe, make_pipe()); }
+
+  SpawnSetup setup;
+  if (in_pipe) posix_spawn_file_actions_adddup2(setup.actions(), in_pipe->read.get(), STDIN_FILENO);
+  TWIN_RETURN_IF_ERROR(redirect(setup, spec.out, STDOUT_FILENO, out_pipe ? &*out_pipe : nullptr));
+  if (spec.merge_err_into_out) {
+    posix_spawn_file_actions_adddup2(setup.actions(), STDOUT_FILENO, STDERR_FILENO);
+  } else {
+    TWIN_RETURN_IF_ERROR(redirect(setup, spec.err, STDERR_FILENO, err_pipe ? &*err_pipe : nullptr));
+  }
+  if (spec.cwd) posix_spawn_file_actions_addchdir_np(setup.actions(), spec.cwd->c_str());
+
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  if (spec.own_process_group) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    posix_spawnattr_setpgroup(setup.attributes(), 0);
+  }
+  posix_spawnattr_setflags(setup.attributes(), flags);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (int sig : {SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGPIPE, SIGCHLD}) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigdefault(setup.attributes(), &defaults);
+  sigset_t empty_mask;
+  sigemptyset(&empty_mask);
+  posix_spawnattr_setsigmask(setup.attributes(), &empty_mask);
+
+  std::vector<char*> argv;
+  argv.reserve(spec.argv.size() + 1);
+  for (const auto& arg : spec.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  std::vector<char*> envp;
+  if (spec.environment) {
+    for (const auto& [key, value] : *spec.environment) env_strings.push_back(key + "=" + value);
+    for (auto& entry : env_strings) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+  }
+  if (spec.cwd) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(*spec.cwd, ec)) {
+      return fail(Status::invalid_argument(
+          fmt::format("{}: working directory {} does not exist", spec.argv[0], spec.cwd->string())));
+    }
+  }
+
+  pid_t pid = 0;
+  const int spawn_error = ::posix_spawnp(&pid, argv[0], setup.actions(), setup.attributes(),
+                                         argv.data(), spec.environment ? envp.data() : environ);
+  if (spawn_error != 0) {
+    return fail(Status::not_found(
+        fmt::format("cannot run '{}': {}", spec.argv[0], std::strerror(spawn_error))));
+  }
+  if (spec.own_process_group) track_group(pid);
+
+  // Close the child's ends in this process.
+  if (out_pipe) out_pipe->write.reset();
+  if (err_pipe) err_pipe->write.reset();
+  if (in_pipe) {
+    in_pipe->read.reset();
+    // Small inputs fit the pipe buffer; larger ones are written as the child reads.
+    std::string_view remaining = *spec.input;
+    ::fcntl(in_pipe->write.get(), F_SETFL, O_NONBLOCK);
+    while (!remaining.empty()) {
+      const ssize_t n = ::write(in_pipe->write.get(), remaining.data(), remaining.size());
+      if (n > 0) {
+        remaining.remove_prefix(static_cast<size_t>(n));
+      } else if (n < 0 && errno == EAGAIN) {
+        pollfd pfd{in_pipe->write.get(), POLLOUT, 0};
+        ::poll(&pfd, 1, 100);
+      } else if (n < 0 && errno != EINTR) {
+        break;  // the child closed its stdin
+      }
+    }
+    in_pipe->write.reset();
+  }
+
+  std::vector<StreamSink> sinks;
+  if (out_pipe) sinks.push_back({&spec.out, &result.out, {}, std::move(out_pipe->read)});
+  if (err_pipe) sinks.push_back({&spec.err, &result.err, {}, std::move(err_pipe->read)});
+
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  Clock::time_point kill_deadline{};
+  bool kill_pending = false;
+  FileDescriptor pidfd(pidfd_open(pid));
+  int wait_status = 0;
+  bool exited = false;
+
+  while (!exited) {
+    std::vector<pollfd> fds;
+    for (auto& sink : sinks) {
+      if (sink.fd.get() >= 0) fds.push_back({sink.fd.get(), POLLIN, 0});
+    }
+    if (pidfd.get() >= 0) fds.push_back({pidfd.get(), POLLIN, 0});
+
+    int wait_ms = pidfd.get() >= 0 ? -1 : 20;  // without pidfd, poll for exit
+    const auto now = Clock::now();
+    if (spec.timeout && !result.timed_out) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          started + *spec.timeout - now);
+      wait_ms = wait_ms < 0 ? static_cast<int>(std::max<int64_t>(0, left.count()))
+                            : std::min(wait_ms, static_cast<int>(std::max<int64_t>(0, left.count())));
+    }
+    if (kill_pending) wait_ms = wait_ms < 0 ? 100 : std::min(wait_ms, 100);
+
+    const int ready = fds.empty() ? 0 : ::poll(fds.data(), fds.size(), wait_ms);
+    if (fds.empty() && wait_ms != 0) {
+      // Nothing to read and no pidfd: block in waitpid (the common, fastest case).
+      if (!spec.timeout) {
+        while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
+        }
+        exited = true;
+        break;
+      }
+      ::usleep(static_cast<useconds_t>(std::min(wait_ms, 20)) * 1000U);
+    }
+    if (ready > 0) {
+      for (auto& sink : sinks) {
+        if (sink.fd.get() < 0) continue;
+        std::array<char, 65536> buffer{};
+        const ssize_t n = ::read(sink.fd.get(), buffer.data(), buffer.size());
+        if (n > 0) {
+          sink.deliver(std::string_view(buffer.data(), static_cast<size_t>(n)));
+        } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+          sink.finish();
+          sink.fd.reset();
+        }
+      }
+    }
+    if (::waitpid(pid, &wait_status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    const auto after = Clock::now();
+    if (spec.timeout && !result.timed_out && after - started >= *spec.timeout) {
+      result.timed_out = true;
+      ::kill(spec.own_process_group ? -pid : pid, SIGTERM);
+      kill_deadline = after + spec.kill_grace;
+      kill_pending = true;
+    }
+    if (kill_pending && after >= kill_deadline) {
+      ::kill(spec.own_process_group ? -pid : pid, SIGKILL);
+      kill_pending = false;
+    }
+  }
+
+  // Drain what the child wrote before exiting (its descendants may still hold the pipe).
+  for (auto& sink : sinks) {
+    while (sink.fd.get() >= 0) {
+      pollfd pfd{sink.fd.get(), POLLIN, 0};
+      if (::poll(&pfd, 1, 50) <= 0) break;
+      std::array<char, 65536> buffer{};
+      const ssize_t n = ::read(sink.fd.get(), buffer.data(), buffer.size());
+      if (n <= 0) break;
+      sink.deliver(std::string_view(buffer.data(), static_cast<size_t>(n)));
+    }
+    sink.finish();
+  }
+  if (spec.own_process_group) {
+    if (result.timed_out) ::kill(-pid, SIGKILL);  // leave nothing of a timed-out step behind
+    untrack_group(pid);
+  }
+  result.exit_code = decode_wait_status(wait_status, result);
+  return result;
+}
+
+namespace {
+struct sigaction previous_int {};
+struct sigaction previous_term {};
+std::mutex install_mutex;
+}  // namespace
+
+ForwardSignals::ForwardSignals() {
+  std::lock_guard lock(install_mutex);
+  if (forwarders_installed.fetch_add(1) > 0) return;
+  last_signal.store(0);
+  struct sigaction action {};
+  action.sa_handler = forward_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  ::sigaction(SIGINT, &action, &previous_int);
+  ::sigaction(SIGTERM, &action, &previous_term);
+}
+
+ForwardSignals::~ForwardSignals() {
+  std::lock_guard lock(install_mutex);
+  if (forwarders_installed.fetch_sub(1) > 1) return;
+  ::sigaction(SIGINT, &previous_int, nullptr);
+  ::sigaction(SIGTERM, &previous_term, nullptr);
+}
+
+int ForwardSignals::received_signal() { return last_signal.load(); }
+
+}  // namespace twin
