@@ -1,0 +1,183 @@
+// twin tasks / twin task NAME: the task runner, a drop-in for Poe the Poet. Tasks come from
+// twin.toml's [tasks] or, unchanged, pyproject.toml's [tool.poe] (tasks/task_spec.h).
+#include <unistd.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "table.h"
+#include "twin/tasks/runner.h"
+#include "twin/tasks/task_args.h"
+#include "twin/tasks/task_spec.h"
+
+namespace twin::cli {
+namespace {
+
+struct TaskOptions {
+  std::string file;
+  bool dry_run = false;
+  int jobs = 1;
+  bool json = false;
+};
+
+Result<tasks::TaskFile> load_tasks(const Context& ctx, const std::string& file) {
+  std::optional<std::filesystem::path> explicit_file;
+  if (!file.empty()) explicit_file = std::filesystem::absolute(file);
+  return tasks::load_task_file(ctx.root(), explicit_file);
+}
+
+std::string bold(const std::string& text, bool color) {
+  return color ? "\033[1m" + text + "\033[0m" : text;
+}
+
+void print_task_list(const tasks::TaskFile& file, bool color) {
+  size_t width = 0;
+  for (const auto& task : file.tasks) {
+    if (task->hidden()) continue;
+    width = std::max(width, task->name.size());
+    for (const auto& [usage, help] : tasks::describe_args(*task))
+      width = std::max(width, usage.size() + 2);
+  }
+  fmt::print("Tasks in {}:\n", file.path.string());
+  for (const auto& task : file.tasks) {
+    if (task->hidden()) continue;
+    const std::string padding(width - task->name.size() + 2, ' ');
+    fmt::print("  {}{}{}\n", bold(task->name, color), task->help.empty() ? "" : padding,
+               task->help);
+    for (const auto& [usage, help] : tasks::describe_args(*task)) {
+      fmt::print("    {:<{}}{}{}\n", usage, width, help.empty() ? "" : "  ", help);
+    }
+  }
+}
+
+nlohmann::json tasks_json(const tasks::TaskFile& file) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& task : file.tasks) {
+    if (task->hidden()) continue;
+    nlohmann::json args = nlohmann::json::array();
+    for (const auto& arg : task->args) {
+      args.push_back({{"name", arg.name},
+                      {"options", arg.options},
+                      {"help", arg.help},
+                      {"positional", arg.positional},
+                      {"required", arg.required},
+                      {"multiple", arg.multiple},
+                      {"default", arg.default_value ? nlohmann::json(*arg.default_value) : nullptr},
+                      {"choices", arg.choices}});
+    }
+    list.push_back({{"name", task->name},
+                    {"type", tasks::to_string(task->kind)},
+                    {"help", task->help},
+                    {"args", args}});
+  }
+  return {{"file", file.path.string()}, {"tasks", list}};
+}
+
+void print_task_help(const tasks::TaskSpec& task) {
+  std::string usage = "twin task " + task.name;
+  if (!task.args.empty()) usage += " [ARGS...]";
+  if (task.declares_args) usage += " [-- EXTRA...]";
+  fmt::print("Usage: {}\n", usage);
+  if (!task.help.empty()) fmt::print("\n{}\n", task.help);
+  fmt::print("\nType: {} ({})\n", tasks::to_string(task.kind), task.location);
+  if (!task.content.empty()) fmt::print("Runs: {}\n", task.content);
+  const auto args = tasks::describe_args(task);
+  if (!args.empty()) {
+    size_t width = 0;
+    for (const auto& [arg_usage, help] : args) width = std::max(width, arg_usage.size());
+    fmt::print("\nArguments:\n");
+    for (const auto& [arg_usage, help] : args) fmt::print("  {:<{}}  {}\n", arg_usage, width, help);
+  }
+}
+
+Result<int> list_tasks(Context& ctx, const TaskOptions& options) {
+  TWIN_ASSIGN_OR_RETURN(auto file, load_tasks(ctx, options.file));
+  if (options.json) {
+    fmt::print("{}\n", tasks_json(file).dump(2));
+  } else {
+    print_task_list(file, ctx.stdout_color());
+  }
+  return 0;
+}
+
+// Whether a task declares `option` itself (then it is the task's, not twin's).
+bool task_takes_option(const tasks::TaskSpec& task, std::string_view option) {
+  return std::ranges::any_of(task.args, [&](const tasks::ArgSpec& arg) {
+    return std::ranges::find(arg.options, option) != arg.options.end();
+  });
+}
+
+Result<int> run_task(Context& ctx, TaskOptions options, std::vector<std::string> words) {
+  TWIN_ASSIGN_OR_RETURN(auto file, load_tasks(ctx, options.file));
+  if (words.empty()) {
+    print_task_list(file, ctx.stdout_color());
+    fmt::print(stderr, "twin: error: no task given. Run 'twin task NAME'.\n");
+    return 1;
+  }
+  const std::string name = words.front();
+  words.erase(words.begin());
+  const tasks::TaskSpec* task = file.find(name);
+  if (task == nullptr) return fail(tasks::unknown_task(file, name));
+
+  // twin's own flags may also follow the task name (before `--`), unless the task owns them.
+  const auto end_of_options = std::ranges::find(words, "--");
+  for (auto it = words.begin(); it != end_of_options;) {
+    if ((*it == "-h" || *it == "--help") && !task_takes_option(*task, *it)) {
+      print_task_help(*task);
+      return 0;
+    }
+    if (*it == "--dry-run" && !task_takes_option(*task, *it)) {
+      options.dry_run = true;
+      it = words.erase(it);
+      continue;
+    }
+    ++it;
+  }
+
+  tasks::RunOptions run_options;
+  run_options.root = ctx.root();
+  run_options.state_dir = ctx.settings().state_dir();
+  run_options.invocation_dir = std::filesystem::current_path();
+  run_options.dry_run = options.dry_run;
+  run_options.quiet = ctx.quiet();
+  run_options.color = ctx.stderr_color();
+  run_options.jobs = options.jobs;
+  tasks::TaskRunner runner(file, std::move(run_options));
+  return runner.run(name, words);
+}
+
+void add_task_commands(CLI::App& twin, CommandActions& actions) {
+  auto list_options = std::make_shared<TaskOptions>();
+  CLI::App* list = twin.add_subcommand(
+      "tasks", "List the project's tasks (twin.toml [tasks], else pyproject.toml [tool.poe])");
+  list->add_option("--file", list_options->file, "Read tasks from this file")->type_name("FILE");
+  list->add_flag("--json", list_options->json, "Print one JSON document: {file, tasks: [...]}");
+  actions.on(list, [list_options](Context& ctx) { return list_tasks(ctx, *list_options); });
+
+  auto run_options = std::make_shared<TaskOptions>();
+  CLI::App* run = twin.add_subcommand(
+      "task",
+      "Run a task: twin task NAME [ARGS...] (Poe the Poet compatible; 'twin task NAME --help' "
+      "describes one task)");
+  run->add_flag("-d,--dry-run", run_options->dry_run, "Print what would run; run nothing");
+  run->add_option("-j,--jobs", run_options->jobs, "Run up to N independent deps at once")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1024));
+  run->add_option("--file", run_options->file, "Read tasks from this file")->type_name("FILE");
+  run->prefix_command();
+  run->fallthrough(false);  // the task name and its words stay with `task`
+  run->footer(
+      "\nEverything from NAME on belongs to the task: declared args, or words appended to a cmd "
+      "task.\nAfter `--` come free arguments for tasks that declare args. Exit code: the task's "
+      "own\n(128+signal when a signal ended it); 2 for configuration errors.");
+  actions.on(run, [run, run_options](Context& ctx) {
+    return run_task(ctx, *run_options, run->remaining());
+  });
+}
+
+}  // namespace
+
+TWIN_REGISTER_COMMAND(20, add_task_commands);
+
+}  // namespace twin::cli

@@ -1,0 +1,121 @@
+// The task file: tasks as twin.toml's [tasks] (or, unchanged, pyproject.toml's [tool.poe])
+// declares them, with Poe the Poet's schema (https://poethepoet.natn.io/).
+//
+// A TaskFile is parsed once and immutable after; it is safe to read from many threads.
+// Loading fails with kInvalidArgument naming file:line:column and what is wrong.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "twin/core/status.h"
+#include "twin/core/toml.h"
+
+namespace twin::tasks {
+
+enum class TaskKind { kCmd, kShell, kSequence, kParallel, kRef, kSwitch, kScript, kExpr };
+std::string_view to_string(TaskKind kind);
+
+enum class ArgType { kString, kInteger, kFloat, kBoolean };
+
+// One declared task argument (Poe's `args`).
+struct ArgSpec {
+  std::string name;                  // also the variable the value is exposed as
+  std::vector<std::string> options;  // "--name" by default; empty for positional args
+  std::string help;
+  ArgType type = ArgType::kString;
+  std::optional<std::string> default_value;  // templated with the task's environment
+  bool positional = false;
+  bool required = false;
+  bool multiple = false;
+  std::vector<std::string> choices;
+};
+
+// Which failures a task (or a sequence's subtasks) may have without failing.
+struct IgnoreFail {
+  enum class Mode { kNone, kAll, kCodes, kReturnZero, kReturnNonZero };
+  Mode mode = Mode::kNone;
+  std::vector<int> codes;  // for kCodes
+};
+
+// An `env` entry: a value, or `{ default = ... }` that applies only when the variable is unset.
+struct EnvEntry {
+  std::string name;
+  std::string value;
+  bool only_if_unset = false;
+};
+
+// `envfile`: files whose variables join the environment; missing optional ones are skipped.
+struct EnvFileRef {
+  std::string path;
+  bool optional = false;
+};
+
+struct TaskSpec;
+
+// One branch of a switch task: matches when the control output equals one of `cases`; a branch
+// with no cases is the default.
+struct SwitchCase {
+  std::vector<std::string> cases;
+  std::shared_ptr<const TaskSpec> task;
+};
+
+struct TaskSpec {
+  std::string name;  // the task's name; "<parent>[i]" for inline subtasks
+  TaskKind kind = TaskKind::kCmd;
+  std::string content;   // the cmd, shell script, script reference, expression or ref
+  std::string location;  // file:line:column of the definition
+
+  std::string help;
+  std::vector<EnvEntry> env;
+  std::vector<EnvFileRef> envfiles;
+  std::optional<std::string> cwd;
+  std::vector<std::string> deps;                          // task invocations ("name arg...")
+  std::vector<std::pair<std::string, std::string>> uses;  // variable -> task invocation
+  std::vector<ArgSpec> args;
+  bool declares_args = false;                 // `args` present (even empty): extras need `--`
+  std::optional<std::string> capture_stdout;  // a file path (templated)
+  IgnoreFail ignore_fail;
+  std::vector<std::string> sources;    // twin extension: up-to-date checks
+  std::vector<std::string> generates;  // twin extension: up-to-date checks
+
+  std::vector<std::string> interpreter;  // shell: e.g. {"posix"}, {"bash"}; empty = file default
+  std::vector<std::string> imports;      // expr
+  bool assert_result = false;            // expr
+  bool print_result = false;             // script
+  std::string empty_glob = "pass";       // cmd: pass | null | fail
+
+  std::vector<std::shared_ptr<const TaskSpec>> subtasks;  // sequence, parallel
+  std::shared_ptr<const TaskSpec> control;                // switch
+  std::vector<SwitchCase> switch_cases;                   // switch
+  bool switch_default_fail = true;                        // switch: `default = "fail"`
+
+  bool hidden() const { return name.starts_with("_"); }
+};
+
+struct TaskFile {
+  std::filesystem::path path;  // the file the tasks came from
+  std::vector<EnvEntry> env;
+  std::vector<EnvFileRef> envfiles;
+  std::vector<std::string> shell_interpreter{"posix"};
+  std::vector<std::shared_ptr<const TaskSpec>> tasks;  // in file order
+
+  const TaskSpec* find(std::string_view name) const;
+  std::vector<std::string> names() const;
+};
+
+// Parses a task configuration table: twin.toml's top level or pyproject's [tool.poe] (both have
+// `tasks`, `env`, `envfile`, `shell_interpreter`, ... as Poe defines them).
+Result<TaskFile> parse_task_file(const toml::table& config, const std::filesystem::path& path);
+
+// The tasks of the project at `root`: `explicit_file` when given (twin.toml layout, or a
+// pyproject.toml), else <root>/twin.toml's [tasks], else <root>/pyproject.toml's [tool.poe].
+// No tasks anywhere is kNotFound.
+Result<TaskFile> load_task_file(const std::filesystem::path& root,
+                                const std::optional<std::filesystem::path>& explicit_file);
+
+}  // namespace twin::tasks

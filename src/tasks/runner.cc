@@ -1,0 +1,785 @@
+#include "twin/tasks/runner.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <variant>
+
+#include "twin/core/dotenv.h"
+#include "twin/core/process.h"
+#include "twin/core/text.h"
+#include "twin/tasks/command_line.h"
+#include "twin/tasks/task_args.h"
+#include "twin/tasks/up_to_date.h"
+
+namespace twin::tasks {
+namespace {
+
+// Where a task's output goes and what it inherits from its caller.
+struct ExecContext {
+  Environment env;
+  std::set<std::string> private_names;  // `_NAME` variables: templates only, never exported
+  std::optional<std::string> prefix;    // parallel subtask: prefix each output line
+  std::string* capture = nullptr;       // uses / switch control: collect stdout here
+  std::vector<std::string> stack;       // task names being run, to catch ref cycles
+};
+
+bool is_private(std::string_view name) { return name.starts_with("_"); }
+
+std::string python_literal(std::string_view text) {
+  std::string out = "'";
+  for (char raw : text) {
+    const auto c = static_cast<unsigned char>(raw);
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += fmt::format("\\x{:02x}", c);
+        } else {
+          out += raw;
+        }
+    }
+  }
+  return out + "'";
+}
+
+// $VAR / ${VAR} in a Python expression become lookups of the task environment.
+std::string python_env_references(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '$' && i + 1 < text.size()) {
+      const bool braced = text[i + 1] == '{';
+      size_t start = i + (braced ? 2 : 1);
+      size_t end = start;
+      while (end < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[end])) != 0 || text[end] == '_')) {
+        ++end;
+      }
+      if (end > start && (!braced || (end < text.size() && text[end] == '}'))) {
+        out += fmt::format("environ.get({}, '')", python_literal(text.substr(start, end - start)));
+        i = braced ? end : end - 1;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+std::optional<std::filesystem::path> find_in_path(std::string_view program,
+                                                  const Environment& env) {
+  auto it = env.find("PATH");
+  const std::string path = it == env.end() ? "/usr/local/bin:/usr/bin:/bin" : it->second;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t colon = path.find(':', start);
+    if (colon == std::string::npos) colon = path.size();
+    const std::filesystem::path candidate =
+        std::filesystem::path(colon > start ? path.substr(start, colon - start) : ".") / program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = colon + 1;
+  }
+  return std::nullopt;
+}
+
+std::string platform_name() {
+#if defined(__APPLE__)
+  return "darwin";
+#elif defined(_WIN32)
+  return "win32";
+#else
+  return "linux";
+#endif
+}
+
+std::string trim_trailing_newlines(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+std::string trim(std::string_view text) {
+  const size_t start = text.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) return "";
+  const size_t end = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(start, end - start + 1));
+}
+
+}  // namespace
+
+Status unknown_task(const TaskFile& file, std::string_view name) {
+  std::vector<std::string> visible;
+  for (const auto& task : file.tasks) {
+    if (!task->hidden()) visible.push_back(task->name);
+  }
+  std::string message = fmt::format("no task named '{}' in {}", name, file.path.string());
+  if (auto close = closest_matches(name, visible); !close.empty()) {
+    message += fmt::format(". Did you mean {}? See 'twin tasks'.", quoted_alternatives(close));
+  } else {
+    message += ". See 'twin tasks'.";
+  }
+  return Status::invalid_argument(std::move(message));
+}
+
+struct TaskRunner::State {
+  const TaskFile& file;
+  RunOptions options;
+  UpToDateStore up_to_date;
+  std::mutex output_mutex;
+  std::mutex memo_mutex;
+  // Dependency invocations already run: key -> (exit code, captured stdout for `uses`).
+  std::map<std::string, std::pair<int, std::string>> memo;
+
+  State(const TaskFile& task_file, RunOptions run_options)
+      : file(task_file), options(std::move(run_options)), up_to_date(options.state_dir) {}
+
+  // ---- output -----------------------------------------------------------------------------
+
+  void echo(const ExecContext& ctx, std::string_view action) {
+    if (options.quiet && !options.dry_run) return;
+    std::lock_guard lock(output_mutex);
+    std::FILE* out = options.dry_run ? stdout : stderr;
+    const bool color = options.color && !options.dry_run;
+    const std::string prefix = ctx.prefix ? *ctx.prefix + " | " : "";
+    fmt::print(out, "{}{}twin =>{} {}\n", prefix, color ? "\033[1;36m" : "", color ? "\033[0m" : "",
+               action);
+    std::fflush(out);
+  }
+
+  void note(const ExecContext& ctx, std::string_view message) {
+    if (options.quiet) return;
+    std::lock_guard lock(output_mutex);
+    fmt::print(stderr, "{}twin: {}\n", ctx.prefix ? *ctx.prefix + " | " : "", message);
+  }
+
+  OutputSpec prefixed_lines(const std::string& prefix, std::FILE* stream) {
+    OutputSpec spec;
+    spec.mode = OutputMode::kLines;
+    spec.on_line = [this, prefix, stream](std::string_view line) {
+      std::lock_guard lock(output_mutex);
+      fmt::print(stream, "{} | {}\n", prefix, line);
+      std::fflush(stream);
+    };
+    return spec;
+  }
+
+  // ---- environment ------------------------------------------------------------------------
+
+  Status apply_envfiles(const std::vector<EnvFileRef>& refs, const std::filesystem::path& base,
+                        ExecContext& ctx, std::string_view owner) {
+    for (const auto& ref : refs) {
+      const std::filesystem::path path = base / expand_template(ref.path, ctx.env);
+      const EnvironmentLookup lookup = [&ctx](std::string_view name) -> std::optional<std::string> {
+        auto it = ctx.env.find(std::string(name));
+        if (it == ctx.env.end()) return std::nullopt;
+        return it->second;
+      };
+      auto entries = read_dotenv(path, lookup);
+      if (!entries) {
+        if (entries.error().code() == StatusCode::kNotFound) {
+          if (ref.optional) continue;
+          return Status::invalid_argument(
+              fmt::format("{}: envfile {} does not exist (list it under envfile.optional if it "
+                          "may be absent)",
+                          owner, path.string()));
+        }
+        return entries.error();
+      }
+      for (auto& entry : *entries) ctx.env[entry.key] = std::move(entry.value);
+    }
+    return Status::ok();
+  }
+
+  void apply_env(const std::vector<EnvEntry>& entries, ExecContext& ctx) {
+    for (const auto& entry : entries) {
+      if (entry.only_if_unset && ctx.env.contains(entry.name)) continue;
+      ctx.env[entry.name] = expand_template(entry.value, ctx.env);
+      if (is_private(entry.name)) ctx.private_names.insert(entry.name);
+    }
+  }
+
+  std::map<std::string, std::string> exported(const ExecContext& ctx) const {
+    std::map<std::string, std::string> env = ctx.env;
+    for (const auto& name : ctx.private_names) env.erase(name);
+    return env;
+  }
+
+  Result<ExecContext> base_context() {
+    ExecContext ctx;
+    ctx.env = current_environment();
+    for (const char* name : {"TWIN_ROOT", "POE_ROOT"}) ctx.env[name] = options.root.string();
+    for (const char* name : {"TWIN_PWD", "POE_PWD"})
+      ctx.env[name] = options.invocation_dir.string();
+    TWIN_RETURN_IF_ERROR(apply_envfiles(file.envfiles, options.root, ctx, file.path.string()));
+    apply_env(file.env, ctx);
+    return ctx;
+  }
+
+  // ---- processes --------------------------------------------------------------------------
+
+  Result<int> run_command(const TaskSpec& task, std::vector<std::string> argv,
+                          const std::filesystem::path& cwd, const ExecContext& ctx) {
+    ProcessSpec spec;
+    spec.argv = std::move(argv);
+    spec.cwd = cwd;
+    spec.environment = exported(ctx);
+    std::optional<std::filesystem::path> stdout_file;
+    if (task.capture_stdout) {
+      stdout_file = cwd / expand_template(*task.capture_stdout, ctx.env);
+      std::ofstream truncate(*stdout_file, std::ios::trunc);
+      if (!truncate) {
+        return fail(Status::io(fmt::format("task {}: cannot write capture_stdout file {}",
+                                           task.name, stdout_file->string())));
+      }
+    }
+    if (ctx.capture != nullptr) {
+      spec.out.mode = OutputMode::kCapture;
+    } else if (stdout_file) {
+      spec.out.mode = OutputMode::kFile;
+      spec.out.file = *stdout_file;
+    } else if (ctx.prefix) {
+      spec.out = prefixed_lines(*ctx.prefix, stdout);
+    }
+    if (ctx.prefix) spec.err = prefixed_lines(*ctx.prefix, stderr);
+    auto result = run_process(spec);
+    if (!result) {
+      return fail(
+          Status::not_found(fmt::format("task {}: {}", task.name, result.error().message())));
+    }
+    if (ctx.capture != nullptr) ctx.capture->append(result->out);
+    return result->exit_code;
+  }
+
+  Result<std::filesystem::path> python(const TaskSpec& task, const ExecContext& ctx) {
+    if (auto found = find_in_path("python3", ctx.env)) return *found;
+    return fail(Status::failed_precondition(
+        fmt::format("task {} is a {} task: it runs with python3, and there is no python3 on PATH",
+                    task.name, to_string(task.kind))));
+  }
+
+  // Python assignments making the task's declared args visible as variables.
+  std::string python_arg_variables(const TaskSpec& task, const ExecContext& ctx) {
+    std::string code;
+    for (const auto& arg : task.args) {
+      const std::string variable = arg_variable(arg);
+      auto it = ctx.env.find(variable);
+      std::string value = "None";
+      if (arg.type == ArgType::kBoolean) {
+        value = it != ctx.env.end() && it->second == "True" ? "True" : "False";
+      } else if (it != ctx.env.end()) {
+        const std::string literal = python_literal(it->second);
+        if (arg.multiple) {
+          value = fmt::format("{}.split()", literal);
+        } else if (arg.type == ArgType::kInteger) {
+          value = fmt::format("int({})", literal);
+        } else if (arg.type == ArgType::kFloat) {
+          value = fmt::format("float({})", literal);
+        } else {
+          value = literal;
+        }
+      }
+      code += fmt::format("{} = {}\n", variable, value);
+    }
+    return code;
+  }
+
+  // ---- task types -------------------------------------------------------------------------
+
+  Result<int> run_cmd(const TaskSpec& task, const std::vector<std::string>& free,
+                      const std::filesystem::path& cwd, const ExecContext& ctx) {
+    const EmptyGlob empty_glob = task.empty_glob == "null"   ? EmptyGlob::kNull
+                                 : task.empty_glob == "fail" ? EmptyGlob::kFail
+                                                             : EmptyGlob::kPass;
+    auto words = split_command_line(task.content, ctx.env, cwd, empty_glob);
+    if (!words) {
+      return fail(Status::invalid_argument(
+          fmt::format("{}: task {}: {}", task.location, task.name, words.error().message())));
+    }
+    words->insert(words->end(), free.begin(), free.end());
+    if (words->empty()) {
+      return fail(Status::invalid_argument(
+          fmt::format("{}: task {}: the command is empty", task.location, task.name)));
+    }
+    echo(ctx, shell_join(*words));
+    if (options.dry_run) return 0;
+    return run_command(task, std::move(*words), cwd, ctx);
+  }
+
+  Result<int> run_shell(const TaskSpec& task, const std::vector<std::string>& free,
+                        const std::filesystem::path& cwd, const ExecContext& ctx) {
+    const std::vector<std::string>& interpreters =
+        task.interpreter.empty() ? file.shell_interpreter : task.interpreter;
+    std::vector<std::string> argv;
+    for (const auto& name : interpreters) {
+      const std::string program = name == "posix" ? "sh" : name == "python" ? "python3" : name;
+      if (find_in_path(program, ctx.env)) {
+        argv = {program, program == "pwsh" || program == "powershell" ? "-Command" : "-c",
+                task.content};
+        break;
+      }
+    }
+    if (argv.empty()) {
+      return fail(Status::failed_precondition(
+          fmt::format("task {}: no shell interpreter found on PATH (tried {})", task.name,
+                      fmt::join(interpreters, ", "))));
+    }
+    if (argv[0] != "python3" && !free.empty()) {
+      argv.push_back(task.name);  // $0; the free arguments are $1...
+      argv.insert(argv.end(), free.begin(), free.end());
+    }
+    echo(ctx, task.content);
+    if (options.dry_run) return 0;
+    return run_command(task, std::move(argv), cwd, ctx);
+  }
+
+  Result<int> run_python(const TaskSpec& task, const std::string& display, std::string code,
+                         const std::filesystem::path& cwd, const ExecContext& ctx) {
+    echo(ctx, display);
+    if (options.dry_run) return 0;
+    TWIN_ASSIGN_OR_RETURN(auto interpreter, python(task, ctx));
+    return run_command(task, {interpreter.string(), "-c", std::move(code)}, cwd, ctx);
+  }
+
+  Result<int> run_script(const TaskSpec& task, const std::vector<std::string>& free,
+                         const std::filesystem::path& cwd, const ExecContext& ctx) {
+    const size_t colon = task.content.find(':');
+    if (colon == std::string::npos) {
+      return fail(Status::invalid_argument(
+          fmt::format("{}: task {}: script must be 'module:function' or 'module:function(args)'",
+                      task.location, task.name)));
+    }
+    const std::string module = trim(task.content.substr(0, colon));
+    std::string call = trim(task.content.substr(colon + 1));
+    if (call.find('(') == std::string::npos) call += "()";
+    std::string argv_literal = "[" + python_literal(task.name);
+    for (const auto& word : free) argv_literal += ", " + python_literal(word);
+    argv_literal += "]";
+    std::string code = fmt::format(
+        "import sys, os, importlib\n"
+        "sys.path.insert(0, {root})\n"
+        "sys.argv = {argv}\n"
+        "environ = os.environ\n"
+        "{args}"
+        "_module = importlib.import_module({module})\n"
+        "_result = eval({call}, dict(vars(_module)), dict(globals()))\n"
+        "{print}",
+        fmt::arg("root", python_literal(options.root.string())), fmt::arg("argv", argv_literal),
+        fmt::arg("args", python_arg_variables(task, ctx)),
+        fmt::arg("module", python_literal(module)),
+        fmt::arg("call", python_literal(python_env_references(call))),
+        fmt::arg("print", task.print_result ? "if _result is not None: print(_result)\n" : ""));
+    return run_python(task, task.content, std::move(code), cwd, ctx);
+  }
+
+  Result<int> run_expr(const TaskSpec& task, const std::filesystem::path& cwd,
+                       const ExecContext& ctx) {
+    // sys.platform needs no Python (the Handbook's switch on it works everywhere).
+    if (trim(task.content) == "sys.platform" && task.imports.empty()) {
+      echo(ctx, task.content);
+      if (ctx.capture != nullptr) {
+        ctx.capture->append(platform_name() + "\n");
+      } else if (!options.dry_run) {
+        std::lock_guard lock(output_mutex);
+        fmt::print("{}{}\n", ctx.prefix ? *ctx.prefix + " | " : "", platform_name());
+        std::fflush(stdout);
+      }
+      return 0;
+    }
+    std::string imports = "sys, os";
+    for (const auto& module : task.imports) imports += ", " + module;
+    std::string code = fmt::format(
+        "import {imports}\n"
+        "environ = os.environ\n"
+        "{args}"
+        "_result = eval({expr})\n"
+        "print(_result)\n"
+        "{assertion}",
+        fmt::arg("imports", imports), fmt::arg("args", python_arg_variables(task, ctx)),
+        fmt::arg("expr", python_literal(python_env_references(trim(task.content)))),
+        fmt::arg("assertion", task.assert_result ? "sys.exit(0 if _result else 1)\n" : ""));
+    return run_python(task, task.content, std::move(code), cwd, ctx);
+  }
+
+  Result<int> run_ref(const TaskSpec& task, const std::vector<std::string>& free,
+                      const std::filesystem::path& cwd, const ExecContext& ctx) {
+    auto words = split_command_line(task.content, ctx.env, cwd);
+    if (!words || words->empty()) {
+      return fail(Status::invalid_argument(
+          fmt::format("{}: task {}: ref must name a task", task.location, task.name)));
+    }
+    const TaskSpec* target = file.find(words->front());
+    if (target == nullptr) {
+      return fail(unknown_task(file, words->front())
+                      .with_context(fmt::format("{}: task {} refers to a task that does not exist",
+                                                task.location, task.name)));
+    }
+    std::vector<std::string> args(words->begin() + 1, words->end());
+    args.insert(args.end(), free.begin(), free.end());
+    return invoke(*target, args, ctx);
+  }
+
+  // Whether a failed subtask stops its sequence, per `ignore_fail`.
+  static bool ignored(const IgnoreFail& ignore, int code) {
+    switch (ignore.mode) {
+      case IgnoreFail::Mode::kNone:
+        return false;
+      case IgnoreFail::Mode::kCodes:
+        return std::ranges::find(ignore.codes, code) != ignore.codes.end();
+      default:
+        return true;
+    }
+  }
+
+  static int sequence_result(const IgnoreFail& ignore, int first_failure) {
+    if (first_failure == 0) return 0;
+    if (ignore.mode == IgnoreFail::Mode::kReturnNonZero) return first_failure;
+    return 0;
+  }
+
+  Result<int> run_sequence(const TaskSpec& task, const ExecContext& ctx) {
+    int first_failure = 0;
+    for (const auto& subtask : task.subtasks) {
+      TWIN_ASSIGN_OR_RETURN(int code, invoke(*subtask, {}, ctx));
+      if (ForwardSignals::received_signal() != 0)
+        return code != 0 ? code : 128 + ForwardSignals::received_signal();
+      if (code == 0) continue;
+      if (!ignored(task.ignore_fail, code)) return code;
+      if (first_failure == 0) first_failure = code;
+    }
+    return sequence_result(task.ignore_fail, first_failure);
+  }
+
+  static std::string display_name(const TaskSpec& subtask) {
+    if (subtask.kind == TaskKind::kRef) {
+      const size_t space = subtask.content.find(' ');
+      return subtask.content.substr(0, space);
+    }
+    return subtask.name;
+  }
+
+  Result<int> run_parallel(const TaskSpec& task, const ExecContext& ctx) {
+    const size_t count = task.subtasks.size();
+    std::vector<Result<int>> results(count, 0);
+    std::vector<std::thread> threads;
+    threads.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      threads.emplace_back([this, &task, &ctx, &results, i]() {
+        ExecContext sub = ctx;
+        const std::string name = display_name(*task.subtasks[i]);
+        sub.prefix = ctx.prefix ? *ctx.prefix + " | " + name : name;
+        results[i] = invoke(*task.subtasks[i], {}, sub);
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    int first_failure = 0;
+    for (auto& result : results) {
+      if (!result) return fail(result.error());
+      if (*result != 0 && first_failure == 0) {
+        if (!ignored(task.ignore_fail, *result)) return *result;
+        first_failure = *result;
+      }
+    }
+    return sequence_result(task.ignore_fail, first_failure);
+  }
+
+  Result<int> run_switch(const TaskSpec& task, const ExecContext& ctx) {
+    const TaskSpec& control = *task.control;
+    const bool platform_control = control.kind == TaskKind::kExpr &&
+                                  trim(control.content) == "sys.platform" &&
+                                  control.imports.empty();
+    std::string value;
+    if (platform_control) {
+      value = platform_name();
+    } else if (options.dry_run) {
+      echo(ctx, fmt::format("unresolved case for switch task {}", task.name));
+      return 0;
+    } else {
+      ExecContext control_ctx = ctx;
+      control_ctx.capture = &value;
+      TWIN_ASSIGN_OR_RETURN(int code, invoke(control, {}, control_ctx));
+      if (code != 0) {
+        note(ctx,
+             fmt::format("switch task {}: control task failed with exit code {}", task.name, code));
+        return code;
+      }
+      value = trim(value);
+    }
+    const SwitchCase* fallback = nullptr;
+    for (const auto& option : task.switch_cases) {
+      if (option.cases.empty()) {
+        fallback = &option;
+      } else if (std::ranges::find(option.cases, value) != option.cases.end()) {
+        return invoke(*option.task, {}, ctx);
+      }
+    }
+    if (fallback != nullptr) return invoke(*fallback->task, {}, ctx);
+    if (!task.switch_default_fail) return 0;
+    note(ctx, fmt::format("switch task {}: control value '{}' matches no case", task.name, value));
+    return 1;
+  }
+
+  // ---- dependencies -----------------------------------------------------------------------
+
+  struct DepNode {
+    std::string key;  // "deps:<invocation>" or "uses:<invocation>"
+    const TaskSpec* task = nullptr;
+    std::vector<std::string> args;
+    bool captured = false;
+    std::vector<std::string> after;  // keys of the nodes this one waits for
+  };
+
+  Result<std::pair<const TaskSpec*, std::vector<std::string>>> resolve_invocation(
+      const TaskSpec& owner, const std::string& invocation, const ExecContext& ctx) {
+    auto words = split_command_line(invocation, ctx.env, options.root);
+    if (!words || words->empty()) {
+      return fail(Status::invalid_argument(fmt::format("{}: task {}: '{}' is not a task invocation",
+                                                       owner.location, owner.name, invocation)));
+    }
+    const TaskSpec* target = file.find(words->front());
+    if (target == nullptr) {
+      return fail(unknown_task(file, words->front())
+                      .with_context(fmt::format("{}: task {} depends on a task that does not exist",
+                                                owner.location, owner.name)));
+    }
+    return std::pair{target, std::vector<std::string>(words->begin() + 1, words->end())};
+  }
+
+  // Post-order walk: every node after the nodes it waits for. `path` catches cycles.
+  Status collect(const TaskSpec& task, const ExecContext& ctx, std::vector<std::string>& path,
+                 std::map<std::string, DepNode>& nodes, std::vector<std::string>& order,
+                 std::vector<std::string>& direct) {
+    const auto visit = [&](const std::string& invocation, bool captured) -> Status {
+      TWIN_ASSIGN_OR_RETURN(auto target, resolve_invocation(task, invocation, ctx));
+      const std::string invocation_key = shell_join([&] {
+        std::vector<std::string> all{target.first->name};
+        all.insert(all.end(), target.second.begin(), target.second.end());
+        return all;
+      }());
+      const std::string key = (captured ? "uses:" : "deps:") + invocation_key;
+      direct.push_back(key);
+      if (std::ranges::find(path, target.first->name) != path.end()) {
+        std::vector<std::string> cycle(std::ranges::find(path, target.first->name), path.end());
+        cycle.push_back(target.first->name);
+        return Status::invalid_argument(
+            fmt::format("dependency cycle: {}", fmt::join(cycle, " -> ")));
+      }
+      if (nodes.contains(key)) return Status::ok();
+      DepNode node{key, target.first, target.second, captured, {}};
+      path.push_back(target.first->name);
+      TWIN_RETURN_IF_ERROR(collect(*target.first, ctx, path, nodes, order, node.after));
+      path.pop_back();
+      nodes.emplace(key, std::move(node));
+      order.push_back(key);
+      return Status::ok();
+    };
+    for (const auto& dep : task.deps) TWIN_RETURN_IF_ERROR(visit(dep, false));
+    for (const auto& [variable, invocation] : task.uses)
+      TWIN_RETURN_IF_ERROR(visit(invocation, true));
+    return Status::ok();
+  }
+
+  Result<int> run_node(const DepNode& node, const ExecContext& base) {
+    {
+      std::lock_guard lock(memo_mutex);
+      if (auto it = memo.find(node.key); it != memo.end()) return it->second.first;
+    }
+    ExecContext ctx = base;
+    ctx.prefix.reset();
+    std::string output;
+    if (node.captured) ctx.capture = &output;
+    TWIN_ASSIGN_OR_RETURN(int code, invoke(*node.task, node.args, ctx));
+    std::lock_guard lock(memo_mutex);
+    memo[node.key] = {code, std::move(output)};
+    return code;
+  }
+
+  // Runs the deps and uses of `task` (each invocation once per twin run) and returns the `uses`
+  // variables, or the exit code of the first dependency that failed.
+  Result<std::variant<int, Environment>> run_dependencies(const TaskSpec& task,
+                                                          const ExecContext& ctx) {
+    if (task.deps.empty() && task.uses.empty()) return Environment{};
+    std::map<std::string, DepNode> nodes;
+    std::vector<std::string> order;
+    std::vector<std::string> direct;
+    std::vector<std::string> path{task.name};
+    TWIN_RETURN_IF_ERROR(collect(task, ctx, path, nodes, order, direct));
+
+    std::set<std::string> done;
+    {
+      std::lock_guard lock(memo_mutex);
+      for (const auto& key : order) {
+        if (memo.contains(key)) done.insert(key);
+      }
+    }
+    const size_t jobs = static_cast<size_t>(std::max(1, options.jobs));
+    while (done.size() < order.size()) {
+      std::vector<const DepNode*> ready;
+      for (const auto& key : order) {
+        const DepNode& node = nodes.at(key);
+        if (done.contains(key)) continue;
+        if (std::ranges::all_of(node.after,
+                                [&](const std::string& k) { return done.contains(k); })) {
+          ready.push_back(&node);
+          if (ready.size() == jobs) break;
+        }
+      }
+      std::vector<Result<int>> results(ready.size(), 0);
+      if (ready.size() == 1) {
+        results[0] = run_node(*ready[0], ctx);
+      } else {
+        std::vector<std::thread> threads;
+        for (size_t i = 0; i < ready.size(); ++i) {
+          threads.emplace_back([&, i]() { results[i] = run_node(*ready[i], ctx); });
+        }
+        for (auto& thread : threads) thread.join();
+      }
+      for (size_t i = 0; i < ready.size(); ++i) {
+        if (!results[i]) return fail(results[i].error());
+        if (*results[i] != 0) {
+          note(ctx, fmt::format("task {}: dependency '{}' failed with exit code {}", task.name,
+                                ready[i]->key.substr(5), *results[i]));
+          return std::variant<int, Environment>(*results[i]);
+        }
+        done.insert(ready[i]->key);
+      }
+      if (ForwardSignals::received_signal() != 0) {
+        return std::variant<int, Environment>(128 + ForwardSignals::received_signal());
+      }
+    }
+    Environment uses;
+    std::lock_guard lock(memo_mutex);
+    for (size_t i = 0; i < task.deps.size() + task.uses.size(); ++i) {
+      if (i < task.deps.size()) continue;
+      const std::string& key = direct[i];
+      uses[task.uses[i - task.deps.size()].first] = trim_trailing_newlines(memo[key].second);
+    }
+    return std::variant<int, Environment>(std::move(uses));
+  }
+
+  // ---- one task ---------------------------------------------------------------------------
+
+  Result<int> invoke(const TaskSpec& task, const std::vector<std::string>& words,
+                     const ExecContext& caller) {
+    if (std::ranges::find(caller.stack, task.name) != caller.stack.end()) {
+      std::vector<std::string> cycle(std::ranges::find(caller.stack, task.name),
+                                     caller.stack.end());
+      cycle.push_back(task.name);
+      return fail(
+          Status::invalid_argument(fmt::format("task cycle: {}", fmt::join(cycle, " -> "))));
+    }
+    ExecContext ctx = caller;
+    ctx.stack.push_back(task.name);
+    TWIN_RETURN_IF_ERROR(apply_envfiles(task.envfiles, options.root, ctx, task.name));
+    apply_env(task.env, ctx);
+
+    std::vector<std::string> free = words;
+    if (task.declares_args) {
+      TWIN_ASSIGN_OR_RETURN(auto parsed, parse_task_args(task, words, ctx.env));
+      for (auto& [name, value] : parsed.values) ctx.env[name] = std::move(value);
+      free = std::move(parsed.free);
+    } else if (!words.empty() && task.kind != TaskKind::kCmd && task.kind != TaskKind::kShell &&
+               task.kind != TaskKind::kScript && task.kind != TaskKind::kRef) {
+      return fail(Status::invalid_argument(
+          fmt::format("task {} takes no arguments (got '{}'); declare them with `args`", task.name,
+                      fmt::join(words, " "))));
+    }
+    const std::string extra = shell_join(free);
+    ctx.env["TWIN_EXTRA_ARGS"] = extra;
+    ctx.env["POE_EXTRA_ARGS"] = extra;
+
+    TWIN_ASSIGN_OR_RETURN(auto dependencies, run_dependencies(task, ctx));
+    if (const int* failed = std::get_if<int>(&dependencies)) return *failed;
+    for (auto& [name, value] : std::get<Environment>(dependencies))
+      ctx.env[name] = std::move(value);
+
+    std::filesystem::path cwd = options.root;
+    if (task.cwd) cwd = options.root / expand_template(*task.cwd, ctx.env);
+
+    std::optional<FingerprintInput> fingerprint;
+    if (!task.sources.empty() || !task.generates.empty()) {
+      fingerprint = FingerprintInput{
+          shell_join([&] {
+            std::vector<std::string> all{task.name};
+            all.insert(all.end(), words.begin(), words.end());
+            return all;
+          }()),
+          fmt::format("{}\n{}\n{}", to_string(task.kind), task.content, task.location),
+          task.sources, task.generates, cwd};
+      if (up_to_date.is_up_to_date(*fingerprint)) {
+        note(ctx, fmt::format("task {} is up to date", task.name));
+        return 0;
+      }
+    }
+
+    TWIN_ASSIGN_OR_RETURN(int code, run_by_kind(task, free, cwd, ctx));
+    if (code != 0 && task.kind != TaskKind::kSequence && task.kind != TaskKind::kParallel &&
+        ignored(task.ignore_fail, code) && ForwardSignals::received_signal() == 0) {
+      code = 0;
+    }
+    if (code == 0 && fingerprint && !options.dry_run)
+      TWIN_RETURN_IF_ERROR(up_to_date.record(*fingerprint));
+    return code;
+  }
+
+  Result<int> run_by_kind(const TaskSpec& task, const std::vector<std::string>& free,
+                          const std::filesystem::path& cwd, const ExecContext& ctx) {
+    switch (task.kind) {
+      case TaskKind::kCmd:
+        return run_cmd(task, free, cwd, ctx);
+      case TaskKind::kShell:
+        return run_shell(task, free, cwd, ctx);
+      case TaskKind::kScript:
+        return run_script(task, free, cwd, ctx);
+      case TaskKind::kExpr:
+        return run_expr(task, cwd, ctx);
+      case TaskKind::kRef:
+        return run_ref(task, free, cwd, ctx);
+      case TaskKind::kSequence:
+        return run_sequence(task, ctx);
+      case TaskKind::kParallel:
+        return run_parallel(task, ctx);
+      case TaskKind::kSwitch:
+        return run_switch(task, ctx);
+    }
+    return fail(Status::internal("unknown task kind"));
+  }
+};
+
+TaskRunner::TaskRunner(const TaskFile& file, RunOptions options)
+    : state_(std::make_unique<State>(file, std::move(options))) {}
+
+TaskRunner::~TaskRunner() = default;
+
+Result<int> TaskRunner::run(std::string_view name, const std::vector<std::string>& words) {
+  const TaskSpec* task = state_->file.find(name);
+  if (task == nullptr) return fail(unknown_task(state_->file, name));
+  ForwardSignals forward;
+  TWIN_ASSIGN_OR_RETURN(auto ctx, state_->base_context());
+  TWIN_ASSIGN_OR_RETURN(int code, state_->invoke(*task, words, ctx));
+  if (const int signal = ForwardSignals::received_signal(); signal != 0 && code == 0) {
+    code = 128 + signal;
+  }
+  return code;
+}
+
+}  // namespace twin::tasks
