@@ -121,18 +121,17 @@ Result<int> run_task(Context& ctx, TaskOptions options, std::vector<std::string>
   if (task == nullptr) return fail(tasks::unknown_task(file, name));
 
   // twin's own flags may also follow the task name (before `--`), unless the task owns them.
-  const auto end_of_options = std::ranges::find(words, "--");
-  for (auto it = words.begin(); it != end_of_options;) {
-    if ((*it == "-h" || *it == "--help") && !task_takes_option(*task, *it)) {
+  for (size_t i = 0; i < words.size() && words[i] != "--";) {
+    if ((words[i] == "-h" || words[i] == "--help") && !task_takes_option(*task, words[i])) {
       print_task_help(*task);
       return 0;
     }
-    if (*it == "--dry-run" && !task_takes_option(*task, *it)) {
+    if (words[i] == "--dry-run" && !task_takes_option(*task, words[i])) {
       options.dry_run = true;
-      it = words.erase(it);
+      words.erase(words.begin() + static_cast<std::ptrdiff_t>(i));
       continue;
     }
-    ++it;
+    ++i;
   }
 
   tasks::RunOptions run_options;

@@ -87,6 +87,7 @@ Result<std::vector<EnvEntry>> parse_env(const toml::node& node) {
   const auto* table = node.as_table();
   if (table == nullptr) return fail(error_at(node, "env must be a table of NAME = \"value\""));
   std::vector<EnvEntry> entries;
+  std::vector<toml::source_position> entry_lines;
   for (const auto& [key, value] : *table) {
     EnvEntry entry{std::string(key.str()), {}, false};
     if (const auto* options = value.as_table()) {
@@ -106,9 +107,20 @@ Result<std::vector<EnvEntry>> parse_env(const toml::node& node) {
     } else {
       return fail(error_at(value, fmt::format("env {} must be a string", entry.name)));
     }
+    entry_lines.push_back(value.source().begin);
     entries.push_back(std::move(entry));
   }
-  return entries;
+  // TOML tables are ordered by key; apply entries in file order, so later ones can use earlier.
+  std::vector<size_t> order(entries.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::ranges::stable_sort(order, [&](size_t a, size_t b) {
+    const auto& pa = entry_lines[a];
+    const auto& pb = entry_lines[b];
+    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+  });
+  std::vector<EnvEntry> sorted;
+  for (size_t i : order) sorted.push_back(std::move(entries[i]));
+  return sorted;
 }
 
 Result<std::vector<EnvFileRef>> parse_envfile(const toml::node& node) {
