@@ -14,7 +14,7 @@ constexpr const char* kTasks = R"toml(
 [tasks.trapping]
 shell = "trap 'echo got $SIG; exit 7' $SIG; touch ready; while true; do sleep 0.05; done"
 [tasks.plain]
-shell = "touch ready; sleep 30 & wait"
+shell = "touch ready; sleep 30; echo not-interrupted"
 [tasks.chain]
 sequence = ["plain", { cmd = "touch second-ran" }]
 )toml";
@@ -50,6 +50,7 @@ TEST(SignalsTest, AKilledTaskGivesOneHundredTwentyEightPlusTheSignal) {
   TaskProject project(kTasks);
   auto result = run_and_signal(project, "plain", "TERM");
   EXPECT_THAT(result.out, HasSubstr("exit=143"));
+  EXPECT_THAT(result.out, ::testing::Not(HasSubstr("not-interrupted")));
 }
 
 TEST(SignalsTest, AnInterruptedSequenceStops) {
