@@ -17,9 +17,9 @@ build: deps
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
-# The main job on the embedded defaults.
+# The main job on the embedded defaults (for now: the task runner on twin's own twin.toml).
 run: build
-	@$(TWIN) settings
+	@$(TWIN) task demo
 
 # Unit and end-to-end tests; CI (CI=true) also runs them under ASan+UBSan.
 test: test-release
