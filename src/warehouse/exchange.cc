@@ -13,7 +13,8 @@ struct TextPosition {
   size_t column = 1;
 };
 
-// Line and column (1-based) of the byte at `offset`.
+// Line and column (1-based) of the byte at `offset`. nlohmann reports the last byte of the
+// offending token, so that is what messages point at.
 TextPosition position_of(const std::string& text, size_t offset) {
   TextPosition position;
   for (size_t i = 0; i < std::min(offset, text.size()); ++i) {
