@@ -1,0 +1,124 @@
+// `twin warehouse` end to end: the binary on a temporary project, as a user runs it.
+#include <gmock/gmock.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support/run_twin.h"
+#include "support/scratch_database.h"
+#include "support/temp_dir.h"
+
+namespace twin {
+namespace {
+
+using ::testing::HasSubstr;
+using testing_support::run_twin;
+using testing_support::shell_quote;
+using json = nlohmann::json;
+
+const std::filesystem::path kHandbookExport =
+    TWIN_SOURCE_DIR "/../shared/data/llm-engineers-handbook/data_warehouse_raw_data";
+
+class WarehouseCliTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(kHandbookExport)) {
+      GTEST_SKIP() << "the Handbook's export is not at " << kHandbookExport;
+    }
+    std::ofstream(project_.path() / "twin.toml") << "";
+    if (GetParam() == "postgresql") {
+      scratch_ = std::make_unique<testing_support::ScratchDatabase>(GetParam());
+      if (!scratch_->skip_reason().empty()) GTEST_SKIP() << scratch_->skip_reason();
+      ASSERT_TRUE(scratch_->error().empty()) << scratch_->error();
+      // DATABASE_HOST names the server, DATABASE_NAME the database, as in the Handbook's .env.
+      std::ofstream(project_.path() / ".env")
+          << "DATABASE_HOST=" << scratch_->server_uri() << "\n"
+          << "DATABASE_NAME=" << scratch_->database_name() << "\n";
+    }
+  }
+
+  testing_support::CommandOutput twin(const std::string& args) {
+    return run_twin(args, project_.path());
+  }
+
+  testing_support::TempDir project_;
+  std::unique_ptr<testing_support::ScratchDatabase> scratch_;
+};
+
+TEST_P(WarehouseCliTest, ImportStatsFindExport) {
+  auto imported = twin("warehouse import " + shell_quote(kHandbookExport.string()));
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_THAT(imported.out, HasSubstr("76 documents into articles"));
+  ASSERT_EQ(twin("warehouse import " + shell_quote(kHandbookExport.string())).exit_code, 0);
+
+  auto stats = twin("warehouse stats --json");
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  const json counts = json::parse(stats.out);
+  EXPECT_EQ(counts["collections"]["articles"]["documents"], 76);
+  EXPECT_EQ(counts["collections"]["users"]["documents"], 2);
+  EXPECT_EQ(counts["collections"]["articles"]["authors"]["Paul Iusztin"].get<int>() +
+                counts["collections"]["articles"]["authors"]["Maxime Labonne"].get<int>(),
+            76);
+
+  auto found =
+      twin(R"(warehouse find articles --filter '{"platform": "medium"}' --limit 2 --json)");
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  const json documents = json::parse(found.out);
+  ASSERT_EQ(documents.size(), 2u);
+  EXPECT_EQ(documents[0]["platform"], "medium");
+  EXPECT_TRUE(documents[0]["_id"].is_string());
+
+  auto table = twin("warehouse find users");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("first_name=Maxime"));
+
+  auto exported = twin("warehouse export out");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::ifstream original(kHandbookExport / "ArticleDocument.json");
+  std::ifstream written(project_.path() / "out" / "ArticleDocument.json");
+  EXPECT_EQ(json::parse(written), json::parse(original));
+}
+
+TEST_P(WarehouseCliTest, BadFilterAndUnknownCollectionAreErrors) {
+  ASSERT_EQ(
+      twin("warehouse import " + shell_quote((kHandbookExport / "UserDocument.json").string()))
+          .exit_code,
+      0);
+  auto bad = twin(R"(warehouse find users --filter '{"first_name": {"$regex": "^M"}}')");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("$regex"));
+  EXPECT_TRUE(bad.out.empty());
+  auto missing = twin("warehouse find nothing_here");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.err, HasSubstr("nothing_here"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, WarehouseCliTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& param_info) { return param_info.param; });
+
+TEST(WarehouseCli, MongodbHostIsAConfigurationError) {
+  testing_support::TempDir project;
+  std::ofstream(project.path() / ".env")
+      << "DATABASE_HOST=mongodb://llm_engineering:llm_engineering@127.0.0.1:27017\n";
+  auto result = run_twin("warehouse stats", project.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("DATABASE_HOST"));
+  EXPECT_THAT(result.err, HasSubstr("postgresql://"));
+}
+
+TEST(WarehouseCli, MalformedFileNamesLineAndColumnAndStoresNothing) {
+  testing_support::TempDir project;
+  std::ofstream(project.path() / "UserDocument.json")
+      << "[{\"_id\": \"u1\", \"first_name\": \"A\", \"last_name\": \"B\"},\n {\"_id\" \"u2\"}]";
+  auto result = run_twin("warehouse import UserDocument.json", project.path());
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.err, HasSubstr("UserDocument.json:2:12"));
+  auto stats = run_twin("warehouse stats --json", project.path());
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  const json counts = json::parse(stats.out);
+  EXPECT_FALSE(counts["collections"].contains("users") &&
+               counts["collections"]["users"]["documents"] != 0);
+}
+
+}  // namespace
+}  // namespace twin
