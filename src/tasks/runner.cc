@@ -228,8 +228,14 @@ struct TaskRunner::State {
     ExecContext ctx;
     ctx.env = current_environment();
     for (const char* name : {"TWIN_ROOT", "POE_ROOT"}) ctx.env[name] = options.root.string();
-    for (const char* name : {"TWIN_PWD", "POE_PWD"})
+    for (const char* name : {"TWIN_PWD", "POE_PWD"}) {
       ctx.env[name] = options.invocation_dir.string();
+    }
+    // The running twin, so tasks can call it back whatever build folder it lives in.
+    std::error_code ec;
+    if (auto self = std::filesystem::read_symlink("/proc/self/exe", ec); !ec) {
+      ctx.env["TWIN_EXE"] = self.string();
+    }
     TWIN_RETURN_IF_ERROR(apply_envfiles(file.envfiles, options.root, ctx, file.path.string()));
     apply_env(file.env, ctx);
     return ctx;
