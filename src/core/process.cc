@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
@@ -162,6 +163,38 @@ Status redirect(SpawnSetup& setup, const OutputSpec& spec, int target_fd, const 
   return Status::internal("unknown output mode");
 }
 
+// Gives the controlling terminal to a child's process group for its lifetime (see
+// ProcessSpec::foreground_terminal); a no-op when twin's stdin is not its foreground terminal.
+class TerminalHandover {
+ public:
+  explicit TerminalHandover(pid_t group) {
+    if (group <= 0 || ::isatty(STDIN_FILENO) == 0) return;
+    if (::tcgetpgrp(STDIN_FILENO) != ::getpgrp()) return;
+    active_ = give_terminal(group);
+    // The child may have tried to read before it owned the terminal and been stopped.
+    if (active_) ::kill(-group, SIGCONT);
+  }
+  ~TerminalHandover() {
+    if (active_) give_terminal(::getpgrp());
+  }
+  TerminalHandover(const TerminalHandover&) = delete;
+  TerminalHandover& operator=(const TerminalHandover&) = delete;
+
+ private:
+  // tcsetpgrp from a background group raises SIGTTOU unless it is blocked.
+  static bool give_terminal(pid_t group) {
+    sigset_t block;
+    sigset_t previous;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTTOU);
+    ::pthread_sigmask(SIG_BLOCK, &block, &previous);
+    const bool ok = ::tcsetpgrp(STDIN_FILENO, group) == 0;
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return ok;
+  }
+  bool active_ = false;
+};
+
 }  // namespace
 
 std::map<std::string, std::string> current_environment() {
@@ -241,6 +274,7 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
         fmt::format("cannot run '{}': {}", spec.argv[0], std::strerror(spawn_error))));
   }
   if (spec.own_process_group) track_group(pid);
+  const TerminalHandover terminal(spec.foreground_terminal && spec.own_process_group ? pid : 0);
 
   // Close the child's ends in this process.
   if (out_pipe) out_pipe->write.reset();
