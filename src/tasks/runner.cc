@@ -29,6 +29,7 @@ struct ExecContext {
   std::optional<std::string> prefix;    // parallel subtask: prefix each output line
   std::string* capture = nullptr;       // uses / switch control: collect stdout here
   std::vector<std::string> stack;       // task names being run, to catch ref cycles
+  bool concurrent = false;              // other tasks run at the same time: the terminal is shared
 };
 
 bool is_private(std::string_view name) { return name.starts_with("_"); }
@@ -267,6 +268,8 @@ struct TaskRunner::State {
       spec.out = prefixed_lines(*ctx.prefix, stdout);
     }
     if (ctx.prefix) spec.err = prefixed_lines(*ctx.prefix, stderr);
+    // A lone task owns the terminal, so interactive programs work as they would without twin.
+    spec.foreground_terminal = !ctx.concurrent && !ctx.prefix;
     auto result = run_process(spec);
     if (!result) {
       return fail(
@@ -491,6 +494,7 @@ struct TaskRunner::State {
     for (size_t i = 0; i < count; ++i) {
       threads.emplace_back([this, &task, &ctx, &results, i]() {
         ExecContext sub = ctx;
+        sub.concurrent = true;
         const std::string name = display_name(*task.subtasks[i]);
         sub.prefix = ctx.prefix ? *ctx.prefix + " | " + name : name;
         results[i] = invoke(*task.subtasks[i], {}, sub);
@@ -655,7 +659,11 @@ struct TaskRunner::State {
       } else {
         std::vector<std::thread> threads;
         for (size_t i = 0; i < ready.size(); ++i) {
-          threads.emplace_back([&, i]() { results[i] = run_node(*ready[i], ctx); });
+          threads.emplace_back([&, i]() {
+            ExecContext concurrent = ctx;
+            concurrent.concurrent = true;
+            results[i] = run_node(*ready[i], concurrent);
+          });
         }
         for (auto& thread : threads) thread.join();
       }
