@@ -789,11 +789,8 @@ Result<int> TaskRunner::run(std::string_view name, const std::vector<std::string
   if (task == nullptr) return fail(unknown_task(state_->file, name));
   ForwardSignals forward;
   TWIN_ASSIGN_OR_RETURN(auto ctx, state_->base_context());
-  TWIN_ASSIGN_OR_RETURN(int code, state_->invoke(*task, words, ctx));
-  if (const int signal = ForwardSignals::received_signal(); signal != 0 && code == 0) {
-    code = 128 + signal;
-  }
-  return code;
+  // The task's own code, even after a relayed signal: a task that handles SIGINT decides.
+  return state_->invoke(*task, words, ctx);
 }
 
 }  // namespace twin::tasks
