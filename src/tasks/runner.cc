@@ -680,12 +680,12 @@ struct TaskRunner::State {
         return std::variant<int, Environment>(128 + ForwardSignals::received_signal());
       }
     }
+    // `direct` lists the deps' keys, then the uses' keys, in declaration order.
     Environment uses;
     std::lock_guard lock(memo_mutex);
-    for (size_t i = 0; i < task.deps.size() + task.uses.size(); ++i) {
-      if (i < task.deps.size()) continue;
-      const std::string& key = direct[i];
-      uses[task.uses[i - task.deps.size()].first] = trim_trailing_newlines(memo[key].second);
+    for (size_t i = 0; i < task.uses.size(); ++i) {
+      const std::string& key = direct[task.deps.size() + i];
+      uses[task.uses[i].first] = trim_trailing_newlines(memo[key].second);
     }
     return std::variant<int, Environment>(std::move(uses));
   }
