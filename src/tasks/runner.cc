@@ -787,6 +787,12 @@ TaskRunner::~TaskRunner() = default;
 Result<int> TaskRunner::run(std::string_view name, const std::vector<std::string>& words) {
   const TaskSpec* task = state_->file.find(name);
   if (task == nullptr) return fail(unknown_task(state_->file, name));
+  if (task->hidden()) {
+    return fail(Status::invalid_argument(fmt::format(
+        "task {} is private (its name starts with '_'): it runs only as a dep, use, ref or "
+        "subtask of another task",
+        name)));
+  }
   ForwardSignals forward;
   TWIN_ASSIGN_OR_RETURN(auto ctx, state_->base_context());
   // The task's own code, even after a relayed signal: a task that handles SIGINT decides.
