@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
@@ -23,6 +24,7 @@ namespace {
 constexpr size_t kMaxTrackedGroups = 256;
 std::array<std::atomic<pid_t>, kMaxTrackedGroups> tracked_groups{};
 std::atomic<int> last_signal{0};
+std::atomic<unsigned> signals_received{0};  // to catch a signal racing a child's start
 std::atomic<int> forwarders_installed{0};
 
 void track_group(pid_t group) {
@@ -41,6 +43,7 @@ void untrack_group(pid_t group) {
 
 extern "C" void forward_signal(int signal_number) {
   last_signal.store(signal_number);
+  signals_received.fetch_add(1);
   for (auto& slot : tracked_groups) {
     const pid_t group = slot.load();
     if (group > 0) ::kill(-group, signal_number);
@@ -162,6 +165,38 @@ Status redirect(SpawnSetup& setup, const OutputSpec& spec, int target_fd, const 
   return Status::internal("unknown output mode");
 }
 
+// Gives the controlling terminal to a child's process group for its lifetime (see
+// ProcessSpec::foreground_terminal); a no-op when twin's stdin is not its foreground terminal.
+class TerminalHandover {
+ public:
+  explicit TerminalHandover(pid_t group) {
+    if (group <= 0 || ::isatty(STDIN_FILENO) == 0) return;
+    if (::tcgetpgrp(STDIN_FILENO) != ::getpgrp()) return;
+    active_ = give_terminal(group);
+    // The child may have tried to read before it owned the terminal and been stopped.
+    if (active_) ::kill(-group, SIGCONT);
+  }
+  ~TerminalHandover() {
+    if (active_) give_terminal(::getpgrp());
+  }
+  TerminalHandover(const TerminalHandover&) = delete;
+  TerminalHandover& operator=(const TerminalHandover&) = delete;
+
+ private:
+  // tcsetpgrp from a background group raises SIGTTOU unless it is blocked.
+  static bool give_terminal(pid_t group) {
+    sigset_t block;
+    sigset_t previous;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTTOU);
+    ::pthread_sigmask(SIG_BLOCK, &block, &previous);
+    const bool ok = ::tcsetpgrp(STDIN_FILENO, group) == 0;
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return ok;
+  }
+  bool active_ = false;
+};
+
 }  // namespace
 
 std::map<std::string, std::string> current_environment() {
@@ -234,13 +269,20 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
   }
 
   pid_t pid = 0;
+  const unsigned signals_before_spawn = signals_received.load();
   const int spawn_error = ::posix_spawnp(&pid, argv[0], setup.actions(), setup.attributes(),
                                          argv.data(), spec.environment ? envp.data() : environ);
   if (spawn_error != 0) {
     return fail(Status::not_found(
         fmt::format("cannot run '{}': {}", spec.argv[0], std::strerror(spawn_error))));
   }
-  if (spec.own_process_group) track_group(pid);
+  if (spec.own_process_group) {
+    track_group(pid);
+    // A signal that arrived while the child was starting found no group to forward to (the
+    // child may already be running, e.g. when twin was descheduled): relay it now.
+    if (signals_received.load() != signals_before_spawn) ::kill(-pid, last_signal.load());
+  }
+  const TerminalHandover terminal(spec.foreground_terminal && spec.own_process_group ? pid : 0);
 
   // Close the child's ends in this process.
   if (out_pipe) out_pipe->write.reset();

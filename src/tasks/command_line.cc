@@ -170,9 +170,6 @@ std::vector<std::string> glob_paths(std::string_view pattern, const std::filesys
   split_segments(pattern, segments);
   std::vector<std::string> matches;
   glob_walk(prefix.empty() ? base : std::filesystem::path("/"), prefix, segments, 0, matches);
-  if (!prefix.empty()) {
-    // Absolute patterns walked from "/": results already start with "/".
-  }
   std::ranges::sort(matches);
   matches.erase(std::unique(matches.begin(), matches.end()), matches.end());
   return matches;

@@ -29,6 +29,7 @@ struct ExecContext {
   std::optional<std::string> prefix;    // parallel subtask: prefix each output line
   std::string* capture = nullptr;       // uses / switch control: collect stdout here
   std::vector<std::string> stack;       // task names being run, to catch ref cycles
+  bool concurrent = false;              // other tasks run at the same time: the terminal is shared
 };
 
 bool is_private(std::string_view name) { return name.starts_with("_"); }
@@ -228,8 +229,14 @@ struct TaskRunner::State {
     ExecContext ctx;
     ctx.env = current_environment();
     for (const char* name : {"TWIN_ROOT", "POE_ROOT"}) ctx.env[name] = options.root.string();
-    for (const char* name : {"TWIN_PWD", "POE_PWD"})
+    for (const char* name : {"TWIN_PWD", "POE_PWD"}) {
       ctx.env[name] = options.invocation_dir.string();
+    }
+    // The running twin, so tasks can call it back whatever build folder it lives in.
+    std::error_code ec;
+    if (auto self = std::filesystem::read_symlink("/proc/self/exe", ec); !ec) {
+      ctx.env["TWIN_EXE"] = self.string();
+    }
     TWIN_RETURN_IF_ERROR(apply_envfiles(file.envfiles, options.root, ctx, file.path.string()));
     apply_env(file.env, ctx);
     return ctx;
@@ -261,6 +268,8 @@ struct TaskRunner::State {
       spec.out = prefixed_lines(*ctx.prefix, stdout);
     }
     if (ctx.prefix) spec.err = prefixed_lines(*ctx.prefix, stderr);
+    // A lone task owns the terminal, so interactive programs work as they would without twin.
+    spec.foreground_terminal = !ctx.concurrent && !ctx.prefix;
     auto result = run_process(spec);
     if (!result) {
       return fail(
@@ -485,6 +494,7 @@ struct TaskRunner::State {
     for (size_t i = 0; i < count; ++i) {
       threads.emplace_back([this, &task, &ctx, &results, i]() {
         ExecContext sub = ctx;
+        sub.concurrent = true;
         const std::string name = display_name(*task.subtasks[i]);
         sub.prefix = ctx.prefix ? *ctx.prefix + " | " + name : name;
         results[i] = invoke(*task.subtasks[i], {}, sub);
@@ -649,7 +659,11 @@ struct TaskRunner::State {
       } else {
         std::vector<std::thread> threads;
         for (size_t i = 0; i < ready.size(); ++i) {
-          threads.emplace_back([&, i]() { results[i] = run_node(*ready[i], ctx); });
+          threads.emplace_back([&, i]() {
+            ExecContext concurrent = ctx;
+            concurrent.concurrent = true;
+            results[i] = run_node(*ready[i], concurrent);
+          });
         }
         for (auto& thread : threads) thread.join();
       }
@@ -666,12 +680,12 @@ struct TaskRunner::State {
         return std::variant<int, Environment>(128 + ForwardSignals::received_signal());
       }
     }
+    // `direct` lists the deps' keys, then the uses' keys, in declaration order.
     Environment uses;
     std::lock_guard lock(memo_mutex);
-    for (size_t i = 0; i < task.deps.size() + task.uses.size(); ++i) {
-      if (i < task.deps.size()) continue;
-      const std::string& key = direct[i];
-      uses[task.uses[i - task.deps.size()].first] = trim_trailing_newlines(memo[key].second);
+    for (size_t i = 0; i < task.uses.size(); ++i) {
+      const std::string& key = direct[task.deps.size() + i];
+      uses[task.uses[i].first] = trim_trailing_newlines(memo[key].second);
     }
     return std::variant<int, Environment>(std::move(uses));
   }
@@ -773,13 +787,16 @@ TaskRunner::~TaskRunner() = default;
 Result<int> TaskRunner::run(std::string_view name, const std::vector<std::string>& words) {
   const TaskSpec* task = state_->file.find(name);
   if (task == nullptr) return fail(unknown_task(state_->file, name));
+  if (task->hidden()) {
+    return fail(Status::invalid_argument(fmt::format(
+        "task {} is private (its name starts with '_'): it runs only as a dep, use, ref or "
+        "subtask of another task",
+        name)));
+  }
   ForwardSignals forward;
   TWIN_ASSIGN_OR_RETURN(auto ctx, state_->base_context());
-  TWIN_ASSIGN_OR_RETURN(int code, state_->invoke(*task, words, ctx));
-  if (const int signal = ForwardSignals::received_signal(); signal != 0 && code == 0) {
-    code = 128 + signal;
-  }
-  return code;
+  // The task's own code, even after a relayed signal: a task that handles SIGINT decides.
+  return state_->invoke(*task, words, ctx);
 }
 
 }  // namespace twin::tasks

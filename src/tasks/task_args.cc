@@ -171,11 +171,15 @@ std::vector<std::pair<std::string, std::string>> describe_args(const TaskSpec& t
       if (arg.multiple) usage += "...";
     } else {
       usage = fmt::format("{}", fmt::join(arg.options, ", "));
-      if (arg.type != ArgType::kBoolean)
-        usage += " " + upper(arg.name) + (arg.multiple ? "..." : "");
+      if (arg.type != ArgType::kBoolean) {
+        usage += fmt::format(" {}{}", upper(arg.name), arg.multiple ? "..." : "");
+      }
     }
     std::string help = arg.help;
-    const auto append = [&](const std::string& note) { help += help.empty() ? note : " " + note; };
+    const auto append = [&](const std::string& note) {
+      if (!help.empty()) help += ' ';
+      help += note;
+    };
     if (!arg.choices.empty()) append(fmt::format("{{{}}}", fmt::join(arg.choices, ",")));
     if (arg.required) append("[required]");
     if (arg.default_value) append(fmt::format("[default: {}]", *arg.default_value));

@@ -327,8 +327,7 @@ Status parse_switch(TaskSpec& task, const toml::table& table, const Defaults& de
   return Status::ok();
 }
 
-Status parse_option(TaskSpec& task, std::string_view key, const toml::node& value,
-                    const Defaults& defaults) {
+Status parse_option(TaskSpec& task, std::string_view key, const toml::node& value) {
   if (key == "help") {
     TWIN_ASSIGN_OR_RETURN(task.help, string_of(value, "help"));
   } else if (key == "env") {
@@ -370,9 +369,7 @@ Status parse_option(TaskSpec& task, std::string_view key, const toml::node& valu
     if (task.empty_glob != "pass" && task.empty_glob != "null" && task.empty_glob != "fail") {
       return error_at(value, "empty_glob must be \"pass\", \"null\" or \"fail\"");
     }
-  } else if (key == "default_item_type") {
-    (void)defaults;  // read by the caller before the subtasks are parsed
-  }
+  }  // kind keys, default_item_type, control, switch and default are read by the caller
   return Status::ok();
 }
 
@@ -415,7 +412,7 @@ Result<std::shared_ptr<TaskSpec>> parse_task_table(const std::string& name,
       return fail(error_at(value, fmt::format("task {}: unknown option '{}' for a {} task", name, k,
                                               to_string(task->kind))));
     }
-    TWIN_RETURN_IF_ERROR(parse_option(*task, k, value, defaults));
+    TWIN_RETURN_IF_ERROR(parse_option(*task, k, value));
   }
   switch (task->kind) {
     case TaskKind::kSequence:

@@ -63,6 +63,14 @@ TEST(TaskCliTest, UnknownTaskExitsTwoWithClosestNames) {
   EXPECT_THAT(result.err, HasSubstr("Did you mean 'build'?"));
 }
 
+TEST(TaskCliTest, PrivateTasksDoNotRunDirectly) {
+  TaskProject project(kTasks);
+  auto result = project.twin("task _private");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("task _private is private"));
+  EXPECT_EQ(result.out, "");
+}
+
 TEST(TaskCliTest, TaskHelpDescribesOneTask) {
   TaskProject project(kTasks);
   auto result = project.twin("task build --help");

@@ -275,3 +275,16 @@ sources = ["in.txt"]
 
 }  // namespace
 }  // namespace twin
+
+namespace twin {
+namespace {
+
+TEST(EnvOptionTest, TasksCanCallTheRunningTwinBack) {
+  testing_support::TaskProject project("[tasks]\nself = \"echo ${TWIN_EXE}\"\n");
+  auto result = project.twin("task self");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, std::filesystem::canonical(TWIN_BINARY).string() + "\n");
+}
+
+}  // namespace
+}  // namespace twin

@@ -50,12 +50,15 @@ interpreter = "bash"
 [tasks.py]
 shell = "import sys; print('py', sys.version_info[0])"
 interpreter = "python"
+[tasks.positional]
+shell = "echo [$1] [$2]"
 )toml");
   auto pipe = project.twin("task pipe");
   ASSERT_EQ(pipe.exit_code, 0) << pipe.err;
   EXPECT_EQ(pipe.out, "2\nsh\n");
   EXPECT_EQ(project.twin("task bash").out, "bash\n");
   EXPECT_EQ(project.twin("task py").out, "py 3\n");
+  EXPECT_EQ(project.twin("task positional a 'b c'").out, "[a] [b c]\n");
 }
 
 TEST(SequenceTaskTest, RunsInOrderAndStopsAtTheFirstFailure) {

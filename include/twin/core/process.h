@@ -45,6 +45,11 @@ struct ProcessSpec {
   bool merge_err_into_out = false;  // stderr goes wherever stdout goes
   std::optional<std::string> input;  // written to stdin, then closed; nullopt inherits stdin
   bool own_process_group = true;
+  // While the child runs, hand it the controlling terminal (when twin's stdin is a terminal and
+  // twin's group is in its foreground), so interactive programs can read from it and Ctrl-C
+  // reaches them directly; twin takes the terminal back when the child ends. Only with
+  // own_process_group, and only for one child at a time.
+  bool foreground_terminal = false;
   // Stop the child (SIGTERM to its group, SIGKILL after `kill_grace`) when this elapses.
   std::optional<std::chrono::milliseconds> timeout;
   std::chrono::milliseconds kill_grace{2000};
