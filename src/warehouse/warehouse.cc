@@ -53,6 +53,16 @@ Result<Document> document_from_row(const db::Row& row) {
   return document;
 }
 
+// True when a postgresql:// URI has a path after host:port (a database name).
+bool uri_has_database(std::string_view uri) {
+  const size_t authority = uri.find("://");
+  if (authority == std::string_view::npos) return false;
+  const size_t slash = uri.find('/', authority + 3);
+  if (slash == std::string_view::npos) return false;
+  const size_t end = uri.find('?', slash);
+  return (end == std::string_view::npos ? uri.size() : end) > slash + 1;
+}
+
 constexpr std::string_view kDocumentColumns = "id, body, run_id, step_run_id";
 
 std::string index_name(std::string_view collection, const std::vector<FieldPath>& fields) {
@@ -114,7 +124,13 @@ Result<std::unique_ptr<Warehouse>> Warehouse::open(std::string_view uri,
 Result<std::unique_ptr<Warehouse>> Warehouse::open(const Settings& settings) {
   const std::string default_uri = "sqlite://" + (settings.state_dir() / "warehouse.db").string();
   const std::string uri = settings.value_or("DATABASE_HOST", default_uri);
-  return open(uri.empty() ? default_uri : uri, settings.value_or("DATABASE_NAME", ""));
+  // DATABASE_NAME picks the PostgreSQL database; its built-in default ("twin", as in the
+  // Handbook's .env) yields to a database named in the URI itself.
+  const auto name = settings.get("DATABASE_NAME");
+  const bool name_is_default = !name || name->source == SettingSource::kDefault;
+  const bool uri_names_database = uri.starts_with("postgres") && uri_has_database(uri);
+  return open(uri.empty() ? default_uri : uri,
+              name && !(name_is_default && uri_names_database) ? name->value : "");
 }
 
 Status Warehouse::ensure_collection(const std::string& name) {

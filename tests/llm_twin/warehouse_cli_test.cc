@@ -96,6 +96,25 @@ TEST_P(WarehouseCliTest, BadFilterAndUnknownCollectionAreErrors) {
 INSTANTIATE_TEST_SUITE_P(Backends, WarehouseCliTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& param_info) { return param_info.param; });
 
+TEST(WarehouseCli, PostgresqlUriDatabaseIsUsedWhenDatabaseNameIsUnset) {
+  testing_support::ScratchDatabase scratch("postgresql");
+  if (!scratch.skip_reason().empty()) GTEST_SKIP() << scratch.skip_reason();
+  ASSERT_TRUE(scratch.error().empty()) << scratch.error();
+  if (!std::filesystem::exists(kHandbookExport)) GTEST_SKIP() << "no Handbook export";
+  testing_support::TempDir project;
+  std::ofstream(project.path() / ".env") << "DATABASE_HOST=" << scratch.uri() << "\n";
+  auto imported =
+      run_twin("warehouse import " + shell_quote((kHandbookExport / "UserDocument.json").string()),
+               project.path());
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  // The users landed in the URI's database, not in one named after DATABASE_NAME's default.
+  auto database = db::Database::open(scratch.uri());
+  ASSERT_TRUE(database.has_value());
+  auto row = (*database)->query_one("SELECT COUNT(*) FROM wh_users");
+  ASSERT_TRUE(row.has_value()) << row.error().to_string();
+  EXPECT_EQ((*row)->int64(0), 2);
+}
+
 TEST(WarehouseCli, MongodbHostIsAConfigurationError) {
   testing_support::TempDir project;
   std::ofstream(project.path() / ".env")
