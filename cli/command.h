@@ -14,13 +14,12 @@
 // It returns the process exit code, or a Status that main prints and maps to 1 or 2.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "twin/core/logging.h"
 #include "twin/core/settings.h"

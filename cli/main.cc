@@ -1,13 +1,12 @@
 // The twin command: parses the command line, loads the project's settings, and runs the chosen
 // subcommand's action. One of the three places exceptions are caught (DESIGN.md).
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "command.h"
 #include "twin/core/logging.h"
@@ -55,9 +54,10 @@ int report_unknown_subcommand(CLI::App* parent, const std::string& word) {
 }
 
 int run(int argc, char** argv) {
-  CLI::App app("twin: the LLM Twin toolchain in one program (tasks, pipelines, artifacts,\n"
-               "warehouse, crawling, tracking). Local by default, on real engines when you grow.",
-               "twin");
+  CLI::App app(
+      "twin: the LLM Twin toolchain in one program (tasks, pipelines, artifacts,\n"
+      "warehouse, crawling, tracking). Local by default, on real engines when you grow.",
+      "twin");
   app.set_version_flag("--version", fmt::format("twin {}", TWIN_VERSION));
   app.set_help_all_flag("--help-all", "Help for every command");
   GlobalOptions global;
@@ -85,7 +85,8 @@ int run(int argc, char** argv) {
   } catch (const CLI::ExtrasError& e) {
     CLI::App* parent = deepest_parsed(&app);
     std::vector<std::string> extras = parent->remaining();
-    if (!extras.empty() && !parent->get_subcommands({}).empty() && !extras.front().starts_with("-")) {
+    if (!extras.empty() && !parent->get_subcommands({}).empty() &&
+        !extras.front().starts_with("-")) {
       return report_unknown_subcommand(parent, extras.front());
     }
     print_error(fmt::format("{}. See '--help'.", e.what()));

@@ -20,7 +20,8 @@ Result<int> show_settings(Context& ctx, bool json) {
       out[name] = value ? nlohmann::json{{"value", shown_value(name, value)},
                                          {"source", to_string(value->source)},
                                          {"secret", Settings::is_secret(name)}}
-                        : nlohmann::json{{"value", nullptr}, {"source", nullptr},
+                        : nlohmann::json{{"value", nullptr},
+                                         {"source", nullptr},
                                          {"secret", Settings::is_secret(name)}};
     }
     fmt::print("{}\n", out.dump(2));
@@ -37,9 +38,10 @@ Result<int> show_settings(Context& ctx, bool json) {
 }
 
 void add_settings_command(CLI::App& twin, CommandActions& actions) {
-  CLI::App* cmd = twin.add_subcommand(
-      "settings", "Show every setting's value and its source (flag, environment, .env, "
-                  "twin.toml, default); secrets are masked");
+  CLI::App* cmd =
+      twin.add_subcommand("settings",
+                          "Show every setting's value and its source (flag, environment, .env, "
+                          "twin.toml, default); secrets are masked");
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "Print one JSON document: {NAME: {value, source, secret}}");
   actions.on(cmd, [json](Context& ctx) { return show_settings(ctx, *json); });

@@ -1,8 +1,8 @@
 #include "table.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace twin::cli {
 

@@ -122,13 +122,28 @@ class DotenvParser {
       if (peek() == '\\' && pos_ + 1 < text_.size()) {
         const char next = text_[pos_ + 1];
         switch (next) {
-          case 'n': raw += '\n'; break;
-          case 't': raw += '\t'; break;
-          case 'r': raw += '\r'; break;
-          case '\\': raw += '\\'; break;
-          case '"': raw += '"'; break;
-          case '\'': raw += '\''; break;
-          default: raw += '\\'; raw += next; break;
+          case 'n':
+            raw += '\n';
+            break;
+          case 't':
+            raw += '\t';
+            break;
+          case 'r':
+            raw += '\r';
+            break;
+          case '\\':
+            raw += '\\';
+            break;
+          case '"':
+            raw += '"';
+            break;
+          case '\'':
+            raw += '\'';
+            break;
+          default:
+            raw += '\\';
+            raw += next;
+            break;
         }
         pos_ += 2;
         continue;
@@ -189,7 +204,8 @@ class DotenvParser {
           }
           std::optional<std::string> found = environment_(name);
           if (!found || found->empty()) {
-            if (auto it = defined_.find(std::string(name)); it != defined_.end()) found = it->second;
+            if (auto it = defined_.find(std::string(name)); it != defined_.end())
+              found = it->second;
           }
           if (found && !found->empty()) {
             out += *found;

@@ -1,10 +1,9 @@
 #include "twin/core/logging.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <unistd.h>
 
 #include <cstdlib>
-
-#include <spdlog/sinks/stdout_color_sinks.h>
 
 namespace twin {
 
@@ -14,9 +13,15 @@ void init_logging(Verbosity verbosity, bool color) {
   auto logger = std::make_shared<spdlog::logger>("twin", sink);
   logger->set_pattern("%^%l%$: %v");
   switch (verbosity) {
-    case Verbosity::kQuiet: logger->set_level(spdlog::level::warn); break;
-    case Verbosity::kNormal: logger->set_level(spdlog::level::info); break;
-    case Verbosity::kVerbose: logger->set_level(spdlog::level::debug); break;
+    case Verbosity::kQuiet:
+      logger->set_level(spdlog::level::warn);
+      break;
+    case Verbosity::kNormal:
+      logger->set_level(spdlog::level::info);
+      break;
+    case Verbosity::kVerbose:
+      logger->set_level(spdlog::level::debug);
+      break;
   }
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));

@@ -149,7 +149,8 @@ class SpawnSetup {
 
 Status redirect(SpawnSetup& setup, const OutputSpec& spec, int target_fd, const Pipe* pipe) {
   switch (spec.mode) {
-    case OutputMode::kInherit: return Status::ok();
+    case OutputMode::kInherit:
+      return Status::ok();
     case OutputMode::kNull:
       posix_spawn_file_actions_addopen(setup.actions(), target_fd, "/dev/null", O_WRONLY, 0);
       return Status::ok();
@@ -221,9 +222,15 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
   std::optional<Pipe> out_pipe;
   std::optional<Pipe> err_pipe;
   std::optional<Pipe> in_pipe;
-  if (needs_pipe(spec.out)) { TWIN_ASSIGN_OR_RETURN(out_pipe, make_pipe()); }
-  if (!spec.merge_err_into_out && needs_pipe(spec.err)) { TWIN_ASSIGN_OR_RETURN(err_pipe, make_pipe()); }
-  if (spec.input) { TWIN_ASSIGN_OR_RETURN(in_pipe, make_pipe()); }
+  if (needs_pipe(spec.out)) {
+    TWIN_ASSIGN_OR_RETURN(out_pipe, make_pipe());
+  }
+  if (!spec.merge_err_into_out && needs_pipe(spec.err)) {
+    TWIN_ASSIGN_OR_RETURN(err_pipe, make_pipe());
+  }
+  if (spec.input) {
+    TWIN_ASSIGN_OR_RETURN(in_pipe, make_pipe());
+  }
 
   SpawnSetup setup;
   if (in_pipe) posix_spawn_file_actions_adddup2(setup.actions(), in_pipe->read.get(), STDIN_FILENO);
@@ -263,8 +270,8 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
   if (spec.cwd) {
     std::error_code ec;
     if (!std::filesystem::is_directory(*spec.cwd, ec)) {
-      return fail(Status::invalid_argument(
-          fmt::format("{}: working directory {} does not exist", spec.argv[0], spec.cwd->string())));
+      return fail(Status::invalid_argument(fmt::format("{}: working directory {} does not exist",
+                                                       spec.argv[0], spec.cwd->string())));
     }
   }
 
@@ -328,10 +335,11 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
     int wait_ms = pidfd.get() >= 0 ? -1 : 20;  // without pidfd, poll for exit
     const auto now = Clock::now();
     if (spec.timeout && !result.timed_out) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          started + *spec.timeout - now);
-      wait_ms = wait_ms < 0 ? static_cast<int>(std::max<int64_t>(0, left.count()))
-                            : std::min(wait_ms, static_cast<int>(std::max<int64_t>(0, left.count())));
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(started + *spec.timeout - now);
+      wait_ms = wait_ms < 0
+                    ? static_cast<int>(std::max<int64_t>(0, left.count()))
+                    : std::min(wait_ms, static_cast<int>(std::max<int64_t>(0, left.count())));
     }
     if (kill_pending) wait_ms = wait_ms < 0 ? 100 : std::min(wait_ms, 100);
 

@@ -11,11 +11,16 @@ namespace twin {
 
 std::string_view to_string(SettingSource source) {
   switch (source) {
-    case SettingSource::kFlag: return "flag";
-    case SettingSource::kEnvironment: return "environment";
-    case SettingSource::kDotenv: return ".env";
-    case SettingSource::kTwinToml: return "twin.toml";
-    case SettingSource::kDefault: return "default";
+    case SettingSource::kFlag:
+      return "flag";
+    case SettingSource::kEnvironment:
+      return "environment";
+    case SettingSource::kDotenv:
+      return ".env";
+    case SettingSource::kTwinToml:
+      return "twin.toml";
+    case SettingSource::kDefault:
+      return "default";
   }
   return "unknown";
 }
@@ -68,7 +73,8 @@ Result<std::map<std::string, std::string, std::less<>>> read_toml_settings(
     return fail(parsed.error());
   }
   if (const toml::table* table = (*parsed)["settings"].as_table()) {
-    for (const auto& [key, node] : *table) values[std::string(key.str())] = toml_value_to_string(node);
+    for (const auto& [key, node] : *table)
+      values[std::string(key.str())] = toml_value_to_string(node);
   }
   return values;
 }
@@ -104,12 +110,15 @@ Result<Settings> Settings::load(const SettingsOptions& options) {
 }
 
 std::optional<SettingValue> Settings::get(std::string_view name) const {
-  if (auto it = flags_.find(name); it != flags_.end()) return SettingValue{it->second, SettingSource::kFlag};
+  if (auto it = flags_.find(name); it != flags_.end())
+    return SettingValue{it->second, SettingSource::kFlag};
   if (auto value = environment_ ? environment_(name) : std::nullopt) {
     return SettingValue{*value, SettingSource::kEnvironment};
   }
-  if (auto it = dotenv_.find(name); it != dotenv_.end()) return SettingValue{it->second, SettingSource::kDotenv};
-  if (auto it = toml_.find(name); it != toml_.end()) return SettingValue{it->second, SettingSource::kTwinToml};
+  if (auto it = dotenv_.find(name); it != dotenv_.end())
+    return SettingValue{it->second, SettingSource::kDotenv};
+  if (auto it = toml_.find(name); it != toml_.end())
+    return SettingValue{it->second, SettingSource::kTwinToml};
   if (auto it = defaults_.find(name); it != defaults_.end()) {
     return SettingValue{it->second, SettingSource::kDefault};
   }
@@ -136,8 +145,9 @@ std::vector<std::pair<std::string, std::optional<SettingValue>>> Settings::all()
 bool Settings::is_secret(std::string_view name) {
   std::string upper(name);
   std::ranges::transform(upper, upper.begin(), [](unsigned char c) { return std::toupper(c); });
-  return std::ranges::any_of(std::array<std::string_view, 4>{"KEY", "SECRET", "TOKEN", "PASSWORD"},
-                             [&](std::string_view word) { return upper.find(word) != std::string::npos; });
+  return std::ranges::any_of(
+      std::array<std::string_view, 4>{"KEY", "SECRET", "TOKEN", "PASSWORD"},
+      [&](std::string_view word) { return upper.find(word) != std::string::npos; });
 }
 
 std::string Settings::mask(std::string_view value) {

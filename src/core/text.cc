@@ -1,9 +1,9 @@
 #include "twin/core/text.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <numeric>
-
-#include <fmt/format.h>
 
 namespace twin {
 

@@ -13,17 +13,16 @@ Result<toml::table> read_toml_file(const std::filesystem::path& path) {
   try {
     return toml::parse(text.str(), path.string());
   } catch (const toml::parse_error& error) {
-    return fail(Status::invalid_argument(fmt::format("{}:{}:{}: {}", path.string(),
-                                                     error.source().begin.line,
-                                                     error.source().begin.column,
-                                                     error.description())));
+    return fail(Status::invalid_argument(
+        fmt::format("{}:{}:{}: {}", path.string(), error.source().begin.line,
+                    error.source().begin.column, error.description())));
   }
 }
 
 std::string toml_location(const toml::node& node) {
   const toml::source_region& where = node.source();
-  return fmt::format("{}:{}:{}", where.path ? *where.path : std::string("<toml>"),
-                     where.begin.line, where.begin.column);
+  return fmt::format("{}:{}:{}", where.path ? *where.path : std::string("<toml>"), where.begin.line,
+                     where.begin.column);
 }
 
 }  // namespace twin

@@ -75,9 +75,9 @@ TEST(DotenvTest, ExpansionPrefersProcessEnvironmentThenEarlierEntries) {
 }
 
 TEST(DotenvTest, HandbookEnvExampleParses) {
-  auto entries = read_dotenv(std::filesystem::path(TWIN_SOURCE_DIR) /
-                                 "../shared/data/llm-engineers-handbook/env.example",
-                             fake_environment({}));
+  auto entries = read_dotenv(
+      std::filesystem::path(TWIN_SOURCE_DIR) / "../shared/data/llm-engineers-handbook/env.example",
+      fake_environment({}));
   if (!entries && entries.error().code() == StatusCode::kNotFound) {
     GTEST_SKIP() << "../shared/data is absent";
   }

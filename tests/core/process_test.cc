@@ -39,7 +39,8 @@ TEST(ProcessTest, DeliversLinesAsTheyArrive) {
 TEST(ProcessTest, EnvironmentWorkingDirectoryAndInput) {
   testing_support::TempDir dir;
   ProcessSpec spec = shell("echo \"$GREETING\"; pwd; cat");
-  spec.environment = std::map<std::string, std::string>{{"GREETING", "hi"}, {"PATH", "/usr/bin:/bin"}};
+  spec.environment =
+      std::map<std::string, std::string>{{"GREETING", "hi"}, {"PATH", "/usr/bin:/bin"}};
   spec.cwd = dir.path();
   spec.input = "from stdin";
   auto result = run_process(spec);

@@ -15,7 +15,8 @@ void write(const std::filesystem::path& path, std::string_view text) {
 
 TEST(SettingsTest, PrecedenceIsFlagEnvironmentDotenvTomlDefault) {
   testing_support::TempDir dir;
-  write(dir.path() / "twin.toml", "[settings]\nA = 'toml'\nB = 'toml'\nC = 'toml'\nD = 'toml'\nN = 3\n");
+  write(dir.path() / "twin.toml",
+        "[settings]\nA = 'toml'\nB = 'toml'\nC = 'toml'\nD = 'toml'\nN = 3\n");
   write(dir.path() / ".env", "A=dotenv\nB=dotenv\nC=dotenv\n");
   SettingsOptions options;
   options.root = dir.path();
