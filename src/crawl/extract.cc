@@ -1,0 +1,801 @@
+// Main-content extraction over libxml2's HTML parser (see include/twin/crawl/extract.h).
+#include "twin/crawl/extract.h"
+
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace twin::crawl {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Small DOM helpers.
+
+struct DocumentDeleter {
+  void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
+};
+using Document = std::unique_ptr<xmlDoc, DocumentDeleter>;
+
+Document parse_html(std::string_view html) {
+  static std::once_flag once;
+  std::call_once(once, [] { xmlInitParser(); });
+  if (html.empty()) return nullptr;
+  return Document(htmlReadMemory(html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
+                                 HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                     HTML_PARSE_NONET | HTML_PARSE_COMPACT));
+}
+
+std::string_view name_of(const xmlNode* node) {
+  return node->name ? reinterpret_cast<const char*>(node->name) : "";
+}
+
+bool is_element(const xmlNode* node) { return node->type == XML_ELEMENT_NODE; }
+
+std::string attribute(const xmlNode* node, const char* name) {
+  xmlChar* value = xmlGetProp(node, reinterpret_cast<const xmlChar*>(name));
+  if (value == nullptr) return "";
+  std::string out(reinterpret_cast<const char*>(value));
+  xmlFree(value);
+  return out;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f'; }
+
+// Collapses runs of whitespace into one space and trims.
+std::string collapse_spaces(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    // U+00A0 (no-break space) counts as a space.
+    if (c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0') {
+      pending_space = true;
+      ++i;
+      continue;
+    }
+    if (is_space(c)) {
+      pending_space = true;
+      continue;
+    }
+    if (pending_space && !out.empty()) out += ' ';
+    pending_space = false;
+    out += c;
+  }
+  return out;
+}
+
+void append_text(const xmlNode* node, std::string& out) {
+  for (const xmlNode* child = node->children; child != nullptr; child = child->next) {
+    if (child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) {
+      if (child->content) out += reinterpret_cast<const char*>(child->content);
+    } else if (is_element(child)) {
+      append_text(child, out);
+    }
+  }
+}
+
+std::string text_of(const xmlNode* node) {
+  std::string out;
+  append_text(node, out);
+  return collapse_spaces(out);
+}
+
+template <typename Visit>
+void for_each_element(xmlNode* node, const Visit& visit) {
+  for (xmlNode* child = node; child != nullptr; child = child->next) {
+    if (!is_element(child)) continue;
+    visit(child);
+    if (child->children) for_each_element(child->children, visit);
+  }
+}
+
+xmlNode* first_element(xmlNode* root, std::string_view tag) {
+  xmlNode* found = nullptr;
+  for_each_element(root, [&](xmlNode* node) {
+    if (found == nullptr && name_of(node) == tag) found = node;
+  });
+  return found;
+}
+
+std::vector<std::string> class_list(const xmlNode* node) {
+  std::vector<std::string> classes;
+  const std::string value = attribute(node, "class");
+  size_t start = 0;
+  while (start < value.size()) {
+    while (start < value.size() && is_space(value[start])) ++start;
+    size_t end = start;
+    while (end < value.size() && !is_space(value[end])) ++end;
+    if (end > start) classes.push_back(value.substr(start, end - start));
+    start = end;
+  }
+  return classes;
+}
+
+// "h1.pw-post-title": tag (or empty for any) and classes that must all be present.
+bool matches_selector(const xmlNode* node, std::string_view selector) {
+  const size_t dot = selector.find('.');
+  const std::string_view tag = selector.substr(0, dot);
+  if (!tag.empty() && name_of(node) != tag) return false;
+  if (dot == std::string_view::npos) return true;
+  const std::vector<std::string> classes = class_list(node);
+  std::string_view rest = selector.substr(dot + 1);
+  while (!rest.empty()) {
+    const size_t next = rest.find('.');
+    const std::string_view wanted = rest.substr(0, next);
+    if (std::find(classes.begin(), classes.end(), wanted) == classes.end()) return false;
+    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
+  }
+  return true;
+}
+
+xmlNode* select_first(xmlNode* root, std::string_view selector) {
+  if (selector.empty()) return nullptr;
+  xmlNode* found = nullptr;
+  for_each_element(root, [&](xmlNode* node) {
+    if (found == nullptr && matches_selector(node, selector)) found = node;
+  });
+  return found;
+}
+
+void remove_node(xmlNode* node) {
+  xmlUnlinkNode(node);
+  xmlFreeNode(node);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metadata: JSON-LD, OpenGraph, <meta>.
+
+std::string json_string(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_object() && value.contains("name")) return json_string(value["name"]);
+  if (value.is_array() && !value.empty()) {
+    std::string joined;
+    for (const auto& item : value) {
+      std::string one = json_string(item);
+      if (one.empty()) continue;
+      if (!joined.empty()) joined += ", ";
+      joined += one;
+    }
+    return joined;
+  }
+  return "";
+}
+
+bool is_article_type(const nlohmann::json& type) {
+  static constexpr std::array kTypes = {"Article",        "NewsArticle", "BlogPosting",
+                                        "TechArticle",    "Report",      "ScholarlyArticle",
+                                        "SocialMediaPosting", "WebPage", "LiveBlogPosting"};
+  auto one = [](const std::string& name) {
+    return std::find(kTypes.begin(), kTypes.end(), name) != kTypes.end();
+  };
+  if (type.is_string()) return one(type.get<std::string>());
+  if (type.is_array()) {
+    for (const auto& item : type) {
+      if (item.is_string() && one(item.get<std::string>())) return true;
+    }
+  }
+  return false;
+}
+
+void read_json_ld_object(const nlohmann::json& object, ExtractedArticle& meta) {
+  if (!object.is_object()) return;
+  if (object.contains("@graph")) {
+    for (const auto& item : object["@graph"]) read_json_ld_object(item, meta);
+  }
+  if (!is_article_type(object.value("@type", nlohmann::json()))) return;
+  const bool is_web_page = object.value("@type", nlohmann::json()) == "WebPage";
+  auto take = [&object](std::string& field, const char* key) {
+    if (field.empty() && object.contains(key)) field = json_string(object[key]);
+  };
+  if (!is_web_page || meta.title.empty()) take(meta.title, "headline");
+  take(meta.subtitle, "description");
+  take(meta.author, "author");
+  take(meta.date, "datePublished");
+  take(meta.language, "inLanguage");
+}
+
+void read_json_ld(xmlNode* root, ExtractedArticle& meta) {
+  for_each_element(root, [&](xmlNode* node) {
+    if (name_of(node) != "script" || lower(attribute(node, "type")) != "application/ld+json") return;
+    std::string text;
+    append_text(node, text);
+    const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+    if (parsed.is_discarded()) return;
+    if (parsed.is_array()) {
+      for (const auto& item : parsed) read_json_ld_object(item, meta);
+    } else {
+      read_json_ld_object(parsed, meta);
+    }
+  });
+}
+
+void read_meta_tags(xmlNode* root, ExtractedArticle& meta) {
+  ExtractedArticle found;
+  std::string description;
+  std::string html_title;
+  for_each_element(root, [&](xmlNode* node) {
+    const std::string_view tag = name_of(node);
+    if (tag == "html" && meta.language.empty()) meta.language = attribute(node, "lang");
+    if (tag == "title" && html_title.empty()) html_title = text_of(node);
+    if (tag != "meta") return;
+    const std::string key = lower(!attribute(node, "property").empty() ? attribute(node, "property")
+                                                                       : attribute(node, "name"));
+    const std::string content = collapse_spaces(attribute(node, "content"));
+    if (content.empty()) return;
+    auto set = [&content](std::string& field) {
+      if (field.empty()) field = content;
+    };
+    if (key == "og:title" || key == "twitter:title") set(found.title);
+    if (key == "og:description" || key == "twitter:description") set(found.subtitle);
+    if (key == "description") set(description);
+    if (key == "author" || key == "article:author" || key == "dc.creator" || key == "byl") {
+      if (!content.starts_with("http")) set(found.author);
+    }
+    if (key == "article:published_time" || key == "date" || key == "dc.date" ||
+        key == "pubdate" || key == "publish-date") {
+      set(found.date);
+    }
+    if (key == "og:site_name") set(found.site_name);
+    if (key == "og:locale") set(found.language);
+  });
+  auto fill = [](std::string& field, const std::string& value) {
+    if (field.empty()) field = value;
+  };
+  fill(meta.title, found.title);
+  fill(meta.subtitle, found.subtitle);
+  fill(meta.subtitle, description);
+  fill(meta.author, found.author);
+  fill(meta.date, found.date);
+  fill(meta.site_name, found.site_name);
+  if (meta.language.empty() && !found.language.empty()) {
+    meta.language = found.language;
+    std::replace(meta.language.begin(), meta.language.end(), '_', '-');
+  }
+  if (meta.title.empty()) {
+    if (xmlNode* h1 = first_element(root, "h1")) meta.title = text_of(h1);
+  }
+  fill(meta.title, html_title);
+  if (meta.date.empty()) {
+    if (xmlNode* time = first_element(root, "time")) meta.date = attribute(time, "datetime");
+  }
+}
+
+ExtractedArticle read_metadata(xmlNode* root) {
+  ExtractedArticle meta;
+  read_json_ld(root, meta);
+  read_meta_tags(root, meta);
+  return meta;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boilerplate removal.
+
+// Parts (split on space, '-', '_') of class and id names that mark boilerplate.
+bool is_boilerplate_part(std::string_view part) {
+  static constexpr std::array kParts = {
+      "ad",         "ads",        "adsbygoogle", "advert",      "advertisement", "advertising",
+      "sponsor",    "sponsored",  "promo",       "promoted",    "banner",        "nav",
+      "navbar",     "navigation", "menu",        "breadcrumb",  "breadcrumbs",   "sidebar",
+      "aside",      "footer",     "masthead",    "comment",     "comments",      "disqus",
+      "replies",    "respond",    "share",       "sharing",     "social",        "sharebar",
+      "related",    "recommended", "recommendations", "recirc",  "outbrain",      "taboola",
+      "cookie",     "cookies",    "consent",     "gdpr",        "newsletter",    "subscribe",
+      "subscription", "signup",   "paywall",     "popup",       "modal",         "overlay",
+      "toc",        "pagination", "pager",       "tags",        "tag",           "widget",
+      "byline",     "meta",       "author",      "bio",         "avatar",        "skip",
+      "hidden",     "caption",    "credits",     "print",       "rss",           "toolbar",
+      "header",     "topbar",     "dateline",    "timestamp",   "categories",    "follow",
+      "more",       "readmore",   "upnext",      "trending",    "popular",       "prevnext",
+      "postnav",    "jump",       "feedback",    "rating",      "edit",          "announcement",
+      "alert",      "notice",     "newsletter-signup", "cta",   "donate",        "login"};
+  return std::find(kParts.begin(), kParts.end(), part) != kParts.end();
+}
+
+bool has_boilerplate_name(const xmlNode* node) {
+  for (const char* attr : {"class", "id"}) {
+    const std::string value = lower(attribute(node, attr));
+    size_t start = 0;
+    while (start < value.size()) {
+      size_t end = value.find_first_of(" \t\n_-", start);
+      if (end == std::string::npos) end = value.size();
+      if (end > start && is_boilerplate_part(std::string_view(value).substr(start, end - start))) {
+        return true;
+      }
+      start = end + 1;
+    }
+  }
+  return false;
+}
+
+bool is_dropped_tag(std::string_view tag) {
+  static constexpr std::array kTags = {"script", "style",  "noscript", "template", "svg",
+                                       "iframe", "button", "input",    "select",   "textarea",
+                                       "nav",    "aside",  "footer",   "header",   "form",
+                                       "figcaption", "object", "embed", "canvas", "video",
+                                       "audio", "dialog", "menu", "link", "meta", "label"};
+  return std::find(kTags.begin(), kTags.end(), tag) != kTags.end();
+}
+
+bool is_hidden(const xmlNode* node) {
+  if (xmlHasProp(node, reinterpret_cast<const xmlChar*>("hidden")) != nullptr) return true;
+  if (attribute(node, "aria-hidden") == "true") return true;
+  const std::string style = lower(attribute(node, "style"));
+  if (style.find("display:none") != std::string::npos ||
+      style.find("display: none") != std::string::npos) {
+    return true;
+  }
+  const std::string role = lower(attribute(node, "role"));
+  return role == "navigation" || role == "banner" || role == "contentinfo" ||
+         role == "complementary" || role == "dialog" || role == "alertdialog" ||
+         role == "search" || role == "menu";
+}
+
+// Text length (non-space bytes) of every element, and of its text inside links and <p>.
+struct TextStats {
+  size_t text = 0;
+  size_t link_text = 0;
+  size_t paragraph_text = 0;  // inside <p>, <pre>, <li>, <blockquote>, <td>
+  size_t headings = 0;        // h1 elements inside
+  size_t commas = 0;
+};
+
+class StatsCache {
+ public:
+  const TextStats& of(xmlNode* node) {
+    auto it = cache_.find(node);
+    if (it != cache_.end()) return it->second;
+    TextStats stats = compute(node);
+    return cache_.emplace(node, stats).first->second;
+  }
+  void clear() { cache_.clear(); }
+
+ private:
+  TextStats compute(xmlNode* node) {
+    TextStats stats;
+    const std::string_view tag = name_of(node);
+    const bool is_link = tag == "a";
+    const bool is_paragraph = tag == "p" || tag == "pre" || tag == "li" || tag == "blockquote" ||
+                              tag == "td" || tag == "dd";
+    if (tag == "h1") ++stats.headings;
+    for (xmlNode* child = node->children; child != nullptr; child = child->next) {
+      if (child->type == XML_TEXT_NODE && child->content) {
+        for (const xmlChar* c = child->content; *c; ++c) {
+          if (!is_space(static_cast<char>(*c))) ++stats.text;
+          if (*c == ',') ++stats.commas;
+        }
+      } else if (is_element(child)) {
+        const TextStats& inner = of(child);
+        stats.text += inner.text;
+        stats.link_text += inner.link_text;
+        stats.paragraph_text += inner.paragraph_text;
+        stats.headings += inner.headings;
+        stats.commas += inner.commas;
+      }
+    }
+    if (is_link) stats.link_text = stats.text;
+    if (is_paragraph) stats.paragraph_text = stats.text - std::min(stats.text, stats.link_text);
+    return stats;
+  }
+  std::unordered_map<xmlNode*, TextStats> cache_;
+};
+
+bool contains_content_marker(xmlNode* node) {
+  bool found = false;
+  for_each_element(node->children, [&](xmlNode* inner) {
+    const std::string_view tag = name_of(inner);
+    if (tag == "article" || tag == "main" || attribute(inner, "itemprop") == "articleBody") {
+      found = true;
+    }
+  });
+  return found;
+}
+
+// Removes boilerplate elements from the whole document. An element holding most of the page's
+// paragraph text is never removed (a wrapper named "with-sidebar" is not itself a sidebar).
+void remove_boilerplate(xmlNode* body, StatsCache& stats) {
+  const size_t total_paragraph_text = std::max<size_t>(1, stats.of(body).paragraph_text);
+  std::vector<xmlNode*> doomed;
+  // Iterative walk so that removed subtrees are not descended into.
+  std::function<void(xmlNode*)> walk = [&](xmlNode* first) {
+    for (xmlNode* node = first; node != nullptr; node = node->next) {
+      if (node->type == XML_COMMENT_NODE) {
+        doomed.push_back(node);
+        continue;
+      }
+      if (!is_element(node)) continue;
+      const std::string_view tag = name_of(node);
+      bool drop = is_dropped_tag(tag) || is_hidden(node);
+      if (!drop && tag != "body" && tag != "article" && tag != "main" && has_boilerplate_name(node)) {
+        const TextStats& s = stats.of(node);
+        drop = s.paragraph_text * 2 < total_paragraph_text && !contains_content_marker(node) &&
+               attribute(node, "itemprop") != "articleBody";
+      }
+      if (drop && (tag == "header") && stats.of(node).paragraph_text * 2 >= total_paragraph_text) {
+        drop = false;  // a page whose whole text sits in a <header>
+      }
+      if (drop) {
+        doomed.push_back(node);
+      } else if (node->children) {
+        walk(node->children);
+      }
+    }
+  };
+  walk(body->children);
+  for (xmlNode* node : doomed) remove_node(node);
+  stats.clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choosing the main content.
+
+// Known article containers (trafilatura's and Readability's experience), most specific first.
+bool is_known_content_container(const xmlNode* node) {
+  if (attribute(node, "itemprop") == "articleBody") return true;
+  static constexpr std::array kClasses = {
+      "post-content",   "entry-content", "article-content", "article-body", "article__body",
+      "post-body",      "story-body",    "postArticle-content", "post__content", "c-entry-content",
+      "body markup",    "markup",        "article-text",    "content-body", "blog-post-content",
+      "post-text",      "rich-text",     "prose",           "main-content", "page-content",
+      "documentation",  "md-content",    "rst-content",     "entry-body",   "story-content"};
+  const std::string classes = lower(attribute(node, "class"));
+  if (classes.empty()) return false;
+  for (const std::string& one : class_list(node)) {
+    if (std::find(kClasses.begin(), kClasses.end(), lower(one)) != kClasses.end()) return true;
+  }
+  return classes == "body markup";
+}
+
+double link_density(const TextStats& s) {
+  return s.text == 0 ? 0.0 : static_cast<double>(s.link_text) / static_cast<double>(s.text);
+}
+
+// Readability's class weight: +25 for content-like names, -25 for boilerplate-like names.
+double class_weight(const xmlNode* node) {
+  const std::string names = lower(attribute(node, "class") + " " + attribute(node, "id"));
+  double weight = 0;
+  for (const char* good : {"article", "body", "content", "entry", "main", "page", "post", "text",
+                           "blog", "story"}) {
+    if (names.find(good) != std::string::npos) {
+      weight += 25;
+      break;
+    }
+  }
+  if (has_boilerplate_name(node)) weight -= 25;
+  return weight;
+}
+
+double tag_weight(std::string_view tag) {
+  if (tag == "div" || tag == "article" || tag == "main" || tag == "section") return 5;
+  if (tag == "pre" || tag == "td" || tag == "blockquote") return 3;
+  if (tag == "address" || tag == "ol" || tag == "ul" || tag == "dl" || tag == "dd" ||
+      tag == "dt" || tag == "li" || tag == "form") {
+    return -3;
+  }
+  if (tag.size() == 2 && tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '6') return -5;
+  if (tag == "th") return -5;
+  return 0;
+}
+
+// Mozilla Readability's scoring: paragraphs give points to their ancestors.
+xmlNode* readability_candidate(xmlNode* body, StatsCache& stats) {
+  std::unordered_map<xmlNode*, double> scores;
+  std::vector<xmlNode*> order;
+  auto score_of = [&](xmlNode* node) -> double& {
+    auto it = scores.find(node);
+    if (it == scores.end()) {
+      order.push_back(node);
+      it = scores.emplace(node, tag_weight(name_of(node)) + class_weight(node)).first;
+    }
+    return it->second;
+  };
+  for_each_element(body->children, [&](xmlNode* node) {
+    const std::string_view tag = name_of(node);
+    if (tag != "p" && tag != "pre" && tag != "td" && tag != "blockquote") return;
+    const TextStats& s = stats.of(node);
+    if (s.text < 25) return;
+    const double points = 1.0 + static_cast<double>(s.commas) +
+                          std::min(3.0, static_cast<double>(s.text / 100));
+    xmlNode* ancestor = node->parent;
+    for (int level = 0; ancestor != nullptr && is_element(ancestor) && level < 5; ++level) {
+      const double divider = level == 0 ? 1.0 : (level == 1 ? 2.0 : level * 3.0);
+      score_of(ancestor) += points / divider;
+      ancestor = ancestor->parent;
+    }
+  });
+  xmlNode* best = nullptr;
+  double best_score = 0;
+  for (xmlNode* node : order) {
+    if (name_of(node) == "html") continue;
+    const double score = scores[node] * (1.0 - link_density(stats.of(node)));
+    if (best == nullptr || score > best_score) {
+      best = node;
+      best_score = score;
+    }
+  }
+  // Readability climbs while the parent holds clearly more text in paragraphs of the same
+  // article (the candidate is one section of several).
+  while (best != nullptr && best->parent != nullptr && is_element(best->parent) &&
+         name_of(best->parent) != "body" && name_of(best->parent) != "html") {
+    const TextStats& mine = stats.of(best);
+    const TextStats& parent = stats.of(best->parent);
+    if (parent.paragraph_text * 10 < mine.paragraph_text * 13 || link_density(parent) > 0.3) break;
+    best = best->parent;
+  }
+  return best;
+}
+
+xmlNode* explicit_candidate(xmlNode* body, StatsCache& stats) {
+  xmlNode* known = nullptr;
+  xmlNode* article = nullptr;
+  xmlNode* main = nullptr;
+  for_each_element(body->children, [&](xmlNode* node) {
+    const size_t text = stats.of(node).paragraph_text;
+    if (is_known_content_container(node) &&
+        (known == nullptr || text > stats.of(known).paragraph_text)) {
+      known = node;
+    }
+    const std::string_view tag = name_of(node);
+    if (tag == "article" && (article == nullptr || text > stats.of(article).paragraph_text)) {
+      article = node;
+    }
+    if ((tag == "main" || attribute(node, "role") == "main") && main == nullptr) main = node;
+  });
+  for (xmlNode* candidate : {known, article, main}) {
+    if (candidate != nullptr && stats.of(candidate).paragraph_text >= 200) return candidate;
+  }
+  return nullptr;
+}
+
+xmlNode* choose_content(xmlNode* body, StatsCache& stats) {
+  xmlNode* scored = readability_candidate(body, stats);
+  xmlNode* explicit_node = explicit_candidate(body, stats);
+  if (explicit_node == nullptr) return scored != nullptr ? scored : body;
+  if (scored == nullptr) return explicit_node;
+  // Prefer the explicit container unless it holds much less text than the scored one.
+  if (stats.of(explicit_node).paragraph_text * 2 < stats.of(scored).paragraph_text) return scored;
+  return explicit_node;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering as markdown-like text.
+
+class MarkdownWriter {
+ public:
+  MarkdownWriter(StatsCache& stats, std::string skip_heading)
+      : stats_(stats), skip_heading_(std::move(skip_heading)) {}
+
+  std::string render(xmlNode* root) {
+    block(root);
+    flush_paragraph();
+    while (!out_.empty() && out_.back() == '\n') out_.pop_back();
+    return out_;
+  }
+
+ private:
+  void flush_paragraph() {
+    std::string text = collapse_spaces(inline_);
+    inline_.clear();
+    if (text.empty()) return;
+    emit_block(prefix_ + text);
+  }
+
+  void emit_block(const std::string& text) {
+    if (!out_.empty()) out_ += list_depth_ > 0 && in_list_item_ ? "\n" : "\n\n";
+    out_ += text;
+  }
+
+  // Link-heavy lists and containers inside the article: related links, tag clouds.
+  bool is_link_cluster(xmlNode* node) {
+    const std::string_view tag = name_of(node);
+    const TextStats& s = stats_.of(node);
+    if (s.text == 0) return false;
+    const double density = link_density(s);
+    if (tag == "ul" || tag == "ol") {
+      size_t items = 0;
+      for (xmlNode* child = node->children; child; child = child->next) {
+        if (is_element(child) && name_of(child) == "li") ++items;
+      }
+      return items >= 3 && density > 0.85;
+    }
+    if (tag == "div" || tag == "section" || tag == "p") return density > 0.75 && s.text < 400;
+    return false;
+  }
+
+  void block(xmlNode* node) {
+    for (xmlNode* child = node->children; child != nullptr; child = child->next) {
+      if (child->type == XML_TEXT_NODE) {
+        if (child->content) inline_ += reinterpret_cast<const char*>(child->content);
+        continue;
+      }
+      if (!is_element(child)) continue;
+      element(child);
+    }
+  }
+
+  void element(xmlNode* node) {
+    const std::string_view tag = name_of(node);
+    if (tag == "br") {
+      inline_ += "\n";
+      return;
+    }
+    if (tag == "img" || tag == "picture" || tag == "source") return;
+    if (tag == "h1" || tag == "h2" || tag == "h3" || tag == "h4" || tag == "h5" || tag == "h6") {
+      flush_paragraph();
+      const std::string text = text_of(node);
+      if (text.empty()) return;
+      if (!skip_heading_.empty() && text == skip_heading_) {
+        skip_heading_.clear();
+        return;
+      }
+      emit_block(std::string(static_cast<size_t>(tag[1] - '0'), '#') + " " + text);
+      return;
+    }
+    if (tag == "pre") {
+      flush_paragraph();
+      std::string code;
+      append_text(node, code);
+      while (!code.empty() && code.back() == '\n') code.pop_back();
+      emit_block("```\n" + code + "\n```");
+      return;
+    }
+    if (tag == "code" || tag == "kbd" || tag == "samp") {
+      std::string code;
+      append_text(node, code);
+      inline_ += "`" + code + "`";
+      return;
+    }
+    if (is_link_cluster(node)) return;
+    if (tag == "ul" || tag == "ol") {
+      list(node, tag == "ol");
+      return;
+    }
+    if (tag == "blockquote") {
+      flush_paragraph();
+      const std::string saved = prefix_;
+      prefix_ += "> ";
+      block(node);
+      flush_paragraph();
+      prefix_ = saved;
+      return;
+    }
+    if (tag == "table") {
+      table(node);
+      return;
+    }
+    if (is_inline(tag)) {
+      block(node);
+      return;
+    }
+    // Any other element is a block: paragraphs, divs, sections.
+    flush_paragraph();
+    block(node);
+    flush_paragraph();
+  }
+
+  static bool is_inline(std::string_view tag) {
+    static constexpr std::array kInline = {"a",   "span", "em",  "strong", "b",    "i",
+                                           "u",   "s",    "sub", "sup",    "small", "mark",
+                                           "abbr", "cite", "q",  "time",   "del",  "ins",
+                                           "font", "var", "dfn", "bdi",    "bdo",  "wbr"};
+    return std::find(kInline.begin(), kInline.end(), tag) != kInline.end();
+  }
+
+  void list(xmlNode* node, bool ordered) {
+    flush_paragraph();
+    int number = 0;
+    const std::string saved = prefix_;
+    ++list_depth_;
+    bool first = true;
+    for (xmlNode* item = node->children; item != nullptr; item = item->next) {
+      if (!is_element(item)) continue;
+      const std::string marker = ordered ? fmt_number(++number) : "- ";
+      prefix_ = saved + std::string(static_cast<size_t>(2 * (list_depth_ - 1)), ' ') + marker;
+      in_list_item_ = !first;
+      first = false;
+      block(item);
+      flush_paragraph();
+      in_list_item_ = true;
+    }
+    --list_depth_;
+    in_list_item_ = false;
+    prefix_ = saved;
+  }
+
+  static std::string fmt_number(int n) { return std::to_string(n) + ". "; }
+
+  void table(xmlNode* node) {
+    flush_paragraph();
+    std::string rows;
+    for_each_element(node->children, [&](xmlNode* row) {
+      if (name_of(row) != "tr") return;
+      std::string line = "|";
+      for (xmlNode* cell = row->children; cell != nullptr; cell = cell->next) {
+        if (!is_element(cell)) continue;
+        line += " " + text_of(cell) + " |";
+      }
+      if (!rows.empty()) rows += "\n";
+      rows += line;
+    });
+    if (!rows.empty()) emit_block(rows);
+  }
+
+  StatsCache& stats_;
+  std::string skip_heading_;
+  std::string out_;
+  std::string inline_;
+  std::string prefix_;
+  int list_depth_ = 0;
+  bool in_list_item_ = false;
+};
+
+xmlNode* body_of(xmlDoc* doc) {
+  xmlNode* root = xmlDocGetRootElement(doc);
+  if (root == nullptr) return nullptr;
+  xmlNode* body = first_element(root, "body");
+  return body != nullptr ? body : root;
+}
+
+}  // namespace
+
+ExtractedArticle extract_article(std::string_view html) {
+  Document doc = parse_html(html);
+  if (!doc) return {};
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  if (root == nullptr) return {};
+  ExtractedArticle article = read_metadata(root);
+  xmlNode* body = body_of(doc.get());
+  StatsCache stats;
+  remove_boilerplate(body, stats);
+  xmlNode* content = choose_content(body, stats);
+  article.content = MarkdownWriter(stats, article.title).render(content);
+  return article;
+}
+
+ExtractedArticle extract_with_selectors(std::string_view html, const SiteSelectors& selectors) {
+  Document doc = parse_html(html);
+  if (!doc) return {};
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  if (root == nullptr) return {};
+  ExtractedArticle article = read_metadata(root);
+  xmlNode* title = select_first(root, selectors.title);
+  xmlNode* subtitle = select_first(root, selectors.subtitle);
+  article.title = title ? text_of(title) : "";
+  article.subtitle = subtitle ? text_of(subtitle) : "";
+  if (title) remove_node(title);
+  if (subtitle) remove_node(subtitle);
+  StatsCache stats;
+  remove_boilerplate(body_of(doc.get()), stats);
+  xmlNode* content = select_first(root, selectors.content);
+  if (content == nullptr) return article;
+  article.content = MarkdownWriter(stats, "").render(content);
+  return article;
+}
+
+const SiteSelectors& medium_selectors() {
+  static const SiteSelectors selectors{"h1.pw-post-title", "h2.pw-subtitle-paragraph", "article"};
+  return selectors;
+}
+
+const SiteSelectors& substack_selectors() {
+  static const SiteSelectors selectors{"h1.post-title", "h3.subtitle", "div.body.markup"};
+  return selectors;
+}
+
+}  // namespace twin::crawl
