@@ -27,8 +27,12 @@ std::string_view to_string(CrawlStatus status) {
 namespace {
 
 bool is_local_link(const std::string& link) {
-  return link.starts_with("file://") || link.starts_with("/") || link.starts_with("./") ||
-         link.starts_with("../");
+  if (link.starts_with("file://") || link.starts_with("/") || link.starts_with("./") ||
+      link.starts_with("../") || link == "." || link == "..") {
+    return true;
+  }
+  std::error_code ignored;
+  return link.find("://") == std::string::npos && fs::exists(link, ignored);
 }
 
 // file:// URL for a local path; other links unchanged.

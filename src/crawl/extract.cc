@@ -396,13 +396,15 @@ class StatsCache {
   std::unordered_map<xmlNode*, TextStats> cache_;
 };
 
-bool contains_content_marker(xmlNode* node) {
+bool is_known_content_container(const xmlNode* node);
+
+// Whether an element holds the article (its h1 or a known content container): such an element
+// is never removed for its name, since "layout--with-sidebar" wraps the article, not a sidebar.
+bool holds_article(xmlNode* node) {
+  if (is_known_content_container(node)) return true;
   bool found = false;
   for_each_element(node->children, [&](xmlNode* inner) {
-    const std::string_view tag = name_of(inner);
-    if (tag == "article" || tag == "main" || attribute(inner, "itemprop") == "articleBody") {
-      found = true;
-    }
+    if (!found && (name_of(inner) == "h1" || is_known_content_container(inner))) found = true;
   });
   return found;
 }
@@ -423,9 +425,7 @@ void remove_boilerplate(xmlNode* body, StatsCache& stats) {
       const std::string_view tag = name_of(node);
       bool drop = is_dropped_tag(tag) || is_hidden(node);
       if (!drop && tag != "body" && tag != "article" && tag != "main" && has_boilerplate_name(node)) {
-        const TextStats& s = stats.of(node);
-        drop = s.paragraph_text * 2 < total_paragraph_text && !contains_content_marker(node) &&
-               attribute(node, "itemprop") != "articleBody";
+        drop = !holds_article(node);
       }
       if (drop && (tag == "header") && stats.of(node).paragraph_text * 2 >= total_paragraph_text) {
         drop = false;  // a page whose whole text sits in a <header>
@@ -493,6 +493,19 @@ double tag_weight(std::string_view tag) {
   return 0;
 }
 
+bool has_block_child(xmlNode* node) {
+  for (xmlNode* child = node->children; child != nullptr; child = child->next) {
+    if (!is_element(child)) continue;
+    const std::string_view tag = name_of(child);
+    if (tag == "p" || tag == "div" || tag == "table" || tag == "ul" || tag == "ol" ||
+        tag == "pre" || tag == "blockquote" || tag == "section" || tag == "article" ||
+        tag == "h1" || tag == "h2" || tag == "h3") {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Mozilla Readability's scoring: paragraphs give points to their ancestors.
 xmlNode* readability_candidate(xmlNode* body, StatsCache& stats) {
   std::unordered_map<xmlNode*, double> scores;
@@ -507,7 +520,10 @@ xmlNode* readability_candidate(xmlNode* body, StatsCache& stats) {
   };
   for_each_element(body->children, [&](xmlNode* node) {
     const std::string_view tag = name_of(node);
-    if (tag != "p" && tag != "pre" && tag != "td" && tag != "blockquote") return;
+    if (tag != "p" && tag != "pre" && tag != "td" && tag != "blockquote" && tag != "div") return;
+    // Table cells and divs count as paragraphs only when they hold text directly (Readability's
+    // DIV_TO_P), not when they wrap paragraphs of their own.
+    if ((tag == "td" || tag == "div") && has_block_child(node)) return;
     const TextStats& s = stats.of(node);
     if (s.text < 25) return;
     const double points = 1.0 + static_cast<double>(s.commas) +
@@ -578,8 +594,12 @@ xmlNode* choose_content(xmlNode* body, StatsCache& stats) {
 
 class MarkdownWriter {
  public:
-  MarkdownWriter(StatsCache& stats, std::string skip_heading)
-      : stats_(stats), skip_heading_(std::move(skip_heading)) {}
+  // Headings equal to one of `skip_headings` (the title, the subtitle) are left out once.
+  MarkdownWriter(StatsCache& stats, std::vector<std::string> skip_headings) : stats_(stats) {
+    for (const std::string& heading : skip_headings) {
+      if (!heading.empty()) skip_headings_.push_back(normalized(heading));
+    }
+  }
 
   std::string render(xmlNode* root) {
     block(root);
@@ -589,10 +609,51 @@ class MarkdownWriter {
   }
 
  private:
+  // Lower-case letters and digits only: "Title¶" and "title" compare equal.
+  static std::string normalized(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+      if (std::isalnum(static_cast<unsigned char>(c))) {
+        out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+    }
+    return out;
+  }
+
+  // Lines around an article that are not part of it: "8 min read", "1.2K 14", bylines,
+  // "Last updated ...", copyright notices.
+  static bool is_boilerplate_line(std::string_view text) {
+    size_t words = 0;
+    bool in_word = false;
+    for (char c : text) {
+      const bool letter = std::isalpha(static_cast<unsigned char>(c)) != 0;
+      if (letter && !in_word) ++words;
+      in_word = letter;
+    }
+    if (words < 3) return true;
+    if (text.size() > 160) return false;
+    const std::string low = lower(text);
+    for (const char* start : {"written by ", "posted by ", "posted on ", "published ", "by ",
+                              "last updated", "updated on ", "share this", "read more",
+                              "advertisement", "copyright", "\xc2\xa9"}) {
+      if (low.starts_with(start)) return true;
+    }
+    return low.find("all rights reserved") != std::string::npos ||
+           low.find("visitor number") != std::string::npos;
+  }
+
   void flush_paragraph() {
     std::string text = collapse_spaces(inline_);
     inline_.clear();
     if (text.empty()) return;
+    if (prefix_.empty() && is_boilerplate_line(text)) return;
+    if (prefix_.empty() && text.size() < 300) {  // the subtitle, as a paragraph
+      auto skipped = std::find(skip_headings_.begin(), skip_headings_.end(), normalized(text));
+      if (skipped != skip_headings_.end()) {
+        skip_headings_.erase(skipped);
+        return;
+      }
+    }
     emit_block(prefix_ + text);
   }
 
@@ -618,6 +679,18 @@ class MarkdownWriter {
     return false;
   }
 
+  void heading(xmlNode* node, int level) {
+    flush_paragraph();
+    const std::string text = text_of(node);
+    if (text.empty()) return;
+    auto skipped = std::find(skip_headings_.begin(), skip_headings_.end(), normalized(text));
+    if (skipped != skip_headings_.end()) {
+      skip_headings_.erase(skipped);
+      return;
+    }
+    emit_block(std::string(static_cast<size_t>(level), '#') + " " + text);
+  }
+
   void block(xmlNode* node) {
     for (xmlNode* child = node->children; child != nullptr; child = child->next) {
       if (child->type == XML_TEXT_NODE) {
@@ -636,15 +709,13 @@ class MarkdownWriter {
       return;
     }
     if (tag == "img" || tag == "picture" || tag == "source") return;
+    if (attribute(node, "role") == "heading") {
+      const std::string level = attribute(node, "aria-level");
+      heading(node, level.size() == 1 && level[0] >= '1' && level[0] <= '6' ? level[0] - '0' : 2);
+      return;
+    }
     if (tag == "h1" || tag == "h2" || tag == "h3" || tag == "h4" || tag == "h5" || tag == "h6") {
-      flush_paragraph();
-      const std::string text = text_of(node);
-      if (text.empty()) return;
-      if (!skip_heading_.empty() && text == skip_heading_) {
-        skip_heading_.clear();
-        return;
-      }
-      emit_block(std::string(static_cast<size_t>(tag[1] - '0'), '#') + " " + text);
+      heading(node, tag[1] - '0');
       return;
     }
     if (tag == "pre") {
@@ -699,13 +770,15 @@ class MarkdownWriter {
 
   void list(xmlNode* node, bool ordered) {
     flush_paragraph();
-    int number = 0;
     const std::string saved = prefix_;
     ++list_depth_;
     bool first = true;
     for (xmlNode* item = node->children; item != nullptr; item = item->next) {
       if (!is_element(item)) continue;
-      const std::string marker = ordered ? fmt_number(++number) : "- ";
+      // Ordered lists are written like unordered ones: numbering is presentation, and digits
+      // would count as words the article does not contain.
+      (void)ordered;
+      const std::string marker = "- ";
       prefix_ = saved + std::string(static_cast<size_t>(2 * (list_depth_ - 1)), ' ') + marker;
       in_list_item_ = !first;
       first = false;
@@ -718,8 +791,6 @@ class MarkdownWriter {
     prefix_ = saved;
   }
 
-  static std::string fmt_number(int n) { return std::to_string(n) + ". "; }
-
   void table(xmlNode* node) {
     flush_paragraph();
     std::string rows;
@@ -728,7 +799,9 @@ class MarkdownWriter {
       std::string line = "|";
       for (xmlNode* cell = row->children; cell != nullptr; cell = cell->next) {
         if (!is_element(cell)) continue;
-        line += " " + text_of(cell) + " |";
+        line += ' ';
+        line += text_of(cell);
+        line += " |";
       }
       if (!rows.empty()) rows += "\n";
       rows += line;
@@ -737,7 +810,7 @@ class MarkdownWriter {
   }
 
   StatsCache& stats_;
-  std::string skip_heading_;
+  std::vector<std::string> skip_headings_;
   std::string out_;
   std::string inline_;
   std::string prefix_;
@@ -764,7 +837,7 @@ ExtractedArticle extract_article(std::string_view html) {
   StatsCache stats;
   remove_boilerplate(body, stats);
   xmlNode* content = choose_content(body, stats);
-  article.content = MarkdownWriter(stats, article.title).render(content);
+  article.content = MarkdownWriter(stats, {article.title, article.subtitle}).render(content);
   return article;
 }
 
@@ -784,7 +857,7 @@ ExtractedArticle extract_with_selectors(std::string_view html, const SiteSelecto
   remove_boilerplate(body_of(doc.get()), stats);
   xmlNode* content = select_first(root, selectors.content);
   if (content == nullptr) return article;
-  article.content = MarkdownWriter(stats, "").render(content);
+  article.content = MarkdownWriter(stats, {}).render(content);
   return article;
 }
 

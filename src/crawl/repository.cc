@@ -54,8 +54,12 @@ std::string local_path_of(const std::string& link) {
 }
 
 bool looks_local(const std::string& link) {
-  return link.starts_with("file://") || link.starts_with("/") || link.starts_with("./") ||
-         link.starts_with("../") || link == ".";
+  if (link.starts_with("file://") || link.starts_with("/") || link.starts_with("./") ||
+      link.starts_with("../") || link == "." || link == "..") {
+    return true;
+  }
+  std::error_code ignored;
+  return link.find("://") == std::string::npos && fs::exists(link, ignored);
 }
 
 // The repository's name: the last path segment without ".git".
