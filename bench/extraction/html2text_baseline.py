@@ -31,12 +31,13 @@ def main():
         return
     seconds = float(sys.argv[3])
     size = sum(len(v.encode("utf-8")) for v in pages.values())
-    done, start = 0, time.perf_counter()
+    # CPU time, as the C++ side measures: on a shared machine wall time measures the neighbours.
+    done, start = 0, time.process_time()
     while True:
         for v in pages.values():
             convert(v)
         done += size
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         if elapsed >= seconds:
             break
     print(f"html2text {done / 1e6 / elapsed:.2f}")

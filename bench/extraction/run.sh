@@ -34,8 +34,8 @@ extract="$(awk '/^extract /{print $2}' <<<"$twin_out")"
 libxml2="$(awk '/^parse_libxml2 /{print $2}' <<<"$twin_out")"
 gumbo="$(awk '/^parse_gumbo /{print $2}' <<<"$twin_out")"
 html2text="$(awk '/^html2text /{print $2}' <<<"$base_out")"
-printf 'throughput twin extract    %8.2f MB/s\n' "$extract"
-printf 'throughput html2text       %8.2f MB/s\n' "$html2text"
+printf 'throughput twin extract    %8.2f MB/s (per CPU second)\n' "$extract"
+printf 'throughput html2text       %8.2f MB/s (per CPU second)\n' "$html2text"
 printf 'ratio twin / html2text     %8.1fx (goal 10x, ideally 20x)\n' \
   "$(awk -v a="$extract" -v b="$html2text" 'BEGIN{print a/b}')"
 printf 'parse only: libxml2 %.2f MB/s, gumbo %.2f MB/s (libxml2 %.1fx gumbo)\n' \

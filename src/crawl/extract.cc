@@ -6,11 +6,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -30,9 +33,18 @@ Document parse_html(std::string_view html) {
   static std::once_flag once;
   std::call_once(once, [] { xmlInitParser(); });
   if (html.empty()) return nullptr;
-  return Document(htmlReadMemory(html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
-                                 HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                     HTML_PARSE_NONET | HTML_PARSE_COMPACT));
+  // One parser context per thread, reset for each document: creating a context costs as much
+  // as parsing a small page.
+  struct ContextDeleter {
+    void operator()(htmlParserCtxt* context) const { htmlFreeParserCtxt(context); }
+  };
+  thread_local std::unique_ptr<htmlParserCtxt, ContextDeleter> context(htmlNewParserCtxt());
+  if (!context) return nullptr;
+  return Document(htmlCtxtReadMemory(context.get(), html.data(), static_cast<int>(html.size()),
+                                     nullptr, "UTF-8",
+                                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+                                         HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+                                         HTML_PARSE_COMPACT));
 }
 
 std::string_view name_of(const xmlNode* node) {
@@ -41,12 +53,25 @@ std::string_view name_of(const xmlNode* node) {
 
 bool is_element(const xmlNode* node) { return node->type == XML_ELEMENT_NODE; }
 
-std::string attribute(const xmlNode* node, const char* name) {
-  xmlChar* value = xmlGetProp(node, reinterpret_cast<const xmlChar*>(name));
-  if (value == nullptr) return "";
-  std::string out(reinterpret_cast<const char*>(value));
-  xmlFree(value);
-  return out;
+// An attribute's value without copying it; empty when absent. HTML attribute values are one
+// text node in libxml2's tree (entities already replaced), read in place.
+std::string_view attribute(const xmlNode* node, std::string_view name) {
+  for (const xmlAttr* attr = node->properties; attr != nullptr; attr = attr->next) {
+    if (name != reinterpret_cast<const char*>(attr->name)) continue;
+    const xmlNode* value = attr->children;
+    if (value != nullptr && value->next == nullptr && value->content != nullptr) {
+      return reinterpret_cast<const char*>(value->content);
+    }
+    return {};
+  }
+  return {};
+}
+
+bool has_attribute(const xmlNode* node, std::string_view name) {
+  for (const xmlAttr* attr = node->properties; attr != nullptr; attr = attr->next) {
+    if (name == reinterpret_cast<const char*>(attr->name)) return true;
+  }
+  return false;
 }
 
 std::string lower(std::string_view text) {
@@ -116,13 +141,13 @@ xmlNode* first_element(xmlNode* root, std::string_view tag) {
 
 std::vector<std::string> class_list(const xmlNode* node) {
   std::vector<std::string> classes;
-  const std::string value = attribute(node, "class");
+  const std::string_view value = attribute(node, "class");
   size_t start = 0;
   while (start < value.size()) {
     while (start < value.size() && is_space(value[start])) ++start;
     size_t end = start;
     while (end < value.size() && !is_space(value[end])) ++end;
-    if (end > start) classes.push_back(value.substr(start, end - start));
+    if (end > start) classes.emplace_back(value.substr(start, end - start));
     start = end;
   }
   return classes;
@@ -211,32 +236,38 @@ void read_json_ld_object(const nlohmann::json& object, ExtractedArticle& meta) {
   take(meta.language, "inLanguage");
 }
 
-void read_json_ld(xmlNode* root, ExtractedArticle& meta) {
-  for_each_element(root, [&](xmlNode* node) {
-    if (name_of(node) != "script" || lower(attribute(node, "type")) != "application/ld+json") return;
-    std::string text;
-    append_text(node, text);
-    const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
-    if (parsed.is_discarded()) return;
-    if (parsed.is_array()) {
-      for (const auto& item : parsed) read_json_ld_object(item, meta);
-    } else {
-      read_json_ld_object(parsed, meta);
-    }
-  });
+void read_json_ld(xmlNode* script, ExtractedArticle& meta) {
+  if (lower(attribute(script, "type")) != "application/ld+json") return;
+  std::string text;
+  append_text(script, text);
+  const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+  if (parsed.is_discarded()) return;
+  if (parsed.is_array()) {
+    for (const auto& item : parsed) read_json_ld_object(item, meta);
+  } else {
+    read_json_ld_object(parsed, meta);
+  }
 }
 
-void read_meta_tags(xmlNode* root, ExtractedArticle& meta) {
+// One walk over the document: JSON-LD first (it wins), then OpenGraph and <meta> tags.
+ExtractedArticle read_metadata(xmlNode* root) {
+  ExtractedArticle meta;
   ExtractedArticle found;
   std::string description;
   std::string html_title;
+  xmlNode* first_h1 = nullptr;
+  xmlNode* first_time = nullptr;
   for_each_element(root, [&](xmlNode* node) {
     const std::string_view tag = name_of(node);
-    if (tag == "html" && meta.language.empty()) meta.language = attribute(node, "lang");
+    if (tag == "script") read_json_ld(node, meta);
+    if (tag == "h1" && first_h1 == nullptr) first_h1 = node;
+    if (tag == "time" && first_time == nullptr) first_time = node;
+    if (tag == "html" && meta.language.empty()) meta.language = std::string(attribute(node, "lang"));
     if (tag == "title" && html_title.empty()) html_title = text_of(node);
     if (tag != "meta") return;
     const std::string key = lower(!attribute(node, "property").empty() ? attribute(node, "property")
                                                                        : attribute(node, "name"));
+    if (key.empty()) return;
     const std::string content = collapse_spaces(attribute(node, "content"));
     if (content.empty()) return;
     auto set = [&content](std::string& field) {
@@ -268,28 +299,43 @@ void read_meta_tags(xmlNode* root, ExtractedArticle& meta) {
     meta.language = found.language;
     std::replace(meta.language.begin(), meta.language.end(), '_', '-');
   }
-  if (meta.title.empty()) {
-    if (xmlNode* h1 = first_element(root, "h1")) meta.title = text_of(h1);
-  }
+  if (meta.title.empty() && first_h1 != nullptr) meta.title = text_of(first_h1);
   fill(meta.title, html_title);
-  if (meta.date.empty()) {
-    if (xmlNode* time = first_element(root, "time")) meta.date = attribute(time, "datetime");
+  if (meta.date.empty() && first_time != nullptr) {
+    meta.date = std::string(attribute(first_time, "datetime"));
   }
-}
-
-ExtractedArticle read_metadata(xmlNode* root) {
-  ExtractedArticle meta;
-  read_json_ld(root, meta);
-  read_meta_tags(root, meta);
   return meta;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Boilerplate removal.
 
+using NameSet = std::unordered_set<std::string_view>;
+
+// Calls `visit` with each lower-cased word of `text` split on any of `separators`; stops and
+// returns true as soon as `visit` does.
+template <typename Visit>
+bool any_word(std::string_view text, std::string_view separators, const Visit& visit) {
+  std::array<char, 48> buffer{};
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find_first_of(separators, start);
+    if (end == std::string_view::npos) end = text.size();
+    const size_t length = end - start;
+    if (length > 0 && length <= buffer.size()) {
+      for (size_t i = 0; i < length; ++i) {
+        buffer[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[start + i])));
+      }
+      if (visit(std::string_view(buffer.data(), length))) return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
 // Parts (split on space, '-', '_') of class and id names that mark boilerplate.
 bool is_boilerplate_part(std::string_view part) {
-  static constexpr std::array kParts = {
+  static const NameSet kParts = {
       "ad",         "ads",        "adsbygoogle", "advert",      "advertisement", "advertising",
       "sponsor",    "sponsored",  "promo",       "promoted",    "banner",        "nav",
       "navbar",     "navigation", "menu",        "breadcrumb",  "breadcrumbs",   "sidebar",
@@ -304,37 +350,29 @@ bool is_boilerplate_part(std::string_view part) {
       "header",     "topbar",     "dateline",    "timestamp",   "categories",    "follow",
       "more",       "readmore",   "upnext",      "trending",    "popular",       "prevnext",
       "postnav",    "jump",       "feedback",    "rating",      "edit",          "announcement",
-      "alert",      "notice",     "newsletter-signup", "cta",   "donate",        "login"};
-  return std::find(kParts.begin(), kParts.end(), part) != kParts.end();
+      "alert",      "notice",     "cta",         "donate",      "login"};
+  return kParts.contains(part);
 }
 
 bool has_boilerplate_name(const xmlNode* node) {
   for (const char* attr : {"class", "id"}) {
-    const std::string value = lower(attribute(node, attr));
-    size_t start = 0;
-    while (start < value.size()) {
-      size_t end = value.find_first_of(" \t\n_-", start);
-      if (end == std::string::npos) end = value.size();
-      if (end > start && is_boilerplate_part(std::string_view(value).substr(start, end - start))) {
-        return true;
-      }
-      start = end + 1;
-    }
+    if (any_word(attribute(node, attr), " \t\n_-", is_boilerplate_part)) return true;
   }
   return false;
 }
 
 bool is_dropped_tag(std::string_view tag) {
-  static constexpr std::array kTags = {"script", "style",  "noscript", "template", "svg",
-                                       "iframe", "button", "input",    "select",   "textarea",
-                                       "nav",    "aside",  "footer",   "header",   "form",
-                                       "figcaption", "object", "embed", "canvas", "video",
-                                       "audio", "dialog", "menu", "link", "meta", "label"};
-  return std::find(kTags.begin(), kTags.end(), tag) != kTags.end();
+  static const NameSet kTags = {"script", "style",  "noscript", "template", "svg",
+                                "iframe", "button", "input",    "select",   "textarea",
+                                "nav",    "aside",  "footer",   "header",   "form",
+                                "figcaption", "object", "embed", "canvas", "video",
+                                "audio", "dialog", "menu", "link", "meta", "label"};
+  return kTags.contains(tag);
 }
 
 bool is_hidden(const xmlNode* node) {
-  if (xmlHasProp(node, reinterpret_cast<const xmlChar*>("hidden")) != nullptr) return true;
+  if (node->properties == nullptr) return false;
+  if (has_attribute(node, "hidden")) return true;
   if (attribute(node, "aria-hidden") == "true") return true;
   const std::string style = lower(attribute(node, "style"));
   if (style.find("display:none") != std::string::npos ||
@@ -356,17 +394,34 @@ struct TextStats {
   size_t commas = 0;
 };
 
+// Text statistics memoised per element in the element's `_private` slot (libxml2 leaves it to
+// applications): a generation number and an index into `stats_`. clear() starts a new
+// generation, so slots of elements freed or changed since are never trusted.
 class StatsCache {
  public:
+  StatsCache() : generation_(next_generation()) {}
+
   const TextStats& of(xmlNode* node) {
-    auto it = cache_.find(node);
-    if (it != cache_.end()) return it->second;
-    TextStats stats = compute(node);
-    return cache_.emplace(node, stats).first->second;
+    const auto slot = reinterpret_cast<std::uintptr_t>(node->_private);
+    if ((slot >> 32) == generation_) return stats_[(slot & 0xFFFFFFFFu)];
+    TextStats computed = compute(node);
+    stats_.push_back(computed);
+    node->_private = reinterpret_cast<void*>((generation_ << 32) | (stats_.size() - 1));
+    return stats_.back();
   }
-  void clear() { cache_.clear(); }
+  void clear() {
+    stats_.clear();
+    generation_ = next_generation();
+  }
 
  private:
+  static std::uintptr_t next_generation() {
+    thread_local std::uintptr_t generation = 0;
+    return ++generation;
+  }
+  std::deque<TextStats> stats_;
+  std::uintptr_t generation_;
+
   TextStats compute(xmlNode* node) {
     TextStats stats;
     const std::string_view tag = name_of(node);
@@ -393,7 +448,6 @@ class StatsCache {
     if (is_paragraph) stats.paragraph_text = stats.text - std::min(stats.text, stats.link_text);
     return stats;
   }
-  std::unordered_map<xmlNode*, TextStats> cache_;
 };
 
 bool is_known_content_container(const xmlNode* node);
@@ -447,19 +501,16 @@ void remove_boilerplate(xmlNode* body, StatsCache& stats) {
 
 // Known article containers (trafilatura's and Readability's experience), most specific first.
 bool is_known_content_container(const xmlNode* node) {
+  if (node->properties == nullptr) return false;
   if (attribute(node, "itemprop") == "articleBody") return true;
-  static constexpr std::array kClasses = {
+  static const NameSet kClasses = {
       "post-content",   "entry-content", "article-content", "article-body", "article__body",
-      "post-body",      "story-body",    "postArticle-content", "post__content", "c-entry-content",
-      "body markup",    "markup",        "article-text",    "content-body", "blog-post-content",
+      "post-body",      "story-body",    "postarticle-content", "post__content", "c-entry-content",
+      "markup",         "article-text",  "content-body",    "blog-post-content",
       "post-text",      "rich-text",     "prose",           "main-content", "page-content",
       "documentation",  "md-content",    "rst-content",     "entry-body",   "story-content"};
-  const std::string classes = lower(attribute(node, "class"));
-  if (classes.empty()) return false;
-  for (const std::string& one : class_list(node)) {
-    if (std::find(kClasses.begin(), kClasses.end(), lower(one)) != kClasses.end()) return true;
-  }
-  return classes == "body markup";
+  return any_word(attribute(node, "class"), " \t\n",
+                  [](std::string_view name) { return kClasses.contains(name); });
 }
 
 double link_density(const TextStats& s) {
@@ -468,7 +519,8 @@ double link_density(const TextStats& s) {
 
 // Readability's class weight: +25 for content-like names, -25 for boilerplate-like names.
 double class_weight(const xmlNode* node) {
-  const std::string names = lower(attribute(node, "class") + " " + attribute(node, "id"));
+  const std::string names =
+      lower(std::string(attribute(node, "class")) + " " + std::string(attribute(node, "id")));
   double weight = 0;
   for (const char* good : {"article", "body", "content", "entry", "main", "page", "post", "text",
                            "blog", "story"}) {
@@ -632,7 +684,7 @@ class MarkdownWriter {
     }
     if (words < 3) return true;
     if (text.size() > 160) return false;
-    const std::string low = lower(text);
+    const std::string low = lower(text);  // short: cheap
     for (const char* start : {"written by ", "posted by ", "posted on ", "published ", "by ",
                               "last updated", "updated on ", "share this", "read more",
                               "advertisement", "copyright", "\xc2\xa9"}) {
@@ -647,7 +699,7 @@ class MarkdownWriter {
     inline_.clear();
     if (text.empty()) return;
     if (prefix_.empty() && is_boilerplate_line(text)) return;
-    if (prefix_.empty() && text.size() < 300) {  // the subtitle, as a paragraph
+    if (prefix_.empty() && !skip_headings_.empty() && text.size() < 300) {  // the subtitle
       auto skipped = std::find(skip_headings_.begin(), skip_headings_.end(), normalized(text));
       if (skipped != skip_headings_.end()) {
         skip_headings_.erase(skipped);
@@ -710,7 +762,7 @@ class MarkdownWriter {
     }
     if (tag == "img" || tag == "picture" || tag == "source") return;
     if (attribute(node, "role") == "heading") {
-      const std::string level = attribute(node, "aria-level");
+      const std::string_view level = attribute(node, "aria-level");
       heading(node, level.size() == 1 && level[0] >= '1' && level[0] <= '6' ? level[0] - '0' : 2);
       return;
     }
