@@ -682,7 +682,11 @@ class MarkdownWriter {
       if (letter && !in_word) ++words;
       in_word = letter;
     }
-    if (words < 3) return true;
+    if (words < 3) {
+      // "8 min read", "1.2K 14", "Share": short and not a sentence. "Yes." stays.
+      const char last = text.empty() ? ' ' : text.back();
+      return last != '.' && last != '!' && last != '?' && last != ':';
+    }
     if (text.size() > 160) return false;
     const std::string low = lower(text);  // short: cheap
     for (const char* start : {"written by ", "posted by ", "posted on ", "published ", "by ",

@@ -292,6 +292,7 @@ std::vector<FetchResult> Fetcher::fetch_all(
     curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &location_raw);
     const std::string location = location_raw ? location_raw : "";
     const std::string retry_after = code == CURLE_OK ? header_value(easy, "Retry-After") : "";
+    const std::string encoding = code == CURLE_OK ? header_value(easy, "Content-Encoding") : "";
     const std::string error_text = job->error[0] ? job->error : curl_easy_strerror(code);
     curl_multi_remove_handle(multi, easy);
     curl_easy_cleanup(easy);
@@ -335,9 +336,11 @@ std::vector<FetchResult> Fetcher::fetch_all(
       return;
     }
     if (status >= 300 && status < 400 && !location.empty()) {
-      auto visited = std::find(job->redirects.begin(), job->redirects.end(), location);
+      const bool visited =
+          location == job->url ||
+          std::find(job->redirects.begin(), job->redirects.end(), location) != job->redirects.end();
       job->redirects.push_back(job->url);
-      if (visited != job->redirects.end() || location == job->url) {
+      if (visited) {
         std::string chain;
         for (const std::string& url : job->redirects) chain += url + " -> ";
         finish(job->index, fail(Status::failed_precondition(
@@ -375,6 +378,7 @@ std::vector<FetchResult> Fetcher::fetch_all(
     response.url = job->url;
     response.status = job->http ? static_cast<int>(status) : 200;
     response.content_type = content_type;
+    response.content_encoding = encoding;
     response.redirects = std::move(job->redirects);
     response.attempts = job->attempt;
     if (is_text_type(content_type)) {
@@ -392,13 +396,16 @@ std::vector<FetchResult> Fetcher::fetch_all(
     int still_running = 0;
     curl_multi_perform(multi, &still_running);
     int left = 0;
+    bool completed = false;
     while (CURLMsg* message = curl_multi_info_read(multi, &left)) {
       if (message->msg != CURLMSG_DONE) continue;
       Job* job = nullptr;
       curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &job);
       complete(job, message->data.result);
+      completed = true;
     }
     if (pending.empty() && running.empty()) break;
+    if (completed) continue;  // finished transfers may let waiting jobs start now
     const auto wait = std::chrono::duration_cast<milliseconds>(wake - Clock::now());
     const int timeout = static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, 200));
     if (!running.empty()) {
