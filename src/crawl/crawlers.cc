@@ -1,4 +1,5 @@
 // The crawlers of each kind of site and the Dispatcher that routes links to them.
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -64,8 +65,11 @@ ArticleResult to_article(ExtractedArticle extracted, const std::string& link,
   return article;
 }
 
+// A page whose content is a few words ("Loading...", "Please enable JavaScript") has no article.
 Result<CrawlDocument> require_content(ArticleResult article) {
-  if (article.content.empty()) {
+  size_t letters = 0;
+  for (char c : article.content) letters += std::isalnum(static_cast<unsigned char>(c)) ? 1 : 0;
+  if (letters < 20) {
     return fail(Status::not_found(fmt::format("{}: no article content found", article.link)));
   }
   return article;

@@ -116,16 +116,17 @@ TEST_F(BrowserTest, PageBuiltByJavaScriptNeedsTheBrowser) {
   auto outcomes = dispatcher.crawl({server_.url("/js/article")});
   ASSERT_EQ(outcomes[0].status, CrawlStatus::kOk) << outcomes[0].reason;
   const auto& article = std::get<ArticleResult>(*outcomes[0].document);
-  EXPECT_EQ(article.title, "Rendered by script");
+  EXPECT_EQ(article.title, "Built by JavaScript");  // the page's h1 before its <title>
   EXPECT_NE(article.content.find("only in the DOM that the script builds"), std::string::npos)
       << article.content;
   EXPECT_EQ(article.language, "en");
 
-  // Without the browser route, the same page has no article.
+  // Without the browser route, the same page has no article, only "Loading...".
   CrawlConfig plain = config();
   plain.routes.clear();
   auto without = Dispatcher(plain).crawl({server_.url("/js/article")});
   EXPECT_EQ(without[0].status, CrawlStatus::kFailed);
+  EXPECT_NE(without[0].reason.find("no article content"), std::string::npos) << without[0].reason;
 }
 
 TEST_F(BrowserTest, LinkedInCrawlerLogsInScrollsAndReadsPosts) {
