@@ -183,6 +183,7 @@ class LinkedInCrawler final : public Crawler {
           if (!user || !password) return false;
           user.value = arguments[0];
           password.value = arguments[1];
+          window.__twinLoginSubmitted = true;  // gone once the next page has loaded
           const button = password.form && password.form.querySelector('[type=submit]');
           if (button) { button.click(); } else if (password.form) { password.form.submit(); }
           return true;)js",
@@ -191,10 +192,17 @@ class LinkedInCrawler final : public Crawler {
       return Status::failed_precondition(
           fmt::format("{}: no username and password fields on the login page", login_url));
     }
-    return browser.wait_until(
-        "return document.readyState === 'complete' && "
-        "document.querySelector('input[type=password]') === null;",
-        milliseconds(15'000), "the login to finish");
+    TWIN_RETURN_IF_ERROR(browser.wait_until(
+        "return window.__twinLoginSubmitted === undefined && document.readyState === 'complete';",
+        milliseconds(15'000), "the page after logging in"));
+    TWIN_ASSIGN_OR_RETURN(nlohmann::json refused, browser.execute(kNeedsLogin));
+    if (refused.is_boolean() && refused.get<bool>()) {
+      return Status::failed_precondition(fmt::format(
+          "{}: logging in as LINKEDIN_USERNAME failed (the login page came back); check "
+          "LINKEDIN_USERNAME and LINKEDIN_PASSWORD",
+          login_url));
+    }
+    return Status::ok();
   }
 
   static Status scroll(BrowserSession& browser, int limit) {
@@ -346,6 +354,17 @@ std::vector<CrawlOutcome> Dispatcher::crawl(const std::vector<std::string>& link
   }
   for (size_t i : one_by_one) {
     const Crawler& crawler = *crawlers[static_cast<size_t>(decisions[i].crawler)];
+    // Pages rendered by Chromium honour robots.txt too. LinkedIn's forbids every crawler, and
+    // the LinkedIn crawler reads the user's own feed with the user's login, as the Handbook's did.
+    const bool page = decisions[i].crawler == CrawlerKind::kArticle ||
+                      decisions[i].crawler == CrawlerKind::kMedium ||
+                      decisions[i].crawler == CrawlerKind::kSubstack;
+    if (page && !context_->fetcher().allowed_by_robots(links[i])) {
+      settle(i, fail(Status::failed_precondition(fmt::format(
+                    "{}: disallowed by robots.txt of its host", links[i]))),
+             /*skipped=*/true);
+      continue;
+    }
     try {
       settle(i, crawler.crawl(links[i], decisions[i].render, *context_));
     } catch (const std::exception& error) {

@@ -44,7 +44,7 @@ Document parse_html(std::string_view html) {
                                      nullptr, "UTF-8",
                                      HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
                                          HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                                         HTML_PARSE_COMPACT));
+                                         HTML_PARSE_COMPACT | HTML_PARSE_NODEFDTD));
 }
 
 std::string_view name_of(const xmlNode* node) {
@@ -758,82 +758,97 @@ class MarkdownWriter {
     }
   }
 
+  enum class Kind { kBlock, kBreak, kMedia, kHeading, kPre, kCode, kList, kQuote, kTable, kInline };
+
+  // What an element is for rendering; one hash lookup instead of a chain of comparisons.
+  static Kind kind_of(std::string_view tag) {
+    static const std::unordered_map<std::string_view, Kind> kKinds = {
+        {"br", Kind::kBreak},     {"img", Kind::kMedia},    {"picture", Kind::kMedia},
+        {"source", Kind::kMedia}, {"h1", Kind::kHeading},   {"h2", Kind::kHeading},
+        {"h3", Kind::kHeading},   {"h4", Kind::kHeading},   {"h5", Kind::kHeading},
+        {"h6", Kind::kHeading},   {"pre", Kind::kPre},      {"code", Kind::kCode},
+        {"kbd", Kind::kCode},     {"samp", Kind::kCode},    {"ul", Kind::kList},
+        {"ol", Kind::kList},      {"blockquote", Kind::kQuote}, {"table", Kind::kTable},
+        {"a", Kind::kInline},     {"span", Kind::kInline},  {"em", Kind::kInline},
+        {"strong", Kind::kInline}, {"b", Kind::kInline},    {"i", Kind::kInline},
+        {"u", Kind::kInline},     {"s", Kind::kInline},     {"sub", Kind::kInline},
+        {"sup", Kind::kInline},   {"small", Kind::kInline}, {"mark", Kind::kInline},
+        {"abbr", Kind::kInline},  {"cite", Kind::kInline},  {"q", Kind::kInline},
+        {"time", Kind::kInline},  {"del", Kind::kInline},   {"ins", Kind::kInline},
+        {"font", Kind::kInline},  {"var", Kind::kInline},   {"dfn", Kind::kInline},
+        {"bdi", Kind::kInline},   {"bdo", Kind::kInline},   {"wbr", Kind::kInline}};
+    auto it = kKinds.find(tag);
+    return it == kKinds.end() ? Kind::kBlock : it->second;
+  }
+
   void element(xmlNode* node) {
     const std::string_view tag = name_of(node);
-    if (tag == "br") {
-      inline_ += "\n";
-      return;
-    }
-    if (tag == "img" || tag == "picture" || tag == "source") return;
-    if (attribute(node, "role") == "heading") {
+    const Kind kind = kind_of(tag);
+    if (kind != Kind::kHeading && attribute(node, "role") == "heading") {
       const std::string_view level = attribute(node, "aria-level");
       heading(node, level.size() == 1 && level[0] >= '1' && level[0] <= '6' ? level[0] - '0' : 2);
       return;
     }
-    if (tag == "h1" || tag == "h2" || tag == "h3" || tag == "h4" || tag == "h5" || tag == "h6") {
-      heading(node, tag[1] - '0');
-      return;
+    switch (kind) {
+      case Kind::kBreak:
+        inline_ += "\n";
+        return;
+      case Kind::kMedia:
+        return;
+      case Kind::kHeading:
+        heading(node, tag[1] - '0');
+        return;
+      case Kind::kPre: {
+        flush_paragraph();
+        std::string code = "```\n";
+        append_text(node, code);
+        while (code.back() == '\n') code.pop_back();
+        code += "\n```";
+        emit_block(code);
+        return;
+      }
+      case Kind::kCode:
+        inline_ += '`';
+        append_text(node, inline_);
+        inline_ += '`';
+        return;
+      case Kind::kList:
+        if (!is_link_cluster(node)) list(node);
+        return;
+      case Kind::kQuote: {
+        flush_paragraph();
+        const std::string saved = prefix_;
+        prefix_ += "> ";
+        block(node);
+        flush_paragraph();
+        prefix_ = saved;
+        return;
+      }
+      case Kind::kTable:
+        table(node);
+        return;
+      case Kind::kInline:
+        block(node);
+        return;
+      case Kind::kBlock:
+        // Paragraphs, divs, sections; link clusters among them are dropped.
+        if ((tag == "div" || tag == "section" || tag == "p") && is_link_cluster(node)) return;
+        flush_paragraph();
+        block(node);
+        flush_paragraph();
+        return;
     }
-    if (tag == "pre") {
-      flush_paragraph();
-      std::string code;
-      append_text(node, code);
-      while (!code.empty() && code.back() == '\n') code.pop_back();
-      emit_block("```\n" + code + "\n```");
-      return;
-    }
-    if (tag == "code" || tag == "kbd" || tag == "samp") {
-      std::string code;
-      append_text(node, code);
-      inline_ += "`" + code + "`";
-      return;
-    }
-    if (is_link_cluster(node)) return;
-    if (tag == "ul" || tag == "ol") {
-      list(node, tag == "ol");
-      return;
-    }
-    if (tag == "blockquote") {
-      flush_paragraph();
-      const std::string saved = prefix_;
-      prefix_ += "> ";
-      block(node);
-      flush_paragraph();
-      prefix_ = saved;
-      return;
-    }
-    if (tag == "table") {
-      table(node);
-      return;
-    }
-    if (is_inline(tag)) {
-      block(node);
-      return;
-    }
-    // Any other element is a block: paragraphs, divs, sections.
-    flush_paragraph();
-    block(node);
-    flush_paragraph();
   }
 
-  static bool is_inline(std::string_view tag) {
-    static constexpr std::array kInline = {"a",   "span", "em",  "strong", "b",    "i",
-                                           "u",   "s",    "sub", "sup",    "small", "mark",
-                                           "abbr", "cite", "q",  "time",   "del",  "ins",
-                                           "font", "var", "dfn", "bdi",    "bdo",  "wbr"};
-    return std::find(kInline.begin(), kInline.end(), tag) != kInline.end();
-  }
-
-  void list(xmlNode* node, bool ordered) {
+  // Ordered lists are written like unordered ones: numbering is presentation, and its digits
+  // would count as words the article does not contain.
+  void list(xmlNode* node) {
     flush_paragraph();
     const std::string saved = prefix_;
     ++list_depth_;
     bool first = true;
     for (xmlNode* item = node->children; item != nullptr; item = item->next) {
       if (!is_element(item)) continue;
-      // Ordered lists are written like unordered ones: numbering is presentation, and digits
-      // would count as words the article does not contain.
-      (void)ordered;
       const std::string marker = "- ";
       prefix_ = saved + std::string(static_cast<size_t>(2 * (list_depth_ - 1)), ' ') + marker;
       in_list_item_ = !first;

@@ -148,6 +148,27 @@ Fetcher::~Fetcher() = default;
 
 FetchResult Fetcher::fetch(const std::string& url) { return std::move(fetch_all({url}).front()); }
 
+bool Fetcher::allowed_by_robots(const std::string& url) {
+  if (!options_.obey_robots) return true;
+  auto parts = parse_url(url);
+  if (!parts || (parts->scheme != "http" && parts->scheme != "https")) return true;
+  const std::string host_key = parts->scheme + "://" + parts->host +
+                               (parts->port.empty() ? "" : ":" + parts->port);
+  auto& host = hosts_[host_key];
+  if (!host) host = std::make_unique<HostState>();
+  if (host->robots_state != HostState::Robots::kReady) {
+    // robots.txt itself is fetched without consulting robots.txt.
+    options_.obey_robots = false;
+    FetchResult robots = fetch(host_key + "/robots.txt");
+    options_.obey_robots = true;
+    host->robots_state = HostState::Robots::kReady;
+    if (robots.response && robots.response->status >= 200 && robots.response->status < 300) {
+      host->robots = RobotsRules::parse(robots.response->body, options_.user_agent);
+    }
+  }
+  return host->robots.allowed(parts->path_and_query);
+}
+
 std::vector<FetchResult> Fetcher::fetch_all(
     const std::vector<std::string>& urls, const std::function<void(const FetchResult&)>& on_done) {
   std::vector<FetchResult> results(urls.size());

@@ -66,6 +66,12 @@ class BrowserTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto& http = server_.http();
+    http.Get("/robots.txt", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("User-agent: *\nDisallow: /js/private\n", "text/plain");
+    });
+    http.Get("/js/private", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(kJavaScriptPage, "text/html");
+    });
     http.Get("/js/article", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(kJavaScriptPage, "text/html");
     });
@@ -129,6 +135,15 @@ TEST_F(BrowserTest, PageBuiltByJavaScriptNeedsTheBrowser) {
   EXPECT_NE(without[0].reason.find("no article content"), std::string::npos) << without[0].reason;
 }
 
+TEST_F(BrowserTest, BrowserRoutesHonourRobotsTxt) {
+  SKIP_WITHOUT_BROWSER();
+  Dispatcher dispatcher(config());
+  auto outcomes = dispatcher.crawl({server_.url("/js/private")});
+  EXPECT_EQ(outcomes[0].status, CrawlStatus::kSkipped);
+  EXPECT_NE(outcomes[0].reason.find("robots.txt"), std::string::npos) << outcomes[0].reason;
+  EXPECT_TRUE(server_.requests_for("/js/private").empty());
+}
+
 TEST_F(BrowserTest, LinkedInCrawlerLogsInScrollsAndReadsPosts) {
   SKIP_WITHOUT_BROWSER();
   Dispatcher dispatcher(config());
@@ -156,7 +171,8 @@ TEST_F(BrowserTest, WrongOrMissingCredentialsAreClearFailures) {
   wrong.linkedin_password = "wrong";
   auto outcomes = Dispatcher(wrong).crawl({server_.url("/in/jane/recent-activity/")});
   EXPECT_EQ(outcomes[0].status, CrawlStatus::kFailed);
-  EXPECT_FALSE(outcomes[0].reason.empty());
+  EXPECT_NE(outcomes[0].reason.find("logging in as LINKEDIN_USERNAME failed"), std::string::npos)
+      << outcomes[0].reason;
 
   CrawlConfig missing = config();
   missing.linkedin_username.clear();

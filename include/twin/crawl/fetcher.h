@@ -58,6 +58,11 @@ class Fetcher {
   // One URL (a batch of one).
   FetchResult fetch(const std::string& url);
 
+  // Whether the host's robots.txt lets this user agent fetch `url`, reading robots.txt once per
+  // host (shared with fetch_all's cache). True when obey_robots is off, for non-HTTP URLs, and
+  // when robots.txt is missing or unreachable. For pages fetched by other means (Chromium).
+  bool allowed_by_robots(const std::string& url);
+
   const FetchOptions& options() const { return options_; }
 
  private:
