@@ -16,16 +16,22 @@ using crawl::CrawlStatus;
 
 nlohmann::json document_json(const crawl::CrawlDocument& document) {
   if (const auto* article = std::get_if<crawl::ArticleResult>(&document)) {
-    return {{"type", "article"},     {"title", article->title},
-            {"subtitle", article->subtitle}, {"content", article->content},
-            {"language", article->language}, {"author", article->author},
-            {"date", article->date},         {"link", article->link},
+    return {{"type", "article"},
+            {"title", article->title},
+            {"subtitle", article->subtitle},
+            {"content", article->content},
+            {"language", article->language},
+            {"author", article->author},
+            {"date", article->date},
+            {"link", article->link},
             {"platform", article->platform}};
   }
   if (const auto* posts = std::get_if<crawl::PostsResult>(&document)) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& post : posts->posts) list.push_back({{"text", post.text}, {"image", post.image}});
-    return {{"type", "posts"}, {"link", posts->link}, {"platform", posts->platform}, {"posts", list}};
+    for (const auto& post : posts->posts)
+      list.push_back({{"text", post.text}, {"image", post.image}});
+    return {
+        {"type", "posts"}, {"link", posts->link}, {"platform", posts->platform}, {"posts", list}};
   }
   const auto& repository = std::get<crawl::RepositoryResult>(document);
   return {{"type", "repository"},
@@ -70,8 +76,8 @@ Result<int> run_crawl(Context& ctx, const std::vector<std::string>& links, bool 
   config.linkedin_password = ctx.settings().value_or("LINKEDIN_PASSWORD", "");
   crawl::Dispatcher dispatcher(std::move(config));
   const bool show_progress = !json && !ctx.quiet() && ::isatty(STDERR_FILENO) == 1;
-  const auto outcomes = dispatcher.crawl(
-      links, [&](const CrawlOutcome& outcome, size_t done, size_t total) {
+  const auto outcomes =
+      dispatcher.crawl(links, [&](const CrawlOutcome& outcome, size_t done, size_t total) {
         if (show_progress) {
           fmt::print(stderr, "\r[{}/{}] {} {}\033[K", done, total, to_string(outcome.status),
                      outcome.link);
@@ -97,8 +103,8 @@ Result<int> run_crawl(Context& ctx, const std::vector<std::string>& links, bool 
   Table table({"LINK", "CRAWLER", "STATUS", "REASON"});
   for (const CrawlOutcome& outcome : outcomes) {
     any_failed = any_failed || outcome.status == CrawlStatus::kFailed;
-    table.add_row({outcome.link, outcome.crawler, std::string(to_string(outcome.status)),
-                   outcome.reason});
+    table.add_row(
+        {outcome.link, outcome.crawler, std::string(to_string(outcome.status)), outcome.reason});
     if (!outcome.document) continue;
     fmt::print("== {} ({})\n", outcome.link, outcome.crawler);
     print_document(*outcome.document);

@@ -3,9 +3,9 @@
 //   extraction_bench predict PAGES_DIR OUT.json   writes {id: {"articleBody": content}}
 //   extraction_bench throughput PAGES_DIR SECONDS  prints "extract <MB/s>", and the parse-only
 //                                                  throughput of libxml2 and gumbo
+#include <fmt/format.h>
 #include <gumbo.h>
 #include <libxml/HTMLparser.h>
-
 #include <time.h>
 
 #include <algorithm>
@@ -14,12 +14,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "twin/crawl/extract.h"
 

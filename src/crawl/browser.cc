@@ -3,8 +3,10 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -12,9 +14,6 @@
 
 #include <system_error>
 #include <thread>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 namespace twin::crawl {
 namespace fs = std::filesystem;
@@ -133,11 +132,16 @@ Result<std::unique_ptr<BrowserSession>> BrowserSession::start(const BrowserOptio
     return fail(Status::unavailable(
         fmt::format("{} did not start on {}", options.chromedriver.string(), session->base_url_)));
   }
-  const nlohmann::json args = {
-      "--headless",           "--no-sandbox",       "--disable-gpu",
-      "--disable-quic",       "--no-first-run",     "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-      "--user-data-dir=" + session->user_data_dir_.string()};
+  const nlohmann::json args = {"--headless",
+                               "--no-sandbox",
+                               "--disable-gpu",
+                               "--disable-quic",
+                               "--no-first-run",
+                               "--disable-background-networking",
+                               "--disable-component-update",
+                               "--disable-sync",
+                               "--disable-dev-shm-usage",
+                               "--user-data-dir=" + session->user_data_dir_.string()};
   const nlohmann::json request = {
       {"capabilities",
        {{"alwaysMatch",
@@ -147,8 +151,8 @@ Result<std::unique_ptr<BrowserSession>> BrowserSession::start(const BrowserOptio
   TWIN_ASSIGN_OR_RETURN(nlohmann::json created, session->call("POST", "/session", &request));
   session->session_id_ = created.value("sessionId", "");
   if (session->session_id_.empty()) {
-    return fail(Status::unavailable(fmt::format("chromedriver did not open a session: {}",
-                                                created.dump())));
+    return fail(Status::unavailable(
+        fmt::format("chromedriver did not open a session: {}", created.dump())));
   }
   const nlohmann::json timeouts = {{"pageLoad", options.page_timeout.count()},
                                    {"script", options.page_timeout.count()}};
@@ -186,22 +190,19 @@ BrowserSession::~BrowserSession() {
 Result<nlohmann::json> BrowserSession::call(const std::string& method, const std::string& path,
                                             const nlohmann::json* body) {
   const std::string text = body ? body->dump() : std::string();
-  TWIN_ASSIGN_OR_RETURN(
-      HttpReply reply,
-      http_json(method, base_url_ + path, body ? &text : nullptr,
-                options_.page_timeout + milliseconds(30'000)));
+  TWIN_ASSIGN_OR_RETURN(HttpReply reply, http_json(method, base_url_ + path, body ? &text : nullptr,
+                                                   options_.page_timeout + milliseconds(30'000)));
   const nlohmann::json parsed = nlohmann::json::parse(reply.body, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
-    return fail(Status::unavailable(
-        fmt::format("chromedriver {} {}: HTTP {} with a body that is not JSON", method, path,
-                    reply.status)));
+    return fail(Status::unavailable(fmt::format(
+        "chromedriver {} {}: HTTP {} with a body that is not JSON", method, path, reply.status)));
   }
   nlohmann::json value = parsed.value("value", nlohmann::json());
   if (reply.status != 200) {
     std::string message = value.is_object() ? value.value("message", "") : "";
     if (size_t newline = message.find('\n'); newline != std::string::npos) message.resize(newline);
-    return fail(Status::unavailable(fmt::format("chromedriver {} {}: HTTP {}: {}", method, path,
-                                                reply.status, message)));
+    return fail(Status::unavailable(
+        fmt::format("chromedriver {} {}: HTTP {}: {}", method, path, reply.status, message)));
   }
   if (path == "/session") return value;
   return value;
@@ -220,14 +221,14 @@ Result<nlohmann::json> BrowserSession::execute(const std::string& script, nlohma
 }
 
 Result<std::string> BrowserSession::page_html() {
-  TWIN_ASSIGN_OR_RETURN(nlohmann::json html,
-                        execute("return document.documentElement.outerHTML;"));
+  TWIN_ASSIGN_OR_RETURN(nlohmann::json html, execute("return document.documentElement.outerHTML;"));
   if (!html.is_string()) return fail(Status::unavailable("Chromium returned no page source"));
   return "<!DOCTYPE html>\n" + html.get<std::string>();
 }
 
 Result<std::string> BrowserSession::current_url() {
-  TWIN_ASSIGN_OR_RETURN(nlohmann::json url, call("GET", "/session/" + session_id_ + "/url", nullptr));
+  TWIN_ASSIGN_OR_RETURN(nlohmann::json url,
+                        call("GET", "/session/" + session_id_ + "/url", nullptr));
   return url.is_string() ? url.get<std::string>() : std::string();
 }
 

@@ -29,9 +29,9 @@ std::string charset_parameter(std::string_view text) {
       ++pos;
       while (pos < low.size() && (low[pos] == ' ' || low[pos] == '"' || low[pos] == '\'')) ++pos;
       size_t end = pos;
-      while (end < low.size() && (std::isalnum(static_cast<unsigned char>(low[end])) ||
-                                  low[end] == '-' || low[end] == '_' || low[end] == ':' ||
-                                  low[end] == '.')) {
+      while (end < low.size() &&
+             (std::isalnum(static_cast<unsigned char>(low[end])) || low[end] == '-' ||
+              low[end] == '_' || low[end] == ':' || low[end] == '.')) {
         ++end;
       }
       if (end > pos) return low.substr(pos, end - pos);

@@ -1,8 +1,8 @@
 #include "twin/crawl/config.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "twin/core/toml.h"
 
@@ -10,11 +10,16 @@ namespace twin::crawl {
 
 std::string_view to_string(CrawlerKind kind) {
   switch (kind) {
-    case CrawlerKind::kArticle: return "article";
-    case CrawlerKind::kMedium: return "medium";
-    case CrawlerKind::kSubstack: return "substack";
-    case CrawlerKind::kLinkedIn: return "linkedin";
-    case CrawlerKind::kRepository: return "repository";
+    case CrawlerKind::kArticle:
+      return "article";
+    case CrawlerKind::kMedium:
+      return "medium";
+    case CrawlerKind::kSubstack:
+      return "substack";
+    case CrawlerKind::kLinkedIn:
+      return "linkedin";
+    case CrawlerKind::kRepository:
+      return "repository";
   }
   return "article";
 }
@@ -116,9 +121,9 @@ Result<Route> read_route(const toml::table& table) {
   try {
     route.pattern = std::regex(route.match, std::regex::ECMAScript);
   } catch (const std::regex_error& error) {
-    return fail(Status::invalid_argument(fmt::format(
-        "{}: crawl.routes match '{}' is not a valid regex: {}", toml_location(*match), route.match,
-        error.what())));
+    return fail(
+        Status::invalid_argument(fmt::format("{}: crawl.routes match '{}' is not a valid regex: {}",
+                                             toml_location(*match), route.match, error.what())));
   }
   std::string crawler = "article";
   TWIN_RETURN_IF_ERROR(read_string(table, "crawler", crawler));

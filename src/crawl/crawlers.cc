@@ -1,11 +1,11 @@
 // The crawlers of each kind of site and the Dispatcher that routes links to them.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <cctype>
 #include <filesystem>
 #include <map>
 #include <thread>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "twin/crawl/browser.h"
 #include "twin/crawl/crawler.h"
@@ -18,9 +18,12 @@ using std::chrono::milliseconds;
 
 std::string_view to_string(CrawlStatus status) {
   switch (status) {
-    case CrawlStatus::kOk: return "ok";
-    case CrawlStatus::kFailed: return "failed";
-    case CrawlStatus::kSkipped: return "skipped";
+    case CrawlStatus::kOk:
+      return "ok";
+    case CrawlStatus::kFailed:
+      return "failed";
+    case CrawlStatus::kSkipped:
+      return "skipped";
   }
   return "failed";
 }
@@ -110,8 +113,9 @@ class RepositoryCrawler final : public Crawler {
   CrawlerKind kind() const override { return CrawlerKind::kRepository; }
   Result<CrawlDocument> crawl(const std::string& link, Render /*render*/,
                               CrawlContext& context) const override {
-    TWIN_ASSIGN_OR_RETURN(RepositoryResult repository,
-                          crawl_repository(link, {.max_file_size = context.config().max_file_size}));
+    TWIN_ASSIGN_OR_RETURN(
+        RepositoryResult repository,
+        crawl_repository(link, {.max_file_size = context.config().max_file_size}));
     return repository;
   }
 };
@@ -165,19 +169,19 @@ class LinkedInCrawler final : public Crawler {
       return {text: e.innerText.trim(), image: image ? image.src : ''};
     });)js";
 
-  static Status log_in(const std::string& link, BrowserSession& browser, const CrawlConfig& config) {
+  static Status log_in(const std::string& link, BrowserSession& browser,
+                       const CrawlConfig& config) {
     if (config.linkedin_username.empty() || config.linkedin_password.empty()) {
       return Status::failed_precondition(fmt::format(
           "{}: the page asks to log in; set LINKEDIN_USERNAME and LINKEDIN_PASSWORD", link));
     }
     auto parts = parse_url(link);
     if (!parts) return parts.error();
-    const std::string login_url = fmt::format(
-        "{}://{}{}/login", parts->scheme, parts->host, parts->port.empty() ? "" : ":" + parts->port);
+    const std::string login_url = fmt::format("{}://{}{}/login", parts->scheme, parts->host,
+                                              parts->port.empty() ? "" : ":" + parts->port);
     TWIN_RETURN_IF_ERROR(browser.navigate(login_url));
-    TWIN_ASSIGN_OR_RETURN(
-        nlohmann::json submitted,
-        browser.execute(R"js(
+    TWIN_ASSIGN_OR_RETURN(nlohmann::json submitted,
+                          browser.execute(R"js(
           const user = document.querySelector('#username, input[name=session_key]');
           const password = document.querySelector('#password, input[name=session_password]');
           if (!user || !password) return false;
@@ -187,7 +191,8 @@ class LinkedInCrawler final : public Crawler {
           const button = password.form && password.form.querySelector('[type=submit]');
           if (button) { button.click(); } else if (password.form) { password.form.submit(); }
           return true;)js",
-                        nlohmann::json::array({config.linkedin_username, config.linkedin_password})));
+                                          nlohmann::json::array({config.linkedin_username,
+                                                                 config.linkedin_password})));
     if (!submitted.is_boolean() || !submitted.get<bool>()) {
       return Status::failed_precondition(
           fmt::format("{}: no username and password fields on the login page", login_url));
@@ -211,9 +216,9 @@ class LinkedInCrawler final : public Crawler {
       TWIN_ASSIGN_OR_RETURN(
           nlohmann::json ignored,
           browser.execute("window.scrollTo(0, document.body.scrollHeight); return true;"));
-      const std::string grown = fmt::format(
-          "return document.querySelectorAll('.update-components-text').length > {};",
-          before.is_number() ? before.get<int>() : 0);
+      const std::string grown =
+          fmt::format("return document.querySelectorAll('.update-components-text').length > {};",
+                      before.is_number() ? before.get<int>() : 0);
       if (!browser.wait_until(grown, milliseconds(2000), "more posts")) break;  // end of feed
     }
     return Status::ok();
@@ -237,13 +242,16 @@ Result<CrawlDocument> PageCrawler::crawl(const std::string& link, Render render,
 
 std::unique_ptr<Crawler> make_crawler(CrawlerKind kind) {
   switch (kind) {
-    case CrawlerKind::kArticle: return std::make_unique<ArticleCrawler>();
+    case CrawlerKind::kArticle:
+      return std::make_unique<ArticleCrawler>();
     case CrawlerKind::kMedium:
       return std::make_unique<SiteCrawler>(kind, medium_selectors(), "medium");
     case CrawlerKind::kSubstack:
       return std::make_unique<SiteCrawler>(kind, substack_selectors(), "substack");
-    case CrawlerKind::kLinkedIn: return std::make_unique<LinkedInCrawler>();
-    case CrawlerKind::kRepository: return std::make_unique<RepositoryCrawler>();
+    case CrawlerKind::kLinkedIn:
+      return std::make_unique<LinkedInCrawler>();
+    case CrawlerKind::kRepository:
+      return std::make_unique<RepositoryCrawler>();
   }
   return std::make_unique<ArticleCrawler>();
 }
@@ -342,8 +350,8 @@ std::vector<CrawlOutcome> Dispatcher::crawl(const std::vector<std::string>& link
           settle(i, fail(result.response.error()), result.disallowed);
           continue;
         }
-        const auto& crawler = static_cast<const PageCrawler&>(
-            *crawlers[static_cast<size_t>(decisions[i].crawler)]);
+        const auto& crawler =
+            static_cast<const PageCrawler&>(*crawlers[static_cast<size_t>(decisions[i].crawler)]);
         try {
           settle(i, crawler.extract(links[i], result.response->body));
         } catch (const std::exception& error) {
@@ -360,8 +368,9 @@ std::vector<CrawlOutcome> Dispatcher::crawl(const std::vector<std::string>& link
                       decisions[i].crawler == CrawlerKind::kMedium ||
                       decisions[i].crawler == CrawlerKind::kSubstack;
     if (page && !context_->fetcher().allowed_by_robots(links[i])) {
-      settle(i, fail(Status::failed_precondition(fmt::format(
-                    "{}: disallowed by robots.txt of its host", links[i]))),
+      settle(i,
+             fail(Status::failed_precondition(
+                 fmt::format("{}: disallowed by robots.txt of its host", links[i]))),
              /*skipped=*/true);
       continue;
     }

@@ -12,11 +12,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace twin::crawl {
 namespace {
@@ -40,11 +39,10 @@ Document parse_html(std::string_view html) {
   };
   thread_local std::unique_ptr<htmlParserCtxt, ContextDeleter> context(htmlNewParserCtxt());
   if (!context) return nullptr;
-  return Document(htmlCtxtReadMemory(context.get(), html.data(), static_cast<int>(html.size()),
-                                     nullptr, "UTF-8",
-                                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-                                         HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                                         HTML_PARSE_COMPACT | HTML_PARSE_NODEFDTD));
+  return Document(htmlCtxtReadMemory(
+      context.get(), html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
+      HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+          HTML_PARSE_COMPACT | HTML_PARSE_NODEFDTD));
 }
 
 std::string_view name_of(const xmlNode* node) {
@@ -204,9 +202,9 @@ std::string json_string(const nlohmann::json& value) {
 }
 
 bool is_article_type(const nlohmann::json& type) {
-  static constexpr std::array kTypes = {"Article",        "NewsArticle", "BlogPosting",
-                                        "TechArticle",    "Report",      "ScholarlyArticle",
-                                        "SocialMediaPosting", "WebPage", "LiveBlogPosting"};
+  static constexpr std::array kTypes = {
+      "Article",          "NewsArticle",        "BlogPosting", "TechArticle",    "Report",
+      "ScholarlyArticle", "SocialMediaPosting", "WebPage",     "LiveBlogPosting"};
   auto one = [](const std::string& name) {
     return std::find(kTypes.begin(), kTypes.end(), name) != kTypes.end();
   };
@@ -262,7 +260,8 @@ ExtractedArticle read_metadata(xmlNode* root) {
     if (tag == "script") read_json_ld(node, meta);
     if (tag == "h1" && first_h1 == nullptr) first_h1 = node;
     if (tag == "time" && first_time == nullptr) first_time = node;
-    if (tag == "html" && meta.language.empty()) meta.language = std::string(attribute(node, "lang"));
+    if (tag == "html" && meta.language.empty())
+      meta.language = std::string(attribute(node, "lang"));
     if (tag == "title" && html_title.empty()) html_title = text_of(node);
     if (tag != "meta") return;
     const std::string key = lower(!attribute(node, "property").empty() ? attribute(node, "property")
@@ -279,8 +278,8 @@ ExtractedArticle read_metadata(xmlNode* root) {
     if (key == "author" || key == "article:author" || key == "dc.creator" || key == "byl") {
       if (!content.starts_with("http")) set(found.author);
     }
-    if (key == "article:published_time" || key == "date" || key == "dc.date" ||
-        key == "pubdate" || key == "publish-date") {
+    if (key == "article:published_time" || key == "date" || key == "dc.date" || key == "pubdate" ||
+        key == "publish-date") {
       set(found.date);
     }
     if (key == "og:site_name") set(found.site_name);
@@ -335,22 +334,36 @@ bool any_word(std::string_view text, std::string_view separators, const Visit& v
 
 // Parts (split on space, '-', '_') of class and id names that mark boilerplate.
 bool is_boilerplate_part(std::string_view part) {
-  static const NameSet kParts = {
-      "ad",         "ads",        "adsbygoogle", "advert",      "advertisement", "advertising",
-      "sponsor",    "sponsored",  "promo",       "promoted",    "banner",        "nav",
-      "navbar",     "navigation", "menu",        "breadcrumb",  "breadcrumbs",   "sidebar",
-      "aside",      "footer",     "masthead",    "comment",     "comments",      "disqus",
-      "replies",    "respond",    "share",       "sharing",     "social",        "sharebar",
-      "related",    "recommended", "recommendations", "recirc",  "outbrain",      "taboola",
-      "cookie",     "cookies",    "consent",     "gdpr",        "newsletter",    "subscribe",
-      "subscription", "signup",   "paywall",     "popup",       "modal",         "overlay",
-      "toc",        "pagination", "pager",       "tags",        "tag",           "widget",
-      "byline",     "meta",       "author",      "bio",         "avatar",        "skip",
-      "hidden",     "caption",    "credits",     "print",       "rss",           "toolbar",
-      "header",     "topbar",     "dateline",    "timestamp",   "categories",    "follow",
-      "more",       "readmore",   "upnext",      "trending",    "popular",       "prevnext",
-      "postnav",    "jump",       "feedback",    "rating",      "edit",          "announcement",
-      "alert",      "notice",     "cta",         "donate",      "login"};
+  static const NameSet kParts = {"ad",           "ads",           "adsbygoogle",
+                                 "advert",       "advertisement", "advertising",
+                                 "sponsor",      "sponsored",     "promo",
+                                 "promoted",     "banner",        "nav",
+                                 "navbar",       "navigation",    "menu",
+                                 "breadcrumb",   "breadcrumbs",   "sidebar",
+                                 "aside",        "footer",        "masthead",
+                                 "comment",      "comments",      "disqus",
+                                 "replies",      "respond",       "share",
+                                 "sharing",      "social",        "sharebar",
+                                 "related",      "recommended",   "recommendations",
+                                 "recirc",       "outbrain",      "taboola",
+                                 "cookie",       "cookies",       "consent",
+                                 "gdpr",         "newsletter",    "subscribe",
+                                 "subscription", "signup",        "paywall",
+                                 "popup",        "modal",         "overlay",
+                                 "toc",          "pagination",    "pager",
+                                 "tags",         "tag",           "widget",
+                                 "byline",       "meta",          "author",
+                                 "bio",          "avatar",        "skip",
+                                 "hidden",       "caption",       "credits",
+                                 "print",        "rss",           "toolbar",
+                                 "header",       "topbar",        "dateline",
+                                 "timestamp",    "categories",    "follow",
+                                 "more",         "readmore",      "upnext",
+                                 "trending",     "popular",       "prevnext",
+                                 "postnav",      "jump",          "feedback",
+                                 "rating",       "edit",          "announcement",
+                                 "alert",        "notice",        "cta",
+                                 "donate",       "login"};
   return kParts.contains(part);
 }
 
@@ -362,11 +375,11 @@ bool has_boilerplate_name(const xmlNode* node) {
 }
 
 bool is_dropped_tag(std::string_view tag) {
-  static const NameSet kTags = {"script", "style",  "noscript", "template", "svg",
-                                "iframe", "button", "input",    "select",   "textarea",
-                                "nav",    "aside",  "footer",   "header",   "form",
-                                "figcaption", "object", "embed", "canvas", "video",
-                                "audio", "dialog", "menu", "link", "meta", "label"};
+  static const NameSet kTags = {"script", "style",  "noscript", "template",   "svg",    "iframe",
+                                "button", "input",  "select",   "textarea",   "nav",    "aside",
+                                "footer", "header", "form",     "figcaption", "object", "embed",
+                                "canvas", "video",  "audio",    "dialog",     "menu",   "link",
+                                "meta",   "label"};
   return kTags.contains(tag);
 }
 
@@ -381,8 +394,8 @@ bool is_hidden(const xmlNode* node) {
   }
   const std::string role = lower(attribute(node, "role"));
   return role == "navigation" || role == "banner" || role == "contentinfo" ||
-         role == "complementary" || role == "dialog" || role == "alertdialog" ||
-         role == "search" || role == "menu";
+         role == "complementary" || role == "dialog" || role == "alertdialog" || role == "search" ||
+         role == "menu";
 }
 
 // Text length (non-space bytes) of every element, and of its text inside links and <p>.
@@ -478,7 +491,8 @@ void remove_boilerplate(xmlNode* body, StatsCache& stats) {
       if (!is_element(node)) continue;
       const std::string_view tag = name_of(node);
       bool drop = is_dropped_tag(tag) || is_hidden(node);
-      if (!drop && tag != "body" && tag != "article" && tag != "main" && has_boilerplate_name(node)) {
+      if (!drop && tag != "body" && tag != "article" && tag != "main" &&
+          has_boilerplate_name(node)) {
         drop = !holds_article(node);
       }
       if (drop && (tag == "header") && stats.of(node).paragraph_text * 2 >= total_paragraph_text) {
@@ -504,11 +518,12 @@ bool is_known_content_container(const xmlNode* node) {
   if (node->properties == nullptr) return false;
   if (attribute(node, "itemprop") == "articleBody") return true;
   static const NameSet kClasses = {
-      "post-content",   "entry-content", "article-content", "article-body", "article__body",
-      "post-body",      "story-body",    "postarticle-content", "post__content", "c-entry-content",
-      "markup",         "article-text",  "content-body",    "blog-post-content",
-      "post-text",      "rich-text",     "prose",           "main-content", "page-content",
-      "documentation",  "md-content",    "rst-content",     "entry-body",   "story-content"};
+      "post-content",  "entry-content",     "article-content", "article-body",
+      "article__body", "post-body",         "story-body",      "postarticle-content",
+      "post__content", "c-entry-content",   "markup",          "article-text",
+      "content-body",  "blog-post-content", "post-text",       "rich-text",
+      "prose",         "main-content",      "page-content",    "documentation",
+      "md-content",    "rst-content",       "entry-body",      "story-content"};
   return any_word(attribute(node, "class"), " \t\n",
                   [](std::string_view name) { return kClasses.contains(name); });
 }
@@ -522,8 +537,8 @@ double class_weight(const xmlNode* node) {
   const std::string names =
       lower(std::string(attribute(node, "class")) + " " + std::string(attribute(node, "id")));
   double weight = 0;
-  for (const char* good : {"article", "body", "content", "entry", "main", "page", "post", "text",
-                           "blog", "story"}) {
+  for (const char* good :
+       {"article", "body", "content", "entry", "main", "page", "post", "text", "blog", "story"}) {
     if (names.find(good) != std::string::npos) {
       weight += 25;
       break;
@@ -536,8 +551,8 @@ double class_weight(const xmlNode* node) {
 double tag_weight(std::string_view tag) {
   if (tag == "div" || tag == "article" || tag == "main" || tag == "section") return 5;
   if (tag == "pre" || tag == "td" || tag == "blockquote") return 3;
-  if (tag == "address" || tag == "ol" || tag == "ul" || tag == "dl" || tag == "dd" ||
-      tag == "dt" || tag == "li" || tag == "form") {
+  if (tag == "address" || tag == "ol" || tag == "ul" || tag == "dl" || tag == "dd" || tag == "dt" ||
+      tag == "li" || tag == "form") {
     return -3;
   }
   if (tag.size() == 2 && tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '6') return -5;
@@ -578,8 +593,8 @@ xmlNode* readability_candidate(xmlNode* body, StatsCache& stats) {
     if ((tag == "td" || tag == "div") && has_block_child(node)) return;
     const TextStats& s = stats.of(node);
     if (s.text < 25) return;
-    const double points = 1.0 + static_cast<double>(s.commas) +
-                          std::min(3.0, static_cast<double>(s.text / 100));
+    const double points =
+        1.0 + static_cast<double>(s.commas) + std::min(3.0, static_cast<double>(s.text / 100));
     xmlNode* ancestor = node->parent;
     for (int level = 0; ancestor != nullptr && is_element(ancestor) && level < 5; ++level) {
       const double divider = level == 0 ? 1.0 : (level == 1 ? 2.0 : level * 3.0);
@@ -689,9 +704,9 @@ class MarkdownWriter {
     }
     if (text.size() > 160) return false;
     const std::string low = lower(text);  // short: cheap
-    for (const char* start : {"written by ", "posted by ", "posted on ", "published ", "by ",
-                              "last updated", "updated on ", "share this", "read more",
-                              "advertisement", "copyright", "\xc2\xa9"}) {
+    for (const char* start :
+         {"written by ", "posted by ", "posted on ", "published ", "by ", "last updated",
+          "updated on ", "share this", "read more", "advertisement", "copyright", "\xc2\xa9"}) {
       if (low.starts_with(start)) return true;
     }
     return low.find("all rights reserved") != std::string::npos ||
@@ -763,20 +778,20 @@ class MarkdownWriter {
   // What an element is for rendering; one hash lookup instead of a chain of comparisons.
   static Kind kind_of(std::string_view tag) {
     static const std::unordered_map<std::string_view, Kind> kKinds = {
-        {"br", Kind::kBreak},     {"img", Kind::kMedia},    {"picture", Kind::kMedia},
-        {"source", Kind::kMedia}, {"h1", Kind::kHeading},   {"h2", Kind::kHeading},
-        {"h3", Kind::kHeading},   {"h4", Kind::kHeading},   {"h5", Kind::kHeading},
-        {"h6", Kind::kHeading},   {"pre", Kind::kPre},      {"code", Kind::kCode},
-        {"kbd", Kind::kCode},     {"samp", Kind::kCode},    {"ul", Kind::kList},
-        {"ol", Kind::kList},      {"blockquote", Kind::kQuote}, {"table", Kind::kTable},
-        {"a", Kind::kInline},     {"span", Kind::kInline},  {"em", Kind::kInline},
-        {"strong", Kind::kInline}, {"b", Kind::kInline},    {"i", Kind::kInline},
-        {"u", Kind::kInline},     {"s", Kind::kInline},     {"sub", Kind::kInline},
-        {"sup", Kind::kInline},   {"small", Kind::kInline}, {"mark", Kind::kInline},
-        {"abbr", Kind::kInline},  {"cite", Kind::kInline},  {"q", Kind::kInline},
-        {"time", Kind::kInline},  {"del", Kind::kInline},   {"ins", Kind::kInline},
-        {"font", Kind::kInline},  {"var", Kind::kInline},   {"dfn", Kind::kInline},
-        {"bdi", Kind::kInline},   {"bdo", Kind::kInline},   {"wbr", Kind::kInline}};
+        {"br", Kind::kBreak},      {"img", Kind::kMedia},        {"picture", Kind::kMedia},
+        {"source", Kind::kMedia},  {"h1", Kind::kHeading},       {"h2", Kind::kHeading},
+        {"h3", Kind::kHeading},    {"h4", Kind::kHeading},       {"h5", Kind::kHeading},
+        {"h6", Kind::kHeading},    {"pre", Kind::kPre},          {"code", Kind::kCode},
+        {"kbd", Kind::kCode},      {"samp", Kind::kCode},        {"ul", Kind::kList},
+        {"ol", Kind::kList},       {"blockquote", Kind::kQuote}, {"table", Kind::kTable},
+        {"a", Kind::kInline},      {"span", Kind::kInline},      {"em", Kind::kInline},
+        {"strong", Kind::kInline}, {"b", Kind::kInline},         {"i", Kind::kInline},
+        {"u", Kind::kInline},      {"s", Kind::kInline},         {"sub", Kind::kInline},
+        {"sup", Kind::kInline},    {"small", Kind::kInline},     {"mark", Kind::kInline},
+        {"abbr", Kind::kInline},   {"cite", Kind::kInline},      {"q", Kind::kInline},
+        {"time", Kind::kInline},   {"del", Kind::kInline},       {"ins", Kind::kInline},
+        {"font", Kind::kInline},   {"var", Kind::kInline},       {"dfn", Kind::kInline},
+        {"bdi", Kind::kInline},    {"bdo", Kind::kInline},       {"wbr", Kind::kInline}};
     auto it = kKinds.find(tag);
     return it == kKinds.end() ? Kind::kBlock : it->second;
   }

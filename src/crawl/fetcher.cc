@@ -1,6 +1,7 @@
 #include "twin/crawl/fetcher.h"
 
 #include <curl/curl.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
@@ -10,8 +11,6 @@
 #include <random>
 #include <set>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "twin/crawl/charset.h"
 #include "twin/crawl/robots.h"
@@ -53,7 +52,8 @@ std::optional<milliseconds> parse_retry_after(const std::string& value) {
   if (value.empty()) return std::nullopt;
   std::int64_t seconds = 0;
   auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (error == std::errc() && end == value.data() + value.size()) return milliseconds(seconds * 1000);
+  if (error == std::errc() && end == value.data() + value.size())
+    return milliseconds(seconds * 1000);
   const time_t when = curl_getdate(value.c_str(), nullptr);
   if (when < 0) return std::nullopt;
   const time_t now = std::time(nullptr);
@@ -86,8 +86,8 @@ Result<std::string> resolve_url(const std::string& base, const std::string& refe
   UrlHandle handle;
   if (curl_url_set(handle.handle, CURLUPART_URL, base.c_str(), 0) != CURLUE_OK ||
       curl_url_set(handle.handle, CURLUPART_URL, reference.c_str(), 0) != CURLUE_OK) {
-    return fail(Status::invalid_argument(
-        fmt::format("cannot resolve '{}' against '{}'", reference, base)));
+    return fail(
+        Status::invalid_argument(fmt::format("cannot resolve '{}' against '{}'", reference, base)));
   }
   return handle.part(CURLUPART_URL);
 }
@@ -152,8 +152,8 @@ bool Fetcher::allowed_by_robots(const std::string& url) {
   if (!options_.obey_robots) return true;
   auto parts = parse_url(url);
   if (!parts || (parts->scheme != "http" && parts->scheme != "https")) return true;
-  const std::string host_key = parts->scheme + "://" + parts->host +
-                               (parts->port.empty() ? "" : ":" + parts->port);
+  const std::string host_key =
+      parts->scheme + "://" + parts->host + (parts->port.empty() ? "" : ":" + parts->port);
   auto& host = hosts_[host_key];
   if (!host) host = std::make_unique<HostState>();
   if (host->robots_state != HostState::Robots::kReady) {
@@ -193,8 +193,8 @@ std::vector<FetchResult> Fetcher::fetch_all(
     job.url = url;
     job.http = parts->scheme == "http" || parts->scheme == "https";
     job.host_key = job.http ? parts->scheme + "://" + parts->host +
-                                   (parts->port.empty() ? "" : ":" + parts->port)
-                             : "";
+                                  (parts->port.empty() ? "" : ":" + parts->port)
+                            : "";
     job.path = parts->path_and_query;
     if (job.http && !hosts_.contains(job.host_key)) {
       hosts_[job.host_key] = std::make_unique<HostState>();
@@ -269,8 +269,8 @@ std::vector<FetchResult> Fetcher::fetch_all(
         }
         if (!host->robots.allowed(job.path)) {
           finish(job.index,
-                 fail(Status::failed_precondition(fmt::format(
-                     "{}: disallowed by {}/robots.txt", job.url, job.host_key))),
+                 fail(Status::failed_precondition(
+                     fmt::format("{}: disallowed by {}/robots.txt", job.url, job.host_key))),
                  true);
           it = pending.erase(it);
           continue;
@@ -293,7 +293,8 @@ std::vector<FetchResult> Fetcher::fetch_all(
     const HostState& host = *hosts_[host_key];
     milliseconds delay = options_.per_host_delay;
     if (host.robots.crawl_delay()) delay = std::max(delay, *host.robots.crawl_delay());
-    return milliseconds(static_cast<std::int64_t>(static_cast<double>(delay.count()) * jitter(random)));
+    return milliseconds(
+        static_cast<std::int64_t>(static_cast<double>(delay.count()) * jitter(random)));
   };
 
   auto retry_later = [&](Job* job, milliseconds wait) {
@@ -342,9 +343,10 @@ std::vector<FetchResult> Fetcher::fetch_all(
                                    code == CURLE_COULDNT_CONNECT || code == CURLE_RECV_ERROR ||
                                    code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING;
     if (job->too_large || code == CURLE_FILESIZE_EXCEEDED) {
-      finish(job->index, fail(Status::failed_precondition(
-                             fmt::format("{}: body larger than the maximum of {} bytes", job->url,
-                                         options_.max_body_size))));
+      finish(
+          job->index,
+          fail(Status::failed_precondition(fmt::format(
+              "{}: body larger than the maximum of {} bytes", job->url, options_.max_body_size))));
       return;
     }
     if (code != CURLE_OK) {
@@ -364,15 +366,16 @@ std::vector<FetchResult> Fetcher::fetch_all(
       if (visited) {
         std::string chain;
         for (const std::string& url : job->redirects) chain += url + " -> ";
-        finish(job->index, fail(Status::failed_precondition(
-                               fmt::format("{}: redirect loop: {}{}", results[job->index].url,
-                                           chain, location))));
+        finish(job->index,
+               fail(Status::failed_precondition(fmt::format(
+                   "{}: redirect loop: {}{}", results[job->index].url, chain, location))));
         return;
       }
       if (static_cast<int>(job->redirects.size()) > options_.max_redirects) {
-        finish(job->index, fail(Status::failed_precondition(
-                               fmt::format("{}: more than {} redirects", results[job->index].url,
-                                           options_.max_redirects))));
+        finish(
+            job->index,
+            fail(Status::failed_precondition(fmt::format(
+                "{}: more than {} redirects", results[job->index].url, options_.max_redirects))));
         return;
       }
       job->attempt = 0;
@@ -387,12 +390,12 @@ std::vector<FetchResult> Fetcher::fetch_all(
       return;
     }
     if (status >= 400) {
-      finish(job->index,
-             fail((status == 404 || status == 410 ? Status::not_found("") : Status::unavailable(""))
-                      .with_context(fmt::format("{}: HTTP {}{}", job->url, status,
-                                                job->attempt > 1
-                                                    ? fmt::format(" after {} attempts", job->attempt)
-                                                    : ""))));
+      finish(
+          job->index,
+          fail((status == 404 || status == 410 ? Status::not_found("") : Status::unavailable(""))
+                   .with_context(fmt::format(
+                       "{}: HTTP {}{}", job->url, status,
+                       job->attempt > 1 ? fmt::format(" after {} attempts", job->attempt) : ""))));
       return;
     }
     FetchResponse response;

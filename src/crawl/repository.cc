@@ -1,5 +1,6 @@
 #include "twin/crawl/repository.h"
 
+#include <fmt/format.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "twin/core/process.h"
 #include "twin/crawl/charset.h"
@@ -79,18 +78,19 @@ bool is_skipped_repository_path(const fs::path& relative_path) {
     if (part == ".git") return true;
   }
   const std::string name = lower(relative_path.filename().string());
-  static constexpr std::array kLockFiles = {"package-lock.json", "yarn.lock", "pnpm-lock.yaml",
-                                            "poetry.lock", "cargo.lock", "gemfile.lock",
-                                            "composer.lock", "pipfile.lock", "go.sum", "uv.lock"};
+  static constexpr std::array kLockFiles = {
+      "package-lock.json", "yarn.lock",     "pnpm-lock.yaml", "poetry.lock", "cargo.lock",
+      "gemfile.lock",      "composer.lock", "pipfile.lock",   "go.sum",      "uv.lock"};
   if (std::find(kLockFiles.begin(), kLockFiles.end(), name) != kLockFiles.end()) return true;
   const std::string extension = lower(relative_path.extension().string());
   static constexpr std::array kBinary = {
-      ".lock", ".png", ".jpg",  ".jpeg", ".gif", ".bmp",  ".ico",  ".webp", ".svg", ".tiff",
-      ".psd",  ".pdf", ".zip",  ".gz",   ".tgz", ".bz2",  ".xz",   ".7z",   ".tar", ".rar",
-      ".jar",  ".war", ".class", ".so",  ".dll", ".dylib", ".exe", ".o",    ".a",   ".obj",
-      ".bin",  ".pyc", ".pyo",  ".whl",  ".mp3", ".mp4",  ".wav",  ".avi",  ".mov", ".mkv",
-      ".ttf",  ".otf", ".woff", ".woff2", ".eot", ".pkl", ".pt",   ".pth",  ".onnx", ".safetensors",
-      ".npy",  ".npz", ".parquet", ".db", ".sqlite", ".h5", ".ckpt", ".ds_store"};
+      ".lock",   ".png", ".jpg",  ".jpeg",    ".gif",         ".bmp", ".ico",  ".webp",    ".svg",
+      ".tiff",   ".psd", ".pdf",  ".zip",     ".gz",          ".tgz", ".bz2",  ".xz",      ".7z",
+      ".tar",    ".rar", ".jar",  ".war",     ".class",       ".so",  ".dll",  ".dylib",   ".exe",
+      ".o",      ".a",   ".obj",  ".bin",     ".pyc",         ".pyo", ".whl",  ".mp3",     ".mp4",
+      ".wav",    ".avi", ".mov",  ".mkv",     ".ttf",         ".otf", ".woff", ".woff2",   ".eot",
+      ".pkl",    ".pt",  ".pth",  ".onnx",    ".safetensors", ".npy", ".npz",  ".parquet", ".db",
+      ".sqlite", ".h5",  ".ckpt", ".ds_store"};
   return std::find(kBinary.begin(), kBinary.end(), extension) != kBinary.end();
 }
 
@@ -124,8 +124,8 @@ Result<RepositoryResult> crawl_repository(const std::string& link,
   if (!cloned.ok()) {
     std::string message = cloned.err;
     while (!message.empty() && message.back() == '\n') message.pop_back();
-    return fail(Status::unavailable(fmt::format(
-        "{}: git clone failed{}: {}", link, cloned.timed_out ? " (timed out)" : "", message)));
+    return fail(Status::unavailable(fmt::format("{}: git clone failed{}: {}", link,
+                                                cloned.timed_out ? " (timed out)" : "", message)));
   }
   RepositoryResult result;
   result.link = link;

@@ -76,8 +76,7 @@ RobotsRules RobotsRules::parse(std::string_view robots_txt, std::string_view use
       double seconds = 0;
       if (std::from_chars(value.data(), value.data() + value.size(), seconds).ec == std::errc() &&
           seconds >= 0) {
-        groups.back().delay =
-            std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+        groups.back().delay = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
       }
     }
   }

@@ -1,13 +1,12 @@
 // Browser fetching through chromedriver + headless Chromium: a page built by JavaScript, and a
 // LinkedIn-like feed behind a login. Skipped (with the reason) when Chromium is not installed.
+#include "twin/crawl/browser.h"
+
 #include <gtest/gtest.h>
-
-#include "crawl/status_stream.h"
-
 #include <unistd.h>
 
 #include "crawl/loopback_server.h"
-#include "twin/crawl/browser.h"
+#include "crawl/status_stream.h"
 #include "twin/crawl/crawler.h"
 
 namespace twin::crawl {
@@ -21,10 +20,10 @@ bool browser_installed() {
          ::access(defaults.chromium.c_str(), X_OK) == 0;
 }
 
-#define SKIP_WITHOUT_BROWSER()                                                         \
-  if (!browser_installed()) {                                                          \
-    GTEST_SKIP() << "chromium and chromium-driver are not installed "                  \
-                    "(scripts/install-deps.sh installs them)";                          \
+#define SKIP_WITHOUT_BROWSER()                                        \
+  if (!browser_installed()) {                                         \
+    GTEST_SKIP() << "chromium and chromium-driver are not installed " \
+                    "(scripts/install-deps.sh installs them)";        \
   }
 
 constexpr const char* kJavaScriptPage = R"(<!DOCTYPE html><html lang="en"><head>
@@ -106,7 +105,8 @@ class BrowserTest : public ::testing::Test {
     const std::string js = R"(^http://127\.0\.0\.1:\d+/js/)";
     config.routes.push_back(Route{js, std::regex(js), CrawlerKind::kArticle, Render::kBrowser});
     const std::string feed = R"(^http://127\.0\.0\.1:\d+/in/)";
-    config.routes.push_back(Route{feed, std::regex(feed), CrawlerKind::kLinkedIn, Render::kBrowser});
+    config.routes.push_back(
+        Route{feed, std::regex(feed), CrawlerKind::kLinkedIn, Render::kBrowser});
     config.scroll_limit = scroll_limit;
     config.linkedin_username = "jane@example.com";
     config.linkedin_password = "correct horse";

@@ -11,9 +11,9 @@ TEST(CharsetTest, DetectsFromHeaderMetaAndBom) {
   EXPECT_EQ(detect_charset("", "text/html; charset=ISO-8859-1"), "iso-8859-1");
   EXPECT_EQ(detect_charset("", "text/html; Charset=\"UTF-8\""), "utf-8");
   EXPECT_EQ(detect_charset("<html><head><meta charset='Shift_JIS'>", "text/html"), "shift_jis");
-  EXPECT_EQ(detect_charset(R"(<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">)",
-                           ""),
-            "koi8-r");
+  EXPECT_EQ(
+      detect_charset(R"(<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">)", ""),
+      "koi8-r");
   EXPECT_EQ(detect_charset("\xEF\xBB\xBFhello", ""), "utf-8");
   EXPECT_EQ(detect_charset("<p>nothing declared</p>", "text/html"), "");
 }
@@ -31,7 +31,11 @@ TEST(CharsetTest, UndeclaredNonUtf8IsReadAsWindows1252) {
 }
 
 TEST(CharsetTest, ValidUtf8PassesThroughAndBomIsDropped) {
-  EXPECT_EQ(decode_to_utf8("\xEF\xBB\xBF" "caf\xC3\xA9", "").text, "caf\xC3\xA9");
+  EXPECT_EQ(decode_to_utf8("\xEF\xBB\xBF"
+                           "caf\xC3\xA9",
+                           "")
+                .text,
+            "caf\xC3\xA9");
 }
 
 TEST(CharsetTest, UnknownCharsetFallsBackToUtf8WithReplacement) {
@@ -41,9 +45,9 @@ TEST(CharsetTest, UnknownCharsetFallsBackToUtf8WithReplacement) {
 }
 
 TEST(CharsetTest, SanitizeRejectsOverlongAndSurrogates) {
-  EXPECT_EQ(sanitize_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");          // overlong '/'
+  EXPECT_EQ(sanitize_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
   EXPECT_EQ(sanitize_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
-  EXPECT_EQ(sanitize_utf8("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");          // emoji kept
+  EXPECT_EQ(sanitize_utf8("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");                  // emoji kept
 }
 
 }  // namespace

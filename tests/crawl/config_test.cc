@@ -2,10 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "crawl/status_stream.h"
-
 #include <fstream>
 
+#include "crawl/status_stream.h"
 #include "support/temp_dir.h"
 
 namespace twin::crawl {

@@ -1,13 +1,11 @@
 // `twin crawl` end to end: the binary against a loopback server.
 #include <gtest/gtest.h>
 
-#include "crawl/status_stream.h"
-
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "crawl/loopback_server.h"
+#include "crawl/status_stream.h"
 #include "crawl/test_pages.h"
 #include "support/run_twin.h"
 #include "support/temp_dir.h"
@@ -41,7 +39,8 @@ crawler = "medium"
 };
 
 TEST_F(CrawlCommandTest, JsonOutputUsesTheProjectsRoutes) {
-  auto result = run_twin("crawl --json " + shell_quote(server_.url("/medium/post")), project_.path());
+  auto result =
+      run_twin("crawl --json " + shell_quote(server_.url("/medium/post")), project_.path());
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto json = nlohmann::json::parse(result.out);
   ASSERT_EQ(json["results"].size(), 1u);

@@ -1,14 +1,12 @@
 // Routing and batch crawling against a loopback server and a local git repository.
 #include <gtest/gtest.h>
-
-#include "crawl/status_stream.h"
-
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "crawl/loopback_server.h"
+#include "crawl/status_stream.h"
 #include "crawl/test_pages.h"
 #include "support/temp_dir.h"
 #include "twin/core/process.h"
@@ -131,7 +129,8 @@ TEST_F(DispatcherTest, MediumAndSubstackPagesThroughRoutes) {
   const auto& substack = std::get<ArticleResult>(*outcomes[1].document);
   EXPECT_EQ(substack.platform, "substack");
   EXPECT_EQ(substack.title, "Understanding Rust Lifetimes With Five Small Examples");
-  EXPECT_EQ(substack.subtitle, "Stop fighting the borrow checker by learning what it is telling you.");
+  EXPECT_EQ(substack.subtitle,
+            "Stop fighting the borrow checker by learning what it is telling you.");
   EXPECT_NE(substack.content.find(first_paragraph("03-substack")), std::string::npos);
   EXPECT_EQ(substack.content.find("Subscribe"), std::string::npos);
 }
@@ -239,8 +238,7 @@ TEST_F(RepositoryTest, DispatcherRoutesLocalRepositoriesAndFileUrls) {
 TEST_F(RepositoryTest, MissingRepositoryFailsWithGitsMessage) {
   auto result = crawl_repository((dir_.path() / "nope.git").string(), {});
   ASSERT_FALSE(result);
-  EXPECT_NE(result.error().message().find("git clone failed"), std::string::npos)
-      << result.error();
+  EXPECT_NE(result.error().message().find("git clone failed"), std::string::npos) << result.error();
 }
 
 TEST(RepositoryPathTest, SkipsGitLockFilesAndBinaries) {

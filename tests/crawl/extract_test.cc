@@ -2,15 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include "crawl/status_stream.h"
-
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
+#include "crawl/status_stream.h"
 
 namespace twin::crawl {
 namespace {
@@ -121,8 +120,8 @@ TEST(ExtractTest, SubstackStructure) {
 std::map<std::vector<std::string>, int> shingles(const std::string& text) {
   static const std::regex token(R"(\w+)");
   std::vector<std::string> tokens;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), token); it != std::sregex_iterator();
-       ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), token);
+       it != std::sregex_iterator(); ++it) {
     tokens.push_back(it->str());
   }
   std::map<std::vector<std::string>, int> counts;

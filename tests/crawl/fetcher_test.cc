@@ -4,13 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include "crawl/status_stream.h"
-
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 
 #include "crawl/loopback_server.h"
+#include "crawl/status_stream.h"
 #include "support/temp_dir.h"
 
 namespace twin::crawl {
@@ -71,9 +70,7 @@ class FetcherTest : public ::testing::Test {
       res.status = 503;
       res.set_content("down", "text/plain");
     });
-    http.Get("/missing", [](const httplib::Request&, httplib::Response& res) {
-      res.status = 404;
-    });
+    http.Get("/missing", [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
     http.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
       std::this_thread::sleep_for(std::chrono::seconds(3));
       res.set_content("too late", "text/plain");
@@ -95,8 +92,9 @@ class FetcherTest : public ::testing::Test {
       res.set_content("<p>caf\xE9 cr\xE8me \x80 10</p>", "text/html; charset=ISO-8859-1");
     });
     http.Get("/meta-charset", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("<html><head><meta charset=\"windows-1252\"></head><body>na\xEFve</body></html>",
-                      "text/html");
+      res.set_content(
+          "<html><head><meta charset=\"windows-1252\"></head><body>na\xEFve</body></html>",
+          "text/html");
     });
     http.Get("/bad-utf8", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok \xC3\x28 end", "text/html; charset=utf-8");
@@ -244,7 +242,8 @@ TEST_F(FetcherTest, ConvertsLatin1FromTheHeaderToUtf8) {
   Fetcher fetcher(fast_options());
   FetchResult result = fetcher.fetch(server_.url("/latin1"));
   ASSERT_TRUE(result.response) << result.response.error();
-  EXPECT_EQ(result.response->body, "<p>caf\xC3\xA9 cr\xC3\xA8me \xE2\x82\xAC 10</p>");  // € from 0x80
+  EXPECT_EQ(result.response->body,
+            "<p>caf\xC3\xA9 cr\xC3\xA8me \xE2\x82\xAC 10</p>");  // € from 0x80
   EXPECT_EQ(result.response->charset, "windows-1252");
 }
 
@@ -266,8 +265,8 @@ TEST_F(FetcherTest, OneRequestAtATimePerHostWithTheDelayBetween) {
   FetchOptions options = fast_options();
   options.per_host_delay = milliseconds(300);
   Fetcher fetcher(options);
-  auto results = fetcher.fetch_all({server_.url("/hop/0"), server_.url("/hello"),
-                                    server_.url("/private/open")});
+  auto results = fetcher.fetch_all(
+      {server_.url("/hop/0"), server_.url("/hello"), server_.url("/private/open")});
   for (const auto& result : results) ASSERT_TRUE(result.response) << result.response.error();
   std::vector<std::chrono::steady_clock::time_point> times;
   for (const auto& request : server_.requests()) {

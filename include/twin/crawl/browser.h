@@ -12,9 +12,8 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "twin/core/status.h"
 #include "twin/crawl/config.h"
@@ -32,7 +31,8 @@ class BrowserSession {
   // Loads a page and waits until it has loaded.
   Status navigate(const std::string& url);
   // Runs JavaScript in the page (the body of a function); returns its value.
-  Result<nlohmann::json> execute(const std::string& script, nlohmann::json args = nlohmann::json::array());
+  Result<nlohmann::json> execute(const std::string& script,
+                                 nlohmann::json args = nlohmann::json::array());
   // The current DOM serialised as HTML (after scripts ran).
   Result<std::string> page_html();
   Result<std::string> current_url();

@@ -12,8 +12,8 @@ namespace twin::crawl {
 std::string detect_charset(std::string_view body, std::string_view content_type);
 
 struct DecodedText {
-  std::string text;     // valid UTF-8
-  std::string charset;  // what it was decoded from ("utf-8", "windows-1252", ...)
+  std::string text;               // valid UTF-8
+  std::string charset;            // what it was decoded from ("utf-8", "windows-1252", ...)
   bool replaced_invalid = false;  // some bytes were not valid in the charset and became U+FFFD
 };
 

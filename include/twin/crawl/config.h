@@ -16,6 +16,8 @@
 // chromedriver ("/usr/bin/chromedriver"), chromium ("/usr/bin/chromium").
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -23,8 +25,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "twin/core/status.h"
 
@@ -53,7 +53,7 @@ struct FetchOptions {
   std::chrono::milliseconds timeout{60'000};
   std::int64_t max_body_size = 20 * 1024 * 1024;
   int max_retries = 3;
-  std::chrono::milliseconds retry_backoff{1000};  // doubled at each retry
+  std::chrono::milliseconds retry_backoff{1000};     // doubled at each retry
   std::chrono::milliseconds max_retry_wait{60'000};  // cap on Retry-After and backoff
   int max_redirects = 10;
 };

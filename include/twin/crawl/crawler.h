@@ -59,8 +59,7 @@ class Crawler {
 // the dispatcher can fetch many pages at once and extract each.
 class PageCrawler : public Crawler {
  public:
-  virtual Result<CrawlDocument> extract(const std::string& link,
-                                        const std::string& html) const = 0;
+  virtual Result<CrawlDocument> extract(const std::string& link, const std::string& html) const = 0;
   Result<CrawlDocument> crawl(const std::string& link, Render render,
                               CrawlContext& context) const override;
 };

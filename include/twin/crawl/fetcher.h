@@ -27,9 +27,9 @@ struct FetchResponse {
   std::string url;  // the final URL, after redirects
   int status = 0;   // HTTP status (200 for file://)
   std::string content_type;
-  std::string content_encoding;  // as sent ("gzip", "br", ...); the body is already decoded
-  std::string body;     // UTF-8 for text content types, raw bytes otherwise
-  std::string charset;  // what the text was decoded from; empty for binary content
+  std::string content_encoding;        // as sent ("gzip", "br", ...); the body is already decoded
+  std::string body;                    // UTF-8 for text content types, raw bytes otherwise
+  std::string charset;                 // what the text was decoded from; empty for binary content
   std::vector<std::string> redirects;  // URLs that redirected, in order
   int attempts = 1;                    // 1 + retries
 };

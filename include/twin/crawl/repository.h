@@ -22,7 +22,8 @@ bool is_skipped_repository_path(const std::filesystem::path& relative_path);
 
 // Clones `link` (an https URL, a .git URL, a local path or file:// URL) with --depth 1.
 // Errors name the link and carry git's message.
-Result<RepositoryResult> crawl_repository(const std::string& link, const RepositoryOptions& options);
+Result<RepositoryResult> crawl_repository(const std::string& link,
+                                          const RepositoryOptions& options);
 
 // True when `link` is a local path or file:// URL of a git repository (a folder with .git, or a
 // bare repository).

@@ -54,7 +54,7 @@ struct CrawlOutcome {
   std::string domain;   // host of the link ("github.com"), "file" for file:// and local paths
   std::string crawler;  // "article", "medium", "substack", "linkedin", "repository"
   CrawlStatus status = CrawlStatus::kFailed;
-  std::string reason;  // why it failed or was skipped; empty when ok
+  std::string reason;                     // why it failed or was skipped; empty when ok
   std::optional<CrawlDocument> document;  // set when ok
 };
 
