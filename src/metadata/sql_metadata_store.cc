@@ -247,13 +247,14 @@ class SqlMetadataStore final : public MetadataStore {
     record.cache_key = cache_key;
     record.started_at = now_ms();
     record.log_uri = log_uri;
-    TWIN_RETURN_IF_ERROR(db_->run_in_transaction([&](Connection& c) -> Status {
+    const Status recorded = db_->run_in_transaction([&](Connection& c) -> Status {
       TWIN_RETURN_IF_ERROR(insert_step_run(c, record));
       for (const auto& input : inputs) {
         TWIN_RETURN_IF_ERROR(link(c, record.id, "input", input.name, input.artifact.id));
       }
       return Status::ok();
-    }));
+    });
+    if (!recorded.is_ok()) return fail(recorded);
     return record;
   }
 
@@ -275,26 +276,25 @@ class SqlMetadataStore final : public MetadataStore {
   Status finish_step_run(std::string_view step_run_id, const StepRunEnd& end) override {
     const int64_t now = now_ms();
     Status status;
-    // Two writers may pick the same next version of an artifact; the loser retries.
+    // Versions are numbered under a per-artifact lock; should two writers still collide on a
+    // version (a backend without locks), the loser retries.
     for (int attempt = 0; attempt < 10; ++attempt) {
-      status = db_->run_in_transaction(
-          [&](Connection& c) -> Status {
-            TWIN_ASSIGN_OR_RETURN(int64_t changed,
-                                  c.execute("UPDATE step_runs SET status = ?, ended_at = ?, error "
-                                            "= ?, attempts = ?, cached_from = ? "
-                                            "WHERE id = ?",
-                                            {to_string(end.status), now, end.error, end.attempts,
-                                             end.cached_from, step_run_id}));
-            if (changed == 0)
-              return Status::not_found(fmt::format("no step run with id '{}'", step_run_id));
-            for (const auto& output : end.outputs)
-              TWIN_RETURN_IF_ERROR(insert_version(c, step_run_id, output, now));
-            for (const auto& reused : end.reused_outputs) {
-              TWIN_RETURN_IF_ERROR(link(c, step_run_id, "output", reused.name, reused.artifact.id));
-            }
-            return put_metadata(c, kStepRunOwner, step_run_id, end.metadata);
-          },
-          db::TransactionOptions{.max_attempts = 10, .serializable = true});
+      status = db_->run_in_transaction([&](Connection& c) -> Status {
+        TWIN_ASSIGN_OR_RETURN(int64_t changed,
+                              c.execute("UPDATE step_runs SET status = ?, ended_at = ?, error "
+                                        "= ?, attempts = ?, cached_from = ? "
+                                        "WHERE id = ?",
+                                        {to_string(end.status), now, end.error, end.attempts,
+                                         end.cached_from, step_run_id}));
+        if (changed == 0)
+          return Status::not_found(fmt::format("no step run with id '{}'", step_run_id));
+        for (const auto& output : end.outputs)
+          TWIN_RETURN_IF_ERROR(insert_version(c, step_run_id, output, now));
+        for (const auto& reused : end.reused_outputs) {
+          TWIN_RETURN_IF_ERROR(link(c, step_run_id, "output", reused.name, reused.artifact.id));
+        }
+        return put_metadata(c, kStepRunOwner, step_run_id, end.metadata);
+      });
       if (status.code() != StatusCode::kAlreadyExists || end.outputs.empty()) break;
     }
     return status;
@@ -431,6 +431,8 @@ class SqlMetadataStore final : public MetadataStore {
         c.execute("INSERT INTO artifacts (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO "
                   "NOTHING",
                   {output.artifact, now})));
+    TWIN_RETURN_IF_ERROR(
+        c.lock_until_transaction_ends("twin.metadata.artifact:" + output.artifact));
     TWIN_ASSIGN_OR_RETURN(
         auto row, c.query_one("SELECT COALESCE(MAX(version), 0) FROM artifact_versions WHERE "
                               "artifact = ?",
