@@ -77,3 +77,17 @@ struct ArtifactSummary {
 };
 
 }  // namespace twin::metadata
+
+namespace twin::metadata {
+
+// "2026-11-26T23:01:02.123Z" for milliseconds since the epoch.
+std::string format_time(int64_t epoch_ms);
+// "850ms", "1.25s", "2m03s": for tables.
+std::string format_duration(int64_t ms);
+
+// JSON forms for --json output and the server: times as ISO 8601 UTC, plus duration_ms.
+void to_json(nlohmann::json& j, const RunRecord& run);
+void to_json(nlohmann::json& j, const StepRunRecord& step);
+void to_json(nlohmann::json& j, const ArtifactVersionRecord& version);
+
+}  // namespace twin::metadata
