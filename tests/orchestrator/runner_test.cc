@@ -1,14 +1,14 @@
 // The runner end to end in one process, on SQLite and PostgreSQL metadata stores.
+#include "twin/orchestrator/runner.h"
+
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <fstream>
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "support/scratch_database.h"
 #include "support/temp_dir.h"
-#include "twin/orchestrator/runner.h"
 #include "twin/orchestrator/yaml_pipeline.h"
 
 namespace twin::orchestrator {
@@ -44,7 +44,8 @@ class RunnerTest : public ::testing::TestWithParam<std::string> {
     auto metadata = metadata::open_metadata_store(scratch_->uri());
     ASSERT_TRUE(metadata.has_value()) << metadata.error().to_string();
     metadata_ = std::move(*metadata);
-    auto artifacts = artifacts::open_artifact_store("file://" + (dir_.path() / "artifacts").string());
+    auto artifacts =
+        artifacts::open_artifact_store("file://" + (dir_.path() / "artifacts").string());
     ASSERT_TRUE(artifacts.has_value());
     artifacts_ = std::move(*artifacts);
     register_cpp_steps();
@@ -56,31 +57,35 @@ class RunnerTest : public ::testing::TestWithParam<std::string> {
                                .version = "1",
                                .outputs = {"user"},
                                .run = [](StepContext& ctx) -> Status {
-                                 TWIN_ASSIGN_OR_RETURN(auto name, ctx.parameter<std::string>("user_full_name"));
+                                 TWIN_ASSIGN_OR_RETURN(
+                                     auto name, ctx.parameter<std::string>("user_full_name"));
                                  ctx.logger().info("looking up {}", name);
                                  ctx.add_output_metadata("user", {{"created", true}});
                                  ctx.log_metadata({{"users_seen", 1}});
                                  return ctx.set_output("user", User{name, "u-" + ctx.run_id()});
                                }})
                     .is_ok());
-    ASSERT_TRUE(registry_
-                    .add_step({.name = "crawl_links",
-                               .inputs = {"user"},
-                               .outputs = {"crawled_links"},
-                               .run = [](StepContext& ctx) -> Status {
-                                 TWIN_ASSIGN_OR_RETURN(User user, ctx.input<User>("user"));
-                                 TWIN_ASSIGN_OR_RETURN(auto links, ctx.parameter<std::vector<std::string>>("links"));
-                                 ctx.add_output_metadata("crawled_links", {{"count", links.size()}});
-                                 ctx.log_step_metadata({{"step_run", ctx.step_run_id()}});
-                                 return ctx.set_output("crawled_links",
-                                                       json{{"user", user.full_name}, {"links", links}});
-                               }})
-                    .is_ok());
-    ASSERT_TRUE(registry_
-                    .add_step({.name = "throws",
-                               .outputs = {"never"},
-                               .run = [](StepContext&) -> Status { throw std::runtime_error("kaboom"); }})
-                    .is_ok());
+    ASSERT_TRUE(
+        registry_
+            .add_step({.name = "crawl_links",
+                       .inputs = {"user"},
+                       .outputs = {"crawled_links"},
+                       .run = [](StepContext& ctx) -> Status {
+                         TWIN_ASSIGN_OR_RETURN(User user, ctx.input<User>("user"));
+                         TWIN_ASSIGN_OR_RETURN(auto links,
+                                               ctx.parameter<std::vector<std::string>>("links"));
+                         ctx.add_output_metadata("crawled_links", {{"count", links.size()}});
+                         ctx.log_step_metadata({{"step_run", ctx.step_run_id()}});
+                         return ctx.set_output("crawled_links",
+                                               json{{"user", user.full_name}, {"links", links}});
+                       }})
+            .is_ok());
+    ASSERT_TRUE(
+        registry_
+            .add_step({.name = "throws",
+                       .outputs = {"never"},
+                       .run = [](StepContext&) -> Status { throw std::runtime_error("kaboom"); }})
+            .is_ok());
   }
 
   PipelineDefinition yaml(const std::string& text) {
@@ -118,7 +123,8 @@ class RunnerTest : public ::testing::TestWithParam<std::string> {
   std::string output_text(const metadata::StepRunRecord& step_run, const std::string& output) {
     auto links = metadata_->step_outputs(step_run.id);
     for (const auto& link : *links) {
-      if (link.name == output) return artifacts_->get_bytes(link.artifact.content_hash).value_or("<missing>");
+      if (link.name == output)
+        return artifacts_->get_bytes(link.artifact.content_hash).value_or("<missing>");
     }
     return "<no output>";
   }
@@ -173,10 +179,12 @@ TEST_P(RunnerTest, NoCacheAndEnableCacheFalseRunEverything) {
   run(yaml(kHello));
   RunOptions no_cache = options();
   no_cache.no_cache = true;
-  for (const auto& s : run(yaml(kHello), no_cache).steps) EXPECT_EQ(s.status, StepStatus::kCompleted);
+  for (const auto& s : run(yaml(kHello), no_cache).steps)
+    EXPECT_EQ(s.status, StepStatus::kCompleted);
   RunOptions disabled = options();
   disabled.config.enable_cache = false;
-  for (const auto& s : run(yaml(kHello), disabled).steps) EXPECT_EQ(s.status, StepStatus::kCompleted);
+  for (const auto& s : run(yaml(kHello), disabled).steps)
+    EXPECT_EQ(s.status, StepStatus::kCompleted);
   EXPECT_EQ(metadata_->get_artifact_version("loud", std::nullopt)->version, 3);
 }
 
@@ -248,7 +256,8 @@ TEST_P(RunnerTest, FailedStepSkipsDownstreamAndOthersFinish) {
 )"));
   EXPECT_EQ(outcome.run.status, RunStatus::kFailed);
   EXPECT_EQ(step(outcome, "bad").status, StepStatus::kFailed);
-  EXPECT_NE(step(outcome, "bad").error.find("exited with code 3"), std::string::npos) << step(outcome, "bad").error;
+  EXPECT_NE(step(outcome, "bad").error.find("exited with code 3"), std::string::npos)
+      << step(outcome, "bad").error;
   EXPECT_EQ(step(outcome, "after_bad").status, StepStatus::kSkipped);
   EXPECT_EQ(step(outcome, "after_after").status, StepStatus::kSkipped);
   EXPECT_EQ(step(outcome, "independent").status, StepStatus::kCompleted);
@@ -268,7 +277,8 @@ TEST_P(RunnerTest, RetriesUntilSuccess) {
 }
 
 TEST_P(RunnerTest, RetriesRunOut) {
-  const RunOutcome outcome = run(yaml("steps:\n  never: {run: 'echo x >> tries; exit 1', retries: 1}\n"));
+  const RunOutcome outcome =
+      run(yaml("steps:\n  never: {run: 'echo x >> tries; exit 1', retries: 1}\n"));
   EXPECT_EQ(outcome.run.status, RunStatus::kFailed);
   EXPECT_EQ(outcome.steps[0].attempts, 2);
   EXPECT_EQ(read_file(dir_.path() / "tries"), "x\nx\n");
@@ -294,7 +304,8 @@ TEST_P(RunnerTest, TimeoutKillsTheStepsProcessGroup) {
 TEST_P(RunnerTest, DeclaredOutputNotWrittenFailsTheStep) {
   const RunOutcome outcome = run(yaml("steps:\n  lazy: {run: 'true', outputs: [result]}\n"));
   EXPECT_EQ(outcome.run.status, RunStatus::kFailed);
-  EXPECT_NE(outcome.steps[0].error.find("declared output 'result' was not written"), std::string::npos);
+  EXPECT_NE(outcome.steps[0].error.find("declared output 'result' was not written"),
+            std::string::npos);
 }
 
 TEST_P(RunnerTest, CommandStepEnvironmentParamsMetadataAndDirectories) {
@@ -312,7 +323,8 @@ steps:
     outputs: [copy]
 )"));
   ASSERT_EQ(outcome.run.status, RunStatus::kCompleted) << step(outcome, "make").error;
-  EXPECT_EQ(output_text(step(outcome, "make"), "env"), "Paul|3|[\"a\",\"b\"]|make|" + outcome.run.id);
+  EXPECT_EQ(output_text(step(outcome, "make"), "env"),
+            "Paul|3|[\"a\",\"b\"]|make|" + outcome.run.id);
   EXPECT_EQ(output_text(step(outcome, "use"), "copy"), "leaf\n");
   auto outputs = metadata_->step_outputs(step(outcome, "make").id);
   ASSERT_EQ(outputs->size(), 2U);
@@ -322,12 +334,13 @@ steps:
 }
 
 TEST_P(RunnerTest, CppStepsWithTypedInputsMetadataAndLogs) {
-  PipelineDefinition etl{.name = "digital_data_etl",
-                         .parameters = {{"user_full_name", "Paul Iusztin"}, {"links", {"https://a", "https://b"}}},
-                         .steps = {{.name = "get_or_create_user", .uses = "get_or_create_user"},
-                                   {.name = "crawl_links",
-                                    .uses = "crawl_links",
-                                    .inputs = {{"user", "get_or_create_user.user"}}}}};
+  PipelineDefinition etl{
+      .name = "digital_data_etl",
+      .parameters = {{"user_full_name", "Paul Iusztin"}, {"links", {"https://a", "https://b"}}},
+      .steps = {{.name = "get_or_create_user", .uses = "get_or_create_user"},
+                {.name = "crawl_links",
+                 .uses = "crawl_links",
+                 .inputs = {{"user", "get_or_create_user.user"}}}}};
   const RunOutcome outcome = run(etl);
   ASSERT_EQ(outcome.run.status, RunStatus::kCompleted) << step(outcome, "crawl_links").error;
   EXPECT_EQ(outcome.run.metadata, (json{{"users_seen", 1}}));
@@ -339,14 +352,16 @@ TEST_P(RunnerTest, CppStepsWithTypedInputsMetadataAndLogs) {
   EXPECT_EQ((*links)[0].artifact.metadata, (json{{"count", 2}}));
   EXPECT_EQ(json::parse(output_text(crawl, "crawled_links")),
             (json{{"user", "Paul Iusztin"}, {"links", {"https://a", "https://b"}}}));
-  EXPECT_NE(read_file(step(outcome, "get_or_create_user").log_uri).find("looking up Paul Iusztin"), std::string::npos);
+  EXPECT_NE(read_file(step(outcome, "get_or_create_user").log_uri).find("looking up Paul Iusztin"),
+            std::string::npos);
 
   // The step version enters the cache key: same version is cached.
   EXPECT_EQ(step(run(etl), "crawl_links").status, StepStatus::kCached);
 }
 
 TEST_P(RunnerTest, CppStepErrorsAndExceptionsFailTheStep) {
-  PipelineDefinition missing_param{.name = "p", .steps = {{.name = "u", .uses = "get_or_create_user"}}};
+  PipelineDefinition missing_param{.name = "p",
+                                   .steps = {{.name = "u", .uses = "get_or_create_user"}}};
   const RunOutcome outcome = run(missing_param);
   EXPECT_EQ(outcome.run.status, RunStatus::kFailed);
   EXPECT_NE(outcome.steps[0].error.find("missing parameter 'user_full_name'"), std::string::npos)
