@@ -26,7 +26,7 @@ std::string unique_temporary_name() {
 }
 
 // Writes `bytes` to `path` and fsyncs it.
-Status write_synced(const fs::path& path, std::string_view bytes) {
+Status write_file(const fs::path& path, std::string_view bytes, bool sync) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::io(fmt::format("{}: cannot create: {}", path.string(), errno_text()));
   size_t written = 0;
@@ -40,7 +40,7 @@ Status write_synced(const fs::path& path, std::string_view bytes) {
     }
     written += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0) {
+  if (sync && ::fsync(fd) != 0) {
     const std::string error = errno_text();
     ::close(fd);
     return Status::io(fmt::format("{}: fsync failed: {}", path.string(), error));
@@ -63,14 +63,15 @@ Status check_hash(std::string_view hash) {
 
 }  // namespace
 
-Result<std::unique_ptr<LocalArtifactStore>> LocalArtifactStore::open(const fs::path& root) {
+Result<std::unique_ptr<LocalArtifactStore>> LocalArtifactStore::open(const fs::path& root,
+                                                                     LocalStoreOptions options) {
   std::error_code ec;
   fs::create_directories(root / "tmp", ec);
   if (ec) {
     return fail(Status::io(
         fmt::format("artifact store {}: cannot create: {}", root.string(), ec.message())));
   }
-  return std::unique_ptr<LocalArtifactStore>(new LocalArtifactStore(fs::absolute(root)));
+  return std::unique_ptr<LocalArtifactStore>(new LocalArtifactStore(fs::absolute(root), options));
 }
 
 std::string LocalArtifactStore::uri() const { return "file://" + root_.string(); }
@@ -103,7 +104,7 @@ Result<BlobInfo> LocalArtifactStore::commit_temporary(const fs::path& temporary,
     fs::remove(temporary, ec);
     return fail(Status::io(fmt::format("{}: rename failed: {}", target.string(), error)));
   }
-  fsync_directory(target.parent_path());
+  if (options_.fsync) fsync_directory(target.parent_path());
   return BlobInfo{std::move(hash), size};
 }
 
@@ -115,7 +116,7 @@ Result<BlobInfo> LocalArtifactStore::put_bytes(std::string_view bytes) {
     return BlobInfo{std::move(hash), bytes.size()};
   }
   const fs::path temporary = root_ / "tmp" / unique_temporary_name();
-  if (Status written = write_synced(temporary, bytes); !written.is_ok()) {
+  if (Status written = write_file(temporary, bytes, options_.fsync); !written.is_ok()) {
     fs::remove(temporary, ec);
     return fail(written);
   }
@@ -151,7 +152,7 @@ Result<BlobInfo> LocalArtifactStore::put_file(const fs::path& file) {
     }
   }
   if (status.is_ok() && in.bad()) status = Status::io(fmt::format("{}: read error", file.string()));
-  if (status.is_ok() && ::fsync(fd) != 0) {
+  if (status.is_ok() && options_.fsync && ::fsync(fd) != 0) {
     status = Status::io(fmt::format("{}: fsync failed: {}", temporary.string(), errno_text()));
   }
   ::close(fd);
@@ -213,7 +214,19 @@ Status LocalArtifactStore::remove(std::string_view hash) {
 Result<std::unique_ptr<ArtifactStore>> open_artifact_store(std::string_view uri,
                                                            const fs::path& base) {
   std::string_view path = uri;
-  if (uri.starts_with("file://")) {
+  LocalStoreOptions options;
+  if (const auto query = path.find('?'); query != std::string_view::npos) {
+    const std::string_view parameters = path.substr(query + 1);
+    path = path.substr(0, query);
+    if (parameters == "fsync=false" || parameters == "fsync=0") {
+      options.fsync = false;
+    } else if (parameters != "fsync=true" && parameters != "fsync=1") {
+      return fail(Status::invalid_argument(
+          fmt::format("TWIN_ARTIFACT_URI '{}': unknown option '{}' (known: fsync=true|false)", uri,
+                      parameters)));
+    }
+  }
+  if (path.starts_with("file://")) {
     path.remove_prefix(7);
   } else if (const auto scheme = uri.find("://"); scheme != std::string_view::npos) {
     return fail(Status::invalid_argument(
@@ -225,7 +238,7 @@ Result<std::unique_ptr<ArtifactStore>> open_artifact_store(std::string_view uri,
   }
   fs::path root(path);
   if (root.is_relative() && !base.empty()) root = base / root;
-  TWIN_ASSIGN_OR_RETURN(auto store, LocalArtifactStore::open(root));
+  TWIN_ASSIGN_OR_RETURN(auto store, LocalArtifactStore::open(root, options));
   return std::unique_ptr<ArtifactStore>(std::move(store));
 }
 

@@ -1,7 +1,7 @@
 #include "twin/orchestrator/runner.h"
 
 #include <signal.h>
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -34,6 +34,28 @@ json overlay(json base, const json& top) {
   if (top.is_object()) base.update(top);
   return base;
 }
+
+// A log file opened on the first message, so a step that logs nothing costs no file.
+class LazyFileSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit LazyFileSink(fs::path path) : path_(std::move(path)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& message) override {
+    if (!out_.is_open()) out_.open(path_, std::ios::app);
+    spdlog::memory_buf_t formatted;
+    formatter_->format(message, formatted);
+    out_.write(formatted.data(), static_cast<std::streamsize>(formatted.size()));
+    out_.flush();
+  }
+  void flush_() override {
+    if (out_.is_open()) out_.flush();
+  }
+
+ private:
+  fs::path path_;
+  std::ofstream out_;
+};
 
 // What one attempt of a step produced.
 struct AttemptResult {
@@ -274,7 +296,7 @@ class RunExecution {
         emit({node.name, StepStatus::kRunning, std::chrono::milliseconds(0), attempts, ""});
       }
       fs::remove_all(work, ec);
-      fs::create_directories(work, ec);
+      if (node.is_command()) fs::create_directories(work, ec);  // C++ steps create it on demand
       attempt = node.is_command()
                     ? run_command(node, step_run.id, parameters, context_inputs, work, log)
                     : run_function(state, step_run.id, parameters, context_inputs, work, log);
@@ -461,17 +483,9 @@ class RunExecution {
                              const fs::path& work, const fs::path& log) {
     const StepNode& node = *state.node;
     AttemptResult result;
-    std::vector<spdlog::sink_ptr> sinks;
-    try {
-      auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(log.string(), false);
-      file->set_pattern("%Y-%m-%d %H:%M:%S.%e %l: %v");
-      sinks.push_back(std::move(file));
-    } catch (const spdlog::spdlog_ex& error) {
-      result.status = Status::io(fmt::format("step {}: cannot open its log {}: {}", node.name,
-                                             log.string(), error.what()));
-      return result;
-    }
-    auto logger = std::make_shared<spdlog::logger>(node.name, sinks.begin(), sinks.end());
+    auto sink = std::make_shared<LazyFileSink>(log);
+    sink->set_pattern("%Y-%m-%d %H:%M:%S.%e %l: %v");
+    auto logger = std::make_shared<spdlog::logger>(node.name, std::move(sink));
     logger->set_level(spdlog::level::debug);
     logger->flush_on(spdlog::level::debug);
     StepContext context(run_.id, step_run_id, node.name, parameters, std::move(inputs),

@@ -113,6 +113,12 @@ void StepContext::add_output_metadata(std::string_view output, const nlohmann::j
   merge_into(pending_output_metadata_[key], metadata);
 }
 
+const std::filesystem::path& StepContext::work_dir() {
+  std::error_code ec;
+  std::filesystem::create_directories(work_dir_, ec);
+  return work_dir_;
+}
+
 void StepContext::log_step_metadata(const nlohmann::json& metadata) {
   merge_into(step_metadata_, metadata);
 }

@@ -50,11 +50,20 @@ class ArtifactStore {
   virtual Status remove(std::string_view hash) = 0;
 };
 
+struct LocalStoreOptions {
+  // fsync each blob before renaming it into place (and its folder after), so a blob survives a
+  // power loss. Off (`file://PATH?fsync=false`) a blob is still atomic against crashes of twin
+  // itself (kill -9), since the page cache outlives the process; for scratch stores and
+  // benchmarks.
+  bool fsync = true;
+};
+
 // A store under a local folder: blobs at <root>/<first 2 hex>/<hash>, temporaries in <root>/tmp.
 class LocalArtifactStore final : public ArtifactStore {
  public:
   // Creates the folder when missing; kIo when that fails.
-  static Result<std::unique_ptr<LocalArtifactStore>> open(const std::filesystem::path& root);
+  static Result<std::unique_ptr<LocalArtifactStore>> open(const std::filesystem::path& root,
+                                                          LocalStoreOptions options = {});
 
   std::string uri() const override;
   std::string blob_uri(std::string_view hash) const override;
@@ -70,14 +79,17 @@ class LocalArtifactStore final : public ArtifactStore {
   std::filesystem::path blob_path(std::string_view hash) const;
 
  private:
-  explicit LocalArtifactStore(std::filesystem::path root) : root_(std::move(root)) {}
+  LocalArtifactStore(std::filesystem::path root, LocalStoreOptions options)
+      : root_(std::move(root)), options_(options) {}
   Result<BlobInfo> commit_temporary(const std::filesystem::path& temporary, std::string hash,
                                     uint64_t size);
   std::filesystem::path root_;
+  LocalStoreOptions options_;
 };
 
-// Opens the store a URI names: `file://PATH` (PATH absolute, or relative to `base`) or a bare
-// path. Unknown schemes (s3:// until its backend exists) are kInvalidArgument naming the URI.
+// Opens the store a URI names: `file://PATH[?fsync=false]` (PATH absolute, or relative to `base`)
+// or a bare path. Unknown schemes (s3:// until its backend exists) are kInvalidArgument naming the
+// URI.
 Result<std::unique_ptr<ArtifactStore>> open_artifact_store(std::string_view uri,
                                                            const std::filesystem::path& base = {});
 

@@ -122,7 +122,8 @@ class StepContext {
   // True once the user asked to stop (Ctrl-C): long steps should return Status::cancelled.
   bool cancel_requested() const { return cancel_requested_.load(); }
   // A private folder for this step run's scratch files, removed after the run.
-  const std::filesystem::path& work_dir() const { return work_dir_; }
+  // Created on first use.
+  const std::filesystem::path& work_dir();
 
   // For the runner.
   std::map<std::string, ProducedOutput>& produced() { return produced_; }
