@@ -118,8 +118,11 @@ TEST(ServerCommandTest, PortInUseIsAClearError) {
   testing_support::TempDir project;
   TwinServerProcess first(project.path(), {});
   ASSERT_GT(first.port(), 0);
+  // `timeout` turns a server that wrongly shares the port into a failure instead of a hang.
   auto second =
-      testing_support::run_twin("server --port " + std::to_string(first.port()), project.path());
+      testing_support::run_shell("timeout 20 " + testing_support::shell_quote(TWIN_BINARY) +
+                                     " server --port " + std::to_string(first.port()),
+                                 project.path());
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_NE(second.err.find(std::to_string(first.port())), std::string::npos) << second.err;
   EXPECT_EQ(first.stop(SIGTERM), 0);
