@@ -193,26 +193,20 @@ async function modelPage(name) {
   else cardBox.textContent = '(no model card)';
 }
 
-async function optionalPage(title, load, draw) {
-  try {
-    draw(await load());
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
-      render(h('h1', {}, title), h('p', { class: 'muted', 'data-testid': 'unavailable' }, `This twin server does not serve ${title.toLowerCase()} yet.`));
-      return;
-    }
-    throw error;
-  }
+function unavailable(title, data) {
+  render(h('h1', {}, title), h('p', { class: 'muted', 'data-testid': 'unavailable' }, data.reason ?? `Not available on this server.`));
 }
 
-function pipelinesPage() {
-  return optionalPage('Pipelines', api.pipelines, (data) =>
-    render(h('h1', {}, 'Pipelines'), table(['Pipeline', 'Runs'], (data.pipelines ?? []).map((p) => [p.name, String(p.run_count ?? '')]))));
+async function pipelinesPage() {
+  const data = await api.pipelines();
+  if (data.available === false) return unavailable('Pipelines', data);
+  render(h('h1', {}, 'Pipelines'), table(['Pipeline', 'Runs'], (data.pipelines ?? []).map((p) => [p.name, String(p.run_count ?? '')]), { 'data-testid': 'pipelines-table' }));
 }
 
-function warehousePage() {
-  return optionalPage('Warehouse', api.warehouse, (data) =>
-    render(h('h1', {}, 'Warehouse'), table(['Collection', 'Documents'], (data.collections ?? []).map((c) => [c.name, String(c.count)]))));
+async function warehousePage() {
+  const data = await api.warehouse();
+  if (data.available === false) return unavailable('Warehouse', data);
+  render(h('h1', {}, 'Warehouse'), table(['Collection', 'Documents'], (data.collections ?? []).map((c) => [c.name, String(c.count)]), { 'data-testid': 'warehouse-table' }));
 }
 
 const routes = [
