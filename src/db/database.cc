@@ -51,6 +51,14 @@ Status Connection::commit() {
   return status;
 }
 
+Status Connection::lock_until_transaction_ends(std::string_view key) {
+  if (!in_transaction_) {
+    return Status::failed_precondition(
+        fmt::format("lock '{}': locks last until the transaction ends; begin one first", key));
+  }
+  return lock_named(key);
+}
+
 Status Connection::rollback() {
   if (!in_transaction_) return Status::ok();
   in_transaction_ = false;

@@ -176,6 +176,10 @@ class PostgresqlConnection final : public Connection {
     return serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN";
   }
 
+  Status lock_named(std::string_view key) override {
+    return status_of(run("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", {key}));
+  }
+
   PGconn* connection_;
   std::unordered_map<std::string, std::string> statements_;  // SQL -> prepared statement name
 };

@@ -233,6 +233,32 @@ TEST_P(DatabaseTest, ConcurrentReadModifyWriteTransactionsLoseNoUpdate) {
   EXPECT_EQ((*row)->int64(0), kThreads * kIncrements);
 }
 
+TEST_P(DatabaseTest, NamedLockMakesFindOrInsertRaceFree) {
+  // No unique constraint: only the lock keeps concurrent find-or-insert from duplicating.
+  run("CREATE TABLE t (k TEXT)");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      Status status = database_->run_in_transaction([](Connection& c) -> Status {
+        TWIN_RETURN_IF_ERROR(c.lock_until_transaction_ends("t:k=x"));
+        TWIN_ASSIGN_OR_RETURN(auto row, c.query_one("SELECT k FROM t WHERE k = ?", {"x"}));
+        if (row) return Status::ok();
+        return status_of(c.execute("INSERT INTO t (k) VALUES (?)", {"x"}));
+      });
+      EXPECT_TRUE(status.is_ok()) << status.to_string();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(count("t"), 1);
+}
+
+TEST_P(DatabaseTest, NamedLockNeedsATransaction) {
+  auto connection = database_->acquire();
+  ASSERT_TRUE(connection.has_value());
+  EXPECT_EQ((*connection)->lock_until_transaction_ends("x").code(),
+            StatusCode::kFailedPrecondition);
+}
+
 TEST_P(DatabaseTest, ManyThreadsShareThePool) {
   run("CREATE TABLE t (k TEXT PRIMARY KEY)");
   std::vector<std::thread> threads;

@@ -82,6 +82,12 @@ class Connection {
   Status rollback();
   bool in_transaction() const { return in_transaction_; }
 
+  // Holds a lock named `key` until the open transaction ends, so that transactions taking the
+  // same key run one after another (e.g. find-or-insert without duplicates). PostgreSQL: an
+  // advisory transaction lock; SQLite: nothing more is needed, as BEGIN IMMEDIATE already holds
+  // the database's write lock. kFailedPrecondition outside a transaction.
+  Status lock_until_transaction_ends(std::string_view key);
+
   // False once the connection is unusable (PostgreSQL connection lost); the pool drops it.
   virtual bool healthy() const { return true; }
 
@@ -98,6 +104,7 @@ class Connection {
   virtual Result<Outcome> run(std::string_view sql, const Params& params) = 0;
   virtual Status run_script(std::string_view sql) = 0;
   virtual std::string_view begin_sql(bool serializable) const = 0;
+  virtual Status lock_named(std::string_view key) = 0;
 
   bool in_transaction_ = false;
 };
