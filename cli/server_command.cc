@@ -13,6 +13,7 @@
 
 #include "command.h"
 #include "twin/db/database.h"
+#include "twin/orchestrator/stores.h"
 #include "twin/registry/model_registry.h"
 #include "twin/server/server.h"
 #include "twin/tracking/tracking_store.h"
@@ -55,6 +56,8 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   TWIN_ASSIGN_OR_RETURN(auto tracking,
                         tracking::TrackingStore::open(*database, artifact_uri + "/mlruns"));
   TWIN_ASSIGN_OR_RETURN(auto registry, registry::ModelRegistry::open(*database));
+  TWIN_ASSIGN_OR_RETURN(orchestrator::Stores pipeline_stores,
+                        orchestrator::open_stores(ctx.settings()));
 
   server::ServerOptions options;
   options.host = flags.host;
@@ -72,7 +75,10 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   }
 
   const sigset_t signals = block_stop_signals();
-  server::TwinServer http(options, {.tracking = tracking.get(), .registry = registry.get()});
+  server::TwinServer http(options, {.tracking = tracking.get(),
+                                    .registry = registry.get(),
+                                    .metadata = pipeline_stores.metadata.get(),
+                                    .artifacts = pipeline_stores.artifacts.get()});
   TWIN_RETURN_IF_ERROR(http.bind());
   std::thread signal_waiter([&http, signals] {
     int received = 0;

@@ -138,7 +138,7 @@ RestFigures rest_log_batch(int points) {
   Stores s = open_stores("rest");
   twin::server::ServerOptions options;
   options.port = 0;
-  twin::server::TwinServer server(options, {s.tracking.get(), s.registry.get()});
+  twin::server::TwinServer server(options, {s.tracking.get(), s.registry.get(), nullptr, nullptr});
   if (!server.bind().is_ok()) std::exit(1);
   std::thread serving([&server] { (void)server.serve(); });
   std::vector<std::string> bodies;

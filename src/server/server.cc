@@ -11,6 +11,7 @@
 
 #include "json_endpoint.h"
 #include "mlflow_routes.h"
+#include "pipeline_routes.h"
 #include "twin_routes.h"
 
 namespace twin::server {
@@ -176,6 +177,7 @@ struct TwinServer::Impl {
     });
     add_mlflow_routes(http, stores);
     add_twin_routes(http, stores);
+    add_pipeline_routes(http, stores);
     configure_dashboard();
   }
 

@@ -115,9 +115,9 @@ void add_twin_routes(httplib::Server& server, const ServerStores& stores) {
                     [](const json&, const httplib::Request&) -> Result<json> {
                       return json{{"status", "ok"}};
                     });
-  // Pipelines and the warehouse come from modules this server does not link yet; the dashboard
+  // The warehouse comes from a module this server does not link yet; the dashboard
   // shows why instead of failing.
-  for (const std::string what : {"pipelines", "warehouse"}) {
+  for (const std::string what : {"warehouse"}) {
     add_json_endpoint(
         server, "GET", "/api/twin/" + what,
         [what](const json&, const httplib::Request&) -> Result<json> {

@@ -41,8 +41,17 @@ class RunningServer {
     }
     tracking_ = std::move(*tracking);
     registry_ = std::move(*registry);
+    auto metadata = metadata::open_metadata_store(database_uri);
+    auto blobs = artifacts::LocalArtifactStore::open(artifacts_.path() / "blobs");
+    if (!metadata || !blobs) {
+      error_ = !metadata ? metadata.error().to_string() : blobs.error().to_string();
+      return;
+    }
+    metadata_ = std::move(*metadata);
+    blobs_ = std::move(*blobs);
     options.port = 0;
-    server_ = std::make_unique<TwinServer>(options, ServerStores{tracking_.get(), registry_.get()});
+    server_ = std::make_unique<TwinServer>(
+        options, ServerStores{tracking_.get(), registry_.get(), metadata_.get(), blobs_.get()});
     if (Status bound = server_->bind(); !bound.is_ok()) {
       error_ = bound.to_string();
       return;
@@ -67,6 +76,8 @@ class RunningServer {
   }
   tracking::TrackingStore& tracking() { return *tracking_; }
   registry::ModelRegistry& registry() { return *registry_; }
+  metadata::MetadataStore& metadata() { return *metadata_; }
+  artifacts::ArtifactStore& blobs() { return *blobs_; }
   const std::filesystem::path& artifacts() const { return artifacts_.path(); }
 
  private:
@@ -74,6 +85,8 @@ class RunningServer {
   std::unique_ptr<db::Database> database_;
   std::unique_ptr<tracking::TrackingStore> tracking_;
   std::unique_ptr<registry::ModelRegistry> registry_;
+  std::unique_ptr<metadata::MetadataStore> metadata_;
+  std::unique_ptr<artifacts::ArtifactStore> blobs_;
   std::unique_ptr<TwinServer> server_;
   std::thread thread_;
   Status served_;

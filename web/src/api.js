@@ -36,5 +36,14 @@ export const api = {
     return response.ok ? response.text() : '';
   },
   pipelines: () => getJson('/api/twin/pipelines'),
+  pipelineRuns: (pipeline) => getJson(`/api/twin/pipeline-runs?pipeline=${encodeURIComponent(pipeline)}&limit=200`),
+  pipelineRun: (id) => getJson(`/api/twin/pipeline-runs/${encodeURIComponent(id)}`),
+  stepLog: async (runId, step) => {
+    const response = await fetch(`/api/twin/pipeline-runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(step)}/logs`);
+    return response.ok ? response.text() : `(no log: HTTP ${response.status})`;
+  },
+  artifacts: () => getJson('/api/twin/artifacts'),
+  artifactVersion: (name, version) => getJson(`/api/twin/artifacts/${encodeURIComponent(name)}/versions/${version}`),
+  artifactDownloadUrl: (name, version) => `/api/twin/artifacts/${encodeURIComponent(name)}/versions/${version}/download`,
   warehouse: () => getJson('/api/twin/warehouse'),
 };

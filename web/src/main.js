@@ -3,7 +3,11 @@
 //   #/experiments/<id>       the runs table (params, latest metrics) and metric charts comparing runs
 //   #/runs/<run_id>          one run: info, params, tags, a chart per metric
 //   #/models, #/models/<n>   the model registry: versions, stages, aliases, model cards
-//   #/pipelines, #/warehouse pipeline runs and warehouse collections, when the server has them
+//   #/pipelines, #/pipelines/<name>, #/pipeline-runs/<id>
+//                            pipelines, their runs, a run's DAG (status, duration, cache) and logs
+//   #/artifacts, #/artifacts/<name>/<version>
+//                            artifact versions with metadata, lineage, preview and download
+//   #/warehouse              warehouse collections, when the server has them
 import './style.css';
 import { api, ApiError } from './api.js';
 import { h, table, formatTime, formatDuration, formatNumber } from './dom.js';
@@ -135,7 +139,7 @@ async function runPage(id) {
     h('p', {}, statusBadge(info.status), ` started ${formatTime(info.start_time)}`,
       info.end_time ? `, took ${formatDuration(info.start_time, info.end_time)}` : '',
       ' · ', h('a', { href: `#/experiments/${info.experiment_id}` }, 'experiment'),
-      info.pipeline_run_id ? [' · pipeline run ', h('a', { href: `#/pipelines/runs/${info.pipeline_run_id}` }, info.pipeline_run_id)] : ''),
+      info.pipeline_run_id ? [' · pipeline run ', h('a', { href: `#/pipeline-runs/${info.pipeline_run_id}` }, info.pipeline_run_id)] : ''),
     h('h2', {}, 'Parameters'), keyValueTable(run.data.params, 'params-table'),
     h('h2', {}, 'Latest metrics'), keyValueTable(run.data.metrics, 'metrics-table'),
     h('h2', {}, 'Tags'), keyValueTable(run.data.tags, 'tags-table'),
@@ -200,7 +204,123 @@ function unavailable(title, data) {
 async function pipelinesPage() {
   const data = await api.pipelines();
   if (data.available === false) return unavailable('Pipelines', data);
-  render(h('h1', {}, 'Pipelines'), table(['Pipeline', 'Runs'], (data.pipelines ?? []).map((p) => [p.name, String(p.run_count ?? '')]), { 'data-testid': 'pipelines-table' }));
+  render(
+    h('h1', {}, 'Pipelines'),
+    data.pipelines.length === 0
+      ? h('p', {}, 'No pipeline has run yet. Try `twin pipeline run NAME`.')
+      : table(
+          ['Pipeline', 'Runs', 'Last run', 'Status', 'Started'],
+          data.pipelines.map((p) => [
+            h('a', { href: `#/pipelines/${encodeURIComponent(p.name)}` }, p.name),
+            String(p.run_count),
+            h('a', { href: `#/pipeline-runs/${p.last_run.id}` }, p.last_run.name),
+            statusBadge(p.last_run.status),
+            p.last_run.started_at,
+          ]),
+          { 'data-testid': 'pipelines-table' },
+        ),
+  );
+}
+
+async function pipelinePage(name) {
+  const { runs } = await api.pipelineRuns(name);
+  render(
+    h('h1', {}, `Pipeline: ${name}`),
+    table(
+      ['Run', 'Status', 'Started', 'Duration'],
+      runs.map((r) => [h('a', { href: `#/pipeline-runs/${r.id}` }, r.name), statusBadge(r.status), r.started_at, formatMs(r.duration_ms)]),
+      { 'data-testid': 'pipeline-runs-table' },
+    ),
+  );
+}
+
+function formatMs(ms) {
+  if (ms === null || ms === undefined) return '';
+  return ms < 1000 ? `${ms} ms` : formatDuration(0, ms);
+}
+
+// Longest-path layers: a step sits one column right of its furthest producer.
+function dagLayers(steps, edges) {
+  const layer = new Map(steps.map((s) => [s.step, 0]));
+  for (let pass = 0; pass < steps.length; pass++) {
+    for (const e of edges) {
+      if (layer.has(e.from) && layer.has(e.to) && layer.get(e.to) < layer.get(e.from) + 1) layer.set(e.to, layer.get(e.from) + 1);
+    }
+  }
+  const columns = [];
+  for (const s of steps) (columns[layer.get(s.step)] ??= []).push(s);
+  return columns.filter(Boolean);
+}
+
+async function pipelineRunPage(id) {
+  const { run, steps, edges, tracker_runs } = await api.pipelineRun(id);
+  const logBox = h('pre', { class: 'log', 'data-testid': 'step-log' }, 'Choose a step to see its log.');
+  const showLog = async (step) => {
+    logBox.textContent = `${step}: loading...`;
+    logBox.textContent = (await api.stepLog(run.id, step)) || `(${step} wrote nothing)`;
+  };
+  const stepBox = (s) =>
+    h('div', { class: `step status-${s.status}`, 'data-testid': 'dag-step', 'data-step': s.step },
+      h('div', { class: 'step-name' }, s.step),
+      h('div', {}, statusBadge(s.status), ' ', formatMs(s.duration_ms), s.cached_from ? ' · cache hit' : '', s.attempts > 1 ? ` · ${s.attempts} attempts` : ''),
+      s.inputs.length ? h('div', { class: 'muted' }, 'in: ', s.inputs.map((i) => [h('a', { href: `#/artifacts/${encodeURIComponent(i.artifact)}/${i.version}` }, `${i.name}`), ' '])) : '',
+      s.outputs.length ? h('div', {}, 'out: ', s.outputs.map((o) => [h('a', { href: `#/artifacts/${encodeURIComponent(o.artifact)}/${o.version}` }, `${o.name} v${o.version}`), ' '])) : '',
+      s.error ? h('div', { class: 'step-error' }, s.error) : '',
+      h('button', { onclick: () => showLog(s.step) }, 'log'));
+  render(
+    h('h1', {}, `Run: ${run.name}`),
+    h('p', {}, statusBadge(run.status), ` pipeline `, h('a', { href: `#/pipelines/${encodeURIComponent(run.pipeline)}` }, run.pipeline),
+      ` · started ${run.started_at}`, run.duration_ms !== null ? ` · took ${formatMs(run.duration_ms)}` : ''),
+    tracker_runs.length ? h('p', {}, 'Tracker runs: ', tracker_runs.map((t) => [h('a', { href: `#/runs/${t}` }, t.slice(0, 8)), ' '])) : '',
+    h('h2', {}, 'Steps'),
+    h('div', { class: 'dag', 'data-testid': 'dag' }, dagLayers(steps, edges).map((column) => h('div', { class: 'dag-column' }, column.map(stepBox)))),
+    edges.length ? h('p', { class: 'muted' }, edges.map((e) => `${e.from} → ${e.to} (${e.artifact})`).join(' · ')) : '',
+    h('h2', {}, 'Log'),
+    logBox,
+  );
+}
+
+async function artifactsPage() {
+  const data = await api.artifacts();
+  if (data.available === false) return unavailable('Artifacts', data);
+  render(
+    h('h1', {}, 'Artifacts'),
+    table(
+      ['Artifact', 'Versions', 'Latest', 'Materializer', 'Size', 'Created'],
+      data.artifacts.map((a) => [
+        h('a', { href: `#/artifacts/${encodeURIComponent(a.name)}/${a.latest.version}` }, a.name),
+        String(a.versions),
+        `v${a.latest.version}`,
+        a.latest.materializer,
+        `${a.latest.size} B`,
+        a.latest.created_at,
+      ]),
+      { 'data-testid': 'artifacts-table' },
+    ),
+  );
+}
+
+async function artifactPage(name, version) {
+  const data = await api.artifactVersion(name, version);
+  const v = data.version;
+  render(
+    h('h1', {}, `Artifact: ${v.name} v${v.version}`),
+    table(['Field', 'Value'], [
+      ['content hash', v.content_hash],
+      ['size', `${v.size} B`],
+      ['materializer', v.materializer],
+      ['created', v.created_at],
+      ['produced by', data.producer ? [h('a', { href: `#/pipeline-runs/${data.producer.run_id}` }, data.producer_run?.name ?? data.producer.run_id), ` / ${data.producer.step}`] : ''],
+      ['used by', data.consumers.length ? data.consumers.map((c) => [h('a', { href: `#/pipeline-runs/${c.run_id}` }, `${c.step}`), ' ']) : 'none'],
+    ], { 'data-testid': 'artifact-table' }),
+    h('p', {}, h('a', { href: api.artifactDownloadUrl(v.name, v.version), download: `${v.name}-v${v.version}` }, 'Download')),
+    h('h2', {}, 'Metadata'),
+    h('pre', { class: 'log' }, JSON.stringify(v.metadata, null, 2)),
+    h('h2', {}, 'Preview'),
+    data.preview !== undefined
+      ? h('pre', { class: 'log', 'data-testid': 'artifact-preview' }, data.preview, data.preview_truncated ? '\n…' : '')
+      : h('p', { class: 'muted' }, 'No preview (binary content).'),
+  );
 }
 
 async function warehousePage() {
@@ -216,7 +336,11 @@ const routes = [
   [/^#\/runs\/([0-9a-f]+)$/, (m) => runPage(m[1]), 'experiments'],
   [/^#\/models$/, () => modelsPage(), 'models'],
   [/^#\/models\/(.+)$/, (m) => modelPage(decodeURIComponent(m[1])), 'models'],
-  [/^#\/pipelines.*$/, () => pipelinesPage(), 'pipelines'],
+  [/^#\/pipelines$/, () => pipelinesPage(), 'pipelines'],
+  [/^#\/pipelines\/(.+)$/, (m) => pipelinePage(decodeURIComponent(m[1])), 'pipelines'],
+  [/^#\/pipeline-runs\/([^/]+)$/, (m) => pipelineRunPage(decodeURIComponent(m[1])), 'pipelines'],
+  [/^#\/artifacts$/, () => artifactsPage(), 'artifacts'],
+  [/^#\/artifacts\/([^/]+)\/(\d+)$/, (m) => artifactPage(decodeURIComponent(m[1]), m[2]), 'artifacts'],
   [/^#\/warehouse$/, () => warehousePage(), 'warehouse'],
 ];
 

@@ -2,7 +2,9 @@
 // against a real `twin server` that requires a token: the page is opened once with ?token=,
 // then every view loads without console errors and shows the data this test created.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startTwinServer } from './twin_server.mjs';
 
@@ -15,7 +17,24 @@ if (!existsSync(CHROMIUM)) {
 }
 
 const token = 'dashboard-token';
-const server = await startTwinServer({ env: { TWIN_SERVER_TOKEN: token } });
+// A two-step pipeline run through the real CLI, for the pipeline, DAG, log and artifact views.
+const PIPELINE = `name: hello
+parameters: {who: world}
+steps:
+  greet:
+    run: echo "hello $TWIN_PARAM_who" > "$TWIN_OUTPUT_greeting"; echo "greeting written"
+    outputs: [greeting]
+  shout:
+    run: [sh, -c, 'tr a-z A-Z < "$TWIN_INPUT_text" > "$TWIN_OUTPUT_loud"']
+    inputs: {text: greet.greeting}
+    outputs: [loud]
+`;
+function runPipeline(project, binary) {
+  writeFileSync(join(project, 'hello.yaml'), PIPELINE);
+  const result = spawnSync(binary, ['pipeline', 'run', 'hello.yaml', '--run-name', 'hello-1'], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  if (result.status !== 0) throw new Error(`twin pipeline run failed: ${result.stderr}`);
+}
+const server = await startTwinServer({ env: { TWIN_SERVER_TOKEN: token }, prepare: runPipeline });
 
 async function call(method, path, body) {
   const response = await fetch(`${server.url}/api/2.0/mlflow/${path}`, {
@@ -98,12 +117,30 @@ try {
   await page.getByText('Fine-tuned on my articles.').waitFor();
   assert.match(await page.getByTestId('versions-table').innerText(), /v1/);
 
-  for (const view of ['pipelines', 'warehouse']) {
-    await page.goto(`${server.url}/#/${view}`);
-    await page.getByTestId('unavailable').waitFor();
-  }
+  await page.goto(`${server.url}/#/pipelines`);
+  await page.getByTestId('pipelines-table').waitFor();
+  assert.match(await page.getByTestId('pipelines-table').innerText(), /hello\s+1\s+hello-1\s+completed/);
+  await page.getByRole('link', { name: 'hello-1' }).click();
+  await page.getByTestId('dag').waitFor();
+  const steps = await page.getByTestId('dag-step').allInnerTexts();
+  assert.equal(steps.length, 2);
+  assert.match(steps[0], /greet[\s\S]*completed/);
+  assert.match(steps[1], /shout[\s\S]*completed/);
+  await page.locator('[data-step="greet"] button').click();
+  await page.getByTestId('step-log').getByText('greeting written').waitFor();
+  await page.locator('[data-step="shout"]').getByRole('link', { name: /loud v1/ }).click();
+  await page.getByTestId('artifact-preview').waitFor();
+  assert.equal((await page.getByTestId('artifact-preview').innerText()).trim(), 'HELLO WORLD');
+  assert.match(await page.getByTestId('artifact-table').innerText(), /produced by\s+hello-1 \/ shout/);
+
+  await page.goto(`${server.url}/#/artifacts`);
+  await page.getByTestId('artifacts-table').waitFor();
+  assert.match(await page.getByTestId('artifacts-table').innerText(), /greet\.greeting/);
+
+  await page.goto(`${server.url}/#/warehouse`);
+  await page.getByTestId('unavailable').waitFor();
   assert.deepEqual(problems, []);
-  console.log('dashboard: experiments, runs, charts, run page, models, model card: ok');
+  console.log('dashboard: experiments, runs, charts, run page, models, model card, pipelines, DAG, logs, artifacts: ok');
 } catch (error) {
   failed = true;
   console.error(error);

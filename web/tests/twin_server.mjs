@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-export async function startTwinServer({ env = {} } = {}) {
+// `prepare(project)` runs first, e.g. to run a pipeline whose runs the dashboard then shows.
+export async function startTwinServer({ env = {}, prepare = () => {} } = {}) {
   const binary = process.env.TWIN_BINARY;
   if (!binary) throw new Error('TWIN_BINARY is not set (ctest sets it to the built twin)');
   const project = mkdtempSync(join(tmpdir(), 'twin-node-test-'));
+  await prepare(project, binary);
   const child = spawn(binary, ['server', '--port', '0'], {
     cwd: project,
     env: { ...process.env, NO_COLOR: '1', ...env },

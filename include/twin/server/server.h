@@ -1,7 +1,9 @@
 // TwinServer: `twin server`'s HTTP server. It serves
 //   /api/2.0/mlflow/...   the MLflow REST API (tracking and model registry), so MLflow clients
 //                         and the MLflow callbacks of transformers/TRL log to twin unchanged;
-//   /api/twin/...         twin's own JSON API (experiments, runs, metrics, models, health);
+//   /api/twin/...         twin's own JSON API (pipelines, pipeline runs with their steps, logs,
+//                         artifacts with lineage, preview and download, experiments, runs,
+//                         metrics, models, health);
 //   /                     the dashboard (the built web/ app), when a web folder is given.
 //
 // Security: binds where told (127.0.0.1 by default). With a token, every /api/ request needs
@@ -24,7 +26,9 @@
 #include <memory>
 #include <string>
 
+#include "twin/artifacts/artifact_store.h"
 #include "twin/core/status.h"
+#include "twin/metadata/metadata_store.h"
 #include "twin/registry/model_registry.h"
 #include "twin/tracking/tracking_store.h"
 
@@ -40,10 +44,14 @@ struct ServerOptions {
   int threads = 8;
 };
 
-// What the server serves. Every pointer must outlive the server.
+// What the server serves. Every pointer must outlive the server. tracking and registry are
+// required; without metadata and artifacts the pipeline, run and artifact views answer that they
+// are unavailable.
 struct ServerStores {
   tracking::TrackingStore* tracking = nullptr;
   registry::ModelRegistry* registry = nullptr;
+  metadata::MetadataStore* metadata = nullptr;
+  artifacts::ArtifactStore* artifacts = nullptr;
 };
 
 class TwinServer {
