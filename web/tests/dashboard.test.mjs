@@ -135,7 +135,7 @@ try {
 
   await page.goto(`${server.url}/#/artifacts`);
   await page.getByTestId('artifacts-table').waitFor();
-  assert.match(await page.getByTestId('artifacts-table').innerText(), /greet\.greeting/);
+  assert.match(await page.getByTestId('artifacts-table').innerText(), /greeting\s+1\s+v1\s+file/);
 
   await page.goto(`${server.url}/#/warehouse`);
   await page.getByTestId('unavailable').waitFor();
