@@ -20,6 +20,8 @@ build: deps
 # The main job on the embedded defaults.
 run: build
 	@$(TWIN) settings
+	@echo
+	@echo "See the runs in the dashboard: $(TWIN) server, then open http://127.0.0.1:8237/#/pipelines"
 
 # Unit and end-to-end tests; CI (CI=true) also runs them under ASan+UBSan.
 test: test-release
