@@ -154,6 +154,7 @@ RestFigures rest_log_batch(int points) {
   }
   httplib::Client client("127.0.0.1", server.port());
   client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
   std::vector<double> latencies;
   const auto start = Clock::now();
   for (const std::string& body : bodies) {

@@ -131,6 +131,9 @@ struct TwinServer::Impl {
       int yes = 1;
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     });
+    // Responses go out as headers then body; without TCP_NODELAY, Nagle's algorithm holds the
+    // body until the client's delayed ACK (~40 ms per request).
+    http.set_tcp_nodelay(true);
     http.set_payload_max_length(options.max_body_bytes);
     http.set_keep_alive_max_count(100000);
     http.set_keep_alive_timeout(5);

@@ -55,7 +55,7 @@ TEST_P(ConcurrencyTest, WritersAndReadersTogether) {
       for (int b = 0; b < kBatches; ++b) {
         JsonReply reply =
             post_json(c, kApi + "/runs/log-batch",
-                      metric_batch(run_id_, "w" + std::to_string(w), b * kPerBatch, kPerBatch));
+                      metric_batch(run_id_, fmt::format("w{}", w), b * kPerBatch, kPerBatch));
         if (reply.status != 200) ++failures;
       }
     });
@@ -75,7 +75,7 @@ TEST_P(ConcurrencyTest, WritersAndReadersTogether) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_GT(reads.load(), 0);
   for (int w = 0; w < kWriters; ++w) {
-    auto history = server_->tracking().metric_history(run_id_, "w" + std::to_string(w));
+    auto history = server_->tracking().metric_history(run_id_, fmt::format("w{}", w));
     ASSERT_TRUE(history);
     EXPECT_EQ(history->size(), static_cast<size_t>(kBatches * kPerBatch));
   }
@@ -91,7 +91,7 @@ TEST_P(ConcurrencyTest, StopKeepsEveryAcknowledgedWrite) {
       auto c = server_->client();
       for (int b = 0; !stop_writing.load() && b < 10000; ++b) {
         JsonReply reply = post_json(c, kApi + "/runs/log-batch",
-                                    metric_batch(run_id_, "k" + std::to_string(w), b * 10, 10));
+                                    metric_batch(run_id_, fmt::format("k{}", w), b * 10, 10));
         if (reply.status == 200) {
           acknowledged[w] += 10;
         } else if (reply.status == -1) {
@@ -105,7 +105,7 @@ TEST_P(ConcurrencyTest, StopKeepsEveryAcknowledgedWrite) {
   stop_writing = true;
   for (auto& t : threads) t.join();
   for (int w = 0; w < kWriters; ++w) {
-    auto history = server_->tracking().metric_history(run_id_, "k" + std::to_string(w));
+    auto history = server_->tracking().metric_history(run_id_, fmt::format("k{}", w));
     ASSERT_TRUE(history);
     // Every acknowledged batch is stored; a batch may be stored whose reply was cut off.
     EXPECT_GE(history->size(), static_cast<size_t>(acknowledged[w].load())) << "writer " << w;

@@ -216,8 +216,7 @@ TEST_F(MlflowApiTest, LogBatchLimits) {
   };
   const auto params = [](size_t n) {
     json out = json::array();
-    for (size_t i = 0; i < n; ++i)
-      out.push_back({{"key", "p" + std::to_string(i)}, {"value", "v"}});
+    for (size_t i = 0; i < n; ++i) out.push_back({{"key", fmt::format("p{}", i)}, {"value", "v"}});
     return out;
   };
   EXPECT_EQ(post_json(c, kApi + "/runs/log-batch", {{"run_id", run_id}, {"metrics", metrics(1000)}})
@@ -253,7 +252,7 @@ TEST_F(MlflowApiTest, ModelRegistryEndpoints) {
   ASSERT_EQ(post_json(c, models + "/create", {{"name", "twin"}, {"description", "d"}}).status, 200);
   for (int i = 0; i < 2; ++i) {
     JsonReply v = post_json(c, versions + "/create",
-                            {{"name", "twin"}, {"source", "file:///m/" + std::to_string(i)}});
+                            {{"name", "twin"}, {"source", fmt::format("file:///m/{}", i)}});
     ASSERT_EQ(v.status, 200) << v.raw;
     EXPECT_EQ(v.body["model_version"]["version"], std::to_string(i + 1));
   }

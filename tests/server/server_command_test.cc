@@ -121,7 +121,7 @@ TEST(ServerCommandTest, PortInUseIsAClearError) {
   // `timeout` turns a server that wrongly shares the port into a failure instead of a hang.
   auto second =
       testing_support::run_shell("timeout 20 " + testing_support::shell_quote(TWIN_BINARY) +
-                                     " server --port " + std::to_string(first.port()),
+                                     fmt::format(" server --port {}", first.port()),
                                  project.path());
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_NE(second.err.find(std::to_string(first.port())), std::string::npos) << second.err;

@@ -108,7 +108,7 @@ TEST(ValidateBatchTest, EnforcesMlflowLimits) {
   too_many_metrics.metrics.assign(1001, Metric{"loss", 1, 1, 1});
   EXPECT_EQ(validate_batch(too_many_metrics).code(), StatusCode::kInvalidArgument);
   RunDataBatch too_many_params;
-  for (int i = 0; i < 101; ++i) too_many_params.params.push_back({"p" + std::to_string(i), "v"});
+  for (int i = 0; i < 101; ++i) too_many_params.params.push_back({fmt::format("p{}", i), "v"});
   EXPECT_NE(validate_batch(too_many_params).message().find("params"), std::string::npos);
   RunDataBatch too_many_total;
   too_many_total.metrics.assign(950, Metric{"loss", 1, 1, 1});

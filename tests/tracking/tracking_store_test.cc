@@ -175,7 +175,7 @@ TEST_P(TrackingStoreTest, UpdateDeleteRestoreAndTags) {
 TEST_P(TrackingStoreTest, SearchFiltersOrdersAndPages) {
   const std::string experiment = new_experiment("search");
   for (int i = 0; i < 5; ++i) {
-    tracking::Run run = new_run(experiment, "run" + std::to_string(i));
+    tracking::Run run = new_run(experiment, fmt::format("run{}", i));
     RunDataBatch batch;
     batch.params = {{"lr", i % 2 == 0 ? "0.01" : "0.1"}};
     batch.metrics = {{"loss", 1.0 / (i + 1), 1, 1}};
@@ -252,7 +252,7 @@ TEST_P(TrackingStoreTest, ConcurrentWritersLoseNothing) {
       for (int b = 0; b < kBatches; ++b) {
         RunDataBatch batch;
         for (int i = 0; i < 50; ++i)
-          batch.metrics.push_back({"m" + std::to_string(t), 1.0, 1, b * 50 + i});
+          batch.metrics.push_back({fmt::format("m{}", t), 1.0, 1, b * 50 + i});
         if (!store_->log_batch(run.info.run_id, batch).is_ok()) ++failures;
       }
     });
@@ -260,7 +260,7 @@ TEST_P(TrackingStoreTest, ConcurrentWritersLoseNothing) {
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
   for (int t = 0; t < kThreads; ++t) {
-    auto history = store_->metric_history(run.info.run_id, "m" + std::to_string(t));
+    auto history = store_->metric_history(run.info.run_id, fmt::format("m{}", t));
     ASSERT_TRUE(history);
     EXPECT_EQ(history->size(), static_cast<size_t>(kBatches * 50));
   }
