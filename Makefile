@@ -17,7 +17,7 @@ build: deps
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
-# The main job on the embedded defaults (for now: the task runner on twin's own twin.toml).
+# The main job on the embedded defaults: the `demo` task of twin.toml.
 run: build
 	@$(TWIN) task demo
 

@@ -1,0 +1,133 @@
+// twin server [--host 127.0.0.1] [--port 8237]: the tracking server, model registry, MLflow REST
+// API and dashboard over the project's metadata store. Stops cleanly on SIGTERM or Ctrl-C (exit 0):
+// it stops accepting, finishes the requests in flight (each write is committed before it is
+// acknowledged) and closes the database.
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "command.h"
+#include "twin/db/database.h"
+#include "twin/orchestrator/stores.h"
+#include "twin/registry/model_registry.h"
+#include "twin/server/server.h"
+#include "twin/tracking/tracking_store.h"
+
+namespace twin::cli {
+namespace {
+
+struct ServerFlags {
+  std::string host = "127.0.0.1";
+  int port = 8237;
+  std::string cors_origin;
+  int threads = 8;
+};
+
+// The built dashboard: TWIN_WEB_DIR when set, else web/ next to the twin binary (where the build
+// puts it).
+std::filesystem::path dashboard_dir(const Settings& settings) {
+  if (auto dir = settings.get("TWIN_WEB_DIR"); dir && !dir->value.empty()) return dir->value;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path() : exe.parent_path() / "web";
+}
+
+// Blocks SIGINT, SIGTERM and SIGUSR1 in this thread and every thread it starts afterwards, so
+// that only the waiter thread sees them (with sigwait).
+sigset_t block_stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+Result<int> run_server(Context& ctx, const ServerFlags& flags) {
+  const std::string metadata_uri = ctx.settings().value_or("TWIN_METADATA_URI", "");
+  const std::string artifact_uri = ctx.settings().value_or("TWIN_ARTIFACT_URI", "");
+  TWIN_ASSIGN_OR_RETURN(auto database, db::Database::open(metadata_uri));
+  TWIN_ASSIGN_OR_RETURN(auto tracking,
+                        tracking::TrackingStore::open(*database, artifact_uri + "/mlruns"));
+  TWIN_ASSIGN_OR_RETURN(auto registry, registry::ModelRegistry::open(*database));
+  TWIN_ASSIGN_OR_RETURN(orchestrator::Stores pipeline_stores,
+                        orchestrator::open_stores(ctx.settings()));
+
+  server::ServerOptions options;
+  options.host = flags.host;
+  options.port = flags.port;
+  options.token = ctx.settings().value_or("TWIN_SERVER_TOKEN", "");
+  options.cors_origin = flags.cors_origin;
+  options.threads = flags.threads;
+  options.web_dir = dashboard_dir(ctx.settings());
+  if (options.token.empty() && options.host != "127.0.0.1" && options.host != "localhost" &&
+      options.host != "::1") {
+    spdlog::warn(
+        "listening on {} without TWIN_SERVER_TOKEN: anyone who can reach this address "
+        "can read and write your experiments",
+        options.host);
+  }
+
+  const sigset_t signals = block_stop_signals();
+  server::TwinServer http(options, {.tracking = tracking.get(),
+                                    .registry = registry.get(),
+                                    .metadata = pipeline_stores.metadata.get(),
+                                    .artifacts = pipeline_stores.artifacts.get()});
+  TWIN_RETURN_IF_ERROR(http.bind());
+  std::thread signal_waiter([&http, signals] {
+    int received = 0;
+    sigwait(&signals, &received);
+    if (received != SIGUSR1)
+      spdlog::info("{}: finishing requests in flight, then stopping", strsignal(received));
+    http.stop();
+  });
+
+  const std::string host =
+      options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+  const std::string url = fmt::format("http://{}:{}", host, http.port());
+  fmt::print("twin server: listening on {}/\n", url);
+  fmt::print("  dashboard:  {}/{}\n", url, options.token.empty() ? "" : "?token=" + options.token);
+  fmt::print("  MLflow:     MLFLOW_TRACKING_URI={}{}\n", url,
+             options.token.empty() ? "" : "  MLFLOW_TRACKING_TOKEN=<TWIN_SERVER_TOKEN>");
+  std::fflush(stdout);
+
+  const Status served = http.serve();
+  pthread_kill(signal_waiter.native_handle(), SIGUSR1);  // wakes the waiter if no signal came
+  signal_waiter.join();
+  TWIN_RETURN_IF_ERROR(served);
+  spdlog::info("twin server stopped");
+  return 0;
+}
+
+void add_server_command(CLI::App& twin, CommandActions& actions) {
+  CLI::App* cmd = twin.add_subcommand(
+      "server", "Serve the experiment tracker, model registry, MLflow REST API and dashboard");
+  auto flags = std::make_shared<ServerFlags>();
+  cmd->add_option("--host", flags->host, "Address to listen on (loopback by default)")
+      ->capture_default_str();
+  cmd->add_option("--port", flags->port, "Port to listen on; 0 picks a free one")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--cors-origin", flags->cors_origin,
+                  "Allow cross-origin API calls from this origin (none by default)");
+  cmd->add_option("--threads", flags->threads, "Request worker threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  cmd->footer(
+      "Settings: TWIN_METADATA_URI (where experiments and models live), TWIN_ARTIFACT_URI,\n"
+      "TWIN_SERVER_TOKEN (when set, API calls need 'Authorization: Bearer <token>'; open the\n"
+      "dashboard once with /?token=<token>), TWIN_WEB_DIR (the built dashboard).");
+  actions.on(cmd, [flags](Context& ctx) { return run_server(ctx, *flags); });
+}
+
+}  // namespace
+
+TWIN_REGISTER_COMMAND(70, add_server_command);
+
+}  // namespace twin::cli

@@ -1,0 +1,88 @@
+// TwinServer: `twin server`'s HTTP server. It serves
+//   /api/2.0/mlflow/...   the MLflow REST API (tracking and model registry), so MLflow clients
+//                         and the MLflow callbacks of transformers/TRL log to twin unchanged;
+//   /api/twin/...         twin's own JSON API (pipelines, pipeline runs with their steps, logs,
+//                         artifacts with lineage, preview and download, experiments, runs,
+//                         metrics, models, health);
+//   /                     the dashboard (the built web/ app), when a web folder is given.
+//
+// Security: binds where told (127.0.0.1 by default). With a token, every /api/ request needs
+// `Authorization: Bearer <token>` or the cookie the dashboard gets by opening `/?token=<token>`
+// once; otherwise 401. Bodies over max_body_bytes get 413. Write requests must be JSON
+// (Content-Type: application/json), so a web page elsewhere cannot post to the API without a
+// CORS preflight, which is refused unless cors_origin names that page's origin. When bound to a
+// loopback address, requests whose Host is not a loopback name are refused (DNS rebinding).
+//
+// Errors use MLflow's shape {"error_code": "...", "message": "..."} with its HTTP statuses.
+//
+// Threading: requests run on a pool of `threads` workers; the stores must be thread-safe and
+// outlive the server. stop() may be called from any thread; serve() then stops accepting, lets
+// in-flight requests finish (their writes are committed before they are acknowledged) and
+// returns.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "twin/artifacts/artifact_store.h"
+#include "twin/core/status.h"
+#include "twin/metadata/metadata_store.h"
+#include "twin/registry/model_registry.h"
+#include "twin/tracking/tracking_store.h"
+
+namespace twin::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8237;    // 0 picks a free port (see TwinServer::port)
+  std::string token;  // TWIN_SERVER_TOKEN; empty means no authentication
+  size_t max_body_bytes = 16 * 1024 * 1024;
+  std::filesystem::path web_dir;  // the built dashboard (index.html, assets/); empty: none
+  std::string cors_origin;  // an origin allowed cross-origin access ("*" for any); empty: none
+  int threads = 8;
+};
+
+// What the server serves. Every pointer must outlive the server. tracking and registry are
+// required; without metadata and artifacts the pipeline, run and artifact views answer that they
+// are unavailable.
+struct ServerStores {
+  tracking::TrackingStore* tracking = nullptr;
+  registry::ModelRegistry* registry = nullptr;
+  metadata::MetadataStore* metadata = nullptr;
+  artifacts::ArtifactStore* artifacts = nullptr;
+};
+
+class TwinServer {
+ public:
+  TwinServer(ServerOptions options, ServerStores stores);
+  ~TwinServer();
+  TwinServer(const TwinServer&) = delete;
+  TwinServer& operator=(const TwinServer&) = delete;
+
+  // Binds the listening socket. kUnavailable naming host:port when it cannot (in use, bad host).
+  Status bind();
+  // The bound port (after bind()).
+  int port() const;
+  // Accepts requests until stop(); returns once in-flight requests are done.
+  Status serve();
+  // Thread-safe; returns at once.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The MLflow error code and HTTP status for a Status (the one place this mapping lives):
+// invalid_argument -> INVALID_PARAMETER_VALUE 400, not_found -> RESOURCE_DOES_NOT_EXIST 404,
+// already_exists -> RESOURCE_ALREADY_EXISTS 400, failed_precondition -> INVALID_STATE 400,
+// unavailable/cancelled -> TEMPORARILY_UNAVAILABLE 503, others -> INTERNAL_ERROR 500.
+struct HttpError {
+  int http_status;
+  std::string_view error_code;
+};
+HttpError http_error_for(const Status& status);
+
+}  // namespace twin::server

@@ -1,0 +1,261 @@
+#include "twin/server/server.h"
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "json_endpoint.h"
+#include "mlflow_routes.h"
+#include "pipeline_routes.h"
+#include "twin_routes.h"
+
+namespace twin::server {
+namespace {
+
+constexpr std::string_view kTokenCookie = "twin_token";
+
+bool is_api_path(const std::string& path) {
+  return path.starts_with("/api/") || path.starts_with("/ajax-api/");
+}
+
+// Compares without an early exit, so response timing does not reveal a token's prefix.
+bool same_secret(std::string_view a, std::string_view b) {
+  unsigned char difference = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) {
+    difference |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  }
+  return difference == 0;
+}
+
+std::string cookie_value(const httplib::Request& request, std::string_view name) {
+  const std::string header = request.get_header_value("Cookie");
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string_view part(header.data() + pos, end - pos);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.starts_with(name) && part.size() > name.size() && part[name.size()] == '=') {
+      return std::string(part.substr(name.size() + 1));
+    }
+    pos = end + 1;
+  }
+  return "";
+}
+
+bool is_loopback_host(std::string_view host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+}
+
+// The host name of a Host header, without the port.
+std::string_view host_name(std::string_view header) {
+  if (header.starts_with("[")) {
+    const size_t close = header.find(']');
+    return close == std::string_view::npos ? header : header.substr(0, close + 1);
+  }
+  return header.substr(0, header.find(':'));
+}
+
+}  // namespace
+
+struct TwinServer::Impl {
+  ServerOptions options;
+  ServerStores stores;
+  httplib::Server http;
+  int bound_port = -1;
+  std::atomic<bool> stop_requested{false};
+
+  bool authorized(const httplib::Request& request) const {
+    if (options.token.empty()) return true;
+    const std::string header = request.get_header_value("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (header.starts_with(kBearer) && same_secret(header.substr(kBearer.size()), options.token)) {
+      return true;
+    }
+    const std::string cookie = cookie_value(request, kTokenCookie);
+    return !cookie.empty() && same_secret(cookie, options.token);
+  }
+
+  httplib::Server::HandlerResponse before_routing(const httplib::Request& request,
+                                                  httplib::Response& response) {
+    using Handled = httplib::Server::HandlerResponse;
+    if (is_loopback_host(options.host) && request.has_header("Host") &&
+        !is_loopback_host(host_name(request.get_header_value("Host")))) {
+      write_error(response, 403, "PERMISSION_DENIED",
+                  "this server listens on a loopback address and answers loopback host names only");
+      return Handled::Handled;
+    }
+    // `/?token=...` once: the dashboard keeps the token as a cookie (as Jupyter does).
+    if (!is_api_path(request.path) && request.has_param("token")) {
+      if (options.token.empty() || !same_secret(request.get_param_value("token"), options.token)) {
+        write_error(response, 401, "UNAUTHENTICATED", "the token in the address is not valid");
+        return Handled::Handled;
+      }
+      response.set_header("Set-Cookie", fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict",
+                                                    kTokenCookie, options.token));
+      response.set_redirect(request.path.empty() ? "/" : request.path);
+      return Handled::Handled;
+    }
+    if (is_api_path(request.path) && request.method != "OPTIONS" && !authorized(request)) {
+      response.set_header("WWW-Authenticate", "Bearer");
+      write_error(response, 401, "UNAUTHENTICATED",
+                  "this server needs a token: send 'Authorization: Bearer <TWIN_SERVER_TOKEN>'");
+      return Handled::Handled;
+    }
+    return Handled::Unhandled;
+  }
+
+  void after_routing(const httplib::Request& request, httplib::Response& response) const {
+    response.set_header("X-Content-Type-Options", "nosniff");
+    if (!options.cors_origin.empty()) {
+      response.set_header("Access-Control-Allow-Origin",
+                          options.cors_origin == "*" ? std::string("*") : options.cors_origin);
+      response.set_header("Vary", "Origin");
+    }
+    spdlog::debug("{} {} -> {}", request.method, request.path, response.status);
+  }
+
+  void configure() {
+    const int threads = std::max(options.threads, 1);
+    http.new_task_queue = [threads] {
+      return new httplib::ThreadPool(static_cast<size_t>(threads));
+    };
+    // httplib's default also sets SO_REUSEPORT, which would let a second twin server share the
+    // port silently; SO_REUSEADDR alone still allows a quick restart.
+    http.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
+    // Responses go out as headers then body; without TCP_NODELAY, Nagle's algorithm holds the
+    // body until the client's delayed ACK (~40 ms per request).
+    http.set_tcp_nodelay(true);
+    http.set_payload_max_length(options.max_body_bytes);
+    http.set_keep_alive_max_count(100000);
+    http.set_keep_alive_timeout(5);
+    http.set_read_timeout(30, 0);
+    http.set_pre_routing_handler(
+        [this](const httplib::Request& q, httplib::Response& r) { return before_routing(q, r); });
+    http.set_post_routing_handler(
+        [this](const httplib::Request& q, httplib::Response& r) { after_routing(q, r); });
+    http.set_error_handler(httplib::Server::HandlerWithResponse(
+        [](const httplib::Request& request, httplib::Response& response) {
+          using Handled = httplib::Server::HandlerResponse;
+          if (!response.body.empty()) return Handled::Unhandled;
+          if (response.status == 413) {
+            write_error(response, 413, "REQUEST_LIMIT_EXCEEDED", "the request body is too large");
+          } else if (response.status == 404 && is_api_path(request.path)) {
+            write_error(response, 404, "ENDPOINT_NOT_FOUND",
+                        fmt::format("no endpoint {} {}", request.method, request.path));
+          } else {
+            write_error(response, response.status, "BAD_REQUEST",
+                        fmt::format("HTTP {}", response.status));
+          }
+          return Handled::Handled;
+        }));
+    http.set_exception_handler(
+        [](const httplib::Request& request, httplib::Response& response, std::exception_ptr error) {
+          std::string what = "unknown exception";
+          try {
+            if (error) std::rethrow_exception(error);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+          }
+          spdlog::error("{} {}: {}", request.method, request.path, what);
+          write_error(response, 500, "INTERNAL_ERROR", what);
+        });
+    http.Options(".*", [this](const httplib::Request&, httplib::Response& response) {
+      if (options.cors_origin.empty()) {
+        response.status = 403;
+        return;
+      }
+      response.status = 204;
+      response.set_header("Access-Control-Allow-Methods", "GET, POST, PATCH, PUT, DELETE");
+      response.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    });
+    add_mlflow_routes(http, stores);
+    add_twin_routes(http, stores);
+    add_pipeline_routes(http, stores);
+    configure_dashboard();
+  }
+
+  void configure_dashboard() {
+    std::error_code ec;
+    if (!options.web_dir.empty() && std::filesystem::exists(options.web_dir / "index.html", ec)) {
+      http.set_mount_point("/", options.web_dir.string());
+      http.set_file_request_handler(
+          [](const httplib::Request& request, httplib::Response& response) {
+            // index.html names its hashed assets; it must be fetched fresh, the assets may be
+            // cached.
+            if (request.path == "/" || request.path.ends_with(".html")) {
+              response.set_header("Cache-Control", "no-store");
+            }
+          });
+      return;
+    }
+    const std::string where =
+        options.web_dir.empty() ? std::string("(none given)") : options.web_dir.string();
+    http.Get("/", [where](const httplib::Request&, httplib::Response& response) {
+      response.set_content(
+          fmt::format("twin server is running, but the dashboard was not built (looked in {}). "
+                      "Build twin with npm installed to get it; the API is at /api/.\n",
+                      where),
+          "text/plain; charset=utf-8");
+    });
+  }
+};
+
+TwinServer::TwinServer(ServerOptions options, ServerStores stores)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->stores = stores;
+  impl_->configure();
+}
+
+TwinServer::~TwinServer() = default;
+
+Status TwinServer::bind() {
+  const auto& o = impl_->options;
+  if (o.port == 0) {
+    impl_->bound_port = impl_->http.bind_to_any_port(o.host);
+  } else if (impl_->http.bind_to_port(o.host, o.port)) {
+    impl_->bound_port = o.port;
+  }
+  if (impl_->bound_port <= 0) {
+    return Status::unavailable(fmt::format(
+        "cannot listen on {}:{} (is the port in use, or the host not an address of this machine?)",
+        o.host, o.port));
+  }
+  return Status::ok();
+}
+
+int TwinServer::port() const { return impl_->bound_port; }
+
+Status TwinServer::serve() {
+  if (impl_->bound_port <= 0) TWIN_RETURN_IF_ERROR(bind());
+  // stop() may come before listening starts; this watcher turns the request into a stop of the
+  // running server whenever it arrives.
+  std::atomic<bool> done{false};
+  std::thread watcher([this, &done] {
+    while (!done.load()) {
+      if (impl_->stop_requested.load() && impl_->http.is_running()) {
+        impl_->http.stop();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  if (!impl_->stop_requested.load()) impl_->http.listen_after_bind();
+  done = true;
+  watcher.join();
+  return Status::ok();
+}
+
+void TwinServer::stop() { impl_->stop_requested = true; }
+
+}  // namespace twin::server

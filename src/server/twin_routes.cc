@@ -1,0 +1,132 @@
+#include "twin_routes.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "json_endpoint.h"
+#include "mlflow_json.h"
+
+namespace twin::server {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kDefaultMaxPoints = 2000;
+
+void add_tracking_routes(httplib::Server& server, tracking::TrackingStore& store) {
+  add_json_endpoint(server, "GET", "/api/twin/experiments",
+                    [&store](const json&, const httplib::Request&) -> Result<json> {
+                      TWIN_ASSIGN_OR_RETURN(auto experiments, store.list_experiments());
+                      tracking::SearchRunsRequest every_run;
+                      every_run.max_results = 1000000;
+                      TWIN_ASSIGN_OR_RETURN(auto runs, store.search_runs(every_run));
+                      json out = json::array();
+                      for (const auto& e : experiments) {
+                        json item = to_json(e);
+                        item["run_count"] = std::ranges::count_if(runs.runs, [&](const auto& r) {
+                          return r.info.experiment_id == e.experiment_id;
+                        });
+                        out.push_back(std::move(item));
+                      }
+                      return json{{"experiments", out}};
+                    });
+  add_json_endpoint(server, "GET", R"(/api/twin/experiments/(\d+)/runs)",
+                    [&store](const json& f, const httplib::Request& request) -> Result<json> {
+                      tracking::SearchRunsRequest search;
+                      search.experiment_ids = {request.matches[1].str()};
+                      search.filter = optional_string(f, "filter").value_or("");
+                      search.max_results = 100000;
+                      TWIN_ASSIGN_OR_RETURN(auto experiment,
+                                            store.get_experiment(request.matches[1].str()));
+                      TWIN_ASSIGN_OR_RETURN(auto page, store.search_runs(search));
+                      json runs = json::array();
+                      for (const auto& run : page.runs) runs.push_back(to_json(run));
+                      return json{{"experiment", to_json(experiment)}, {"runs", runs}};
+                    });
+  add_json_endpoint(server, "GET", R"(/api/twin/runs/([0-9a-f]+))",
+                    [&store](const json&, const httplib::Request& request) -> Result<json> {
+                      TWIN_ASSIGN_OR_RETURN(auto run, store.get_run(request.matches[1].str()));
+                      return json{{"run", to_json(run)}};
+                    });
+  add_json_endpoint(
+      server, "GET", R"(/api/twin/runs/([0-9a-f]+)/metrics/(.+))",
+      [&store](const json& f, const httplib::Request& request) -> Result<json> {
+        TWIN_ASSIGN_OR_RETURN(auto max_points, optional_int64(f, "max_points"));
+        TWIN_ASSIGN_OR_RETURN(
+            auto history, store.metric_history(request.matches[1].str(), request.matches[2].str()));
+        const size_t total = history.size();
+        history = downsample(std::move(history), static_cast<size_t>(std::max<int64_t>(
+                                                     max_points.value_or(kDefaultMaxPoints), 2)));
+        json points = json::array();
+        for (const auto& m : history) points.push_back(to_json(m));
+        return json{
+            {"key", request.matches[2].str()}, {"total_points", total}, {"metrics", points}};
+      });
+}
+
+void add_registry_routes(httplib::Server& server, registry::ModelRegistry& registry) {
+  add_json_endpoint(server, "GET", "/api/twin/models",
+                    [&registry](const json&, const httplib::Request&) -> Result<json> {
+                      TWIN_ASSIGN_OR_RETURN(auto models, registry.search_models(""));
+                      json out = json::array();
+                      for (const auto& m : models) out.push_back(to_json(m));
+                      return json{{"models", out}};
+                    });
+  add_json_endpoint(server, "GET", R"(/api/twin/models/([^/]+))",
+                    [&registry](const json&, const httplib::Request& request) -> Result<json> {
+                      const std::string name = request.matches[1].str();
+                      TWIN_ASSIGN_OR_RETURN(auto model, registry.get_model(name));
+                      TWIN_ASSIGN_OR_RETURN(auto versions, registry.search_versions(
+                                                               fmt::format("name = '{}'", name)));
+                      json items = json::array();
+                      for (const auto& v : versions) {
+                        json item = to_json(v);
+                        item["has_model_card"] = !v.model_card.empty();
+                        items.push_back(std::move(item));
+                      }
+                      return json{{"model", to_json(model)}, {"versions", items}};
+                    });
+  server.Get(R"(/api/twin/models/([^/]+)/versions/(\d+)/README\.md)",
+             [&registry](const httplib::Request& request, httplib::Response& response) {
+               auto version = registry.get_version(request.matches[1].str(),
+                                                   std::stoll(request.matches[2].str()));
+               if (!version) return write_error(response, version.error());
+               response.set_content(version->model_card, "text/markdown; charset=utf-8");
+             });
+}
+
+}  // namespace
+
+std::vector<tracking::Metric> downsample(std::vector<tracking::Metric> points, size_t max_points) {
+  if (points.size() <= max_points || max_points < 2) return points;
+  std::vector<tracking::Metric> out;
+  out.reserve(max_points);
+  const double stride =
+      static_cast<double>(points.size() - 1) / static_cast<double>(max_points - 1);
+  for (size_t i = 0; i < max_points; ++i) {
+    out.push_back(std::move(points[static_cast<size_t>(static_cast<double>(i) * stride + 0.5)]));
+  }
+  return out;
+}
+
+void add_twin_routes(httplib::Server& server, const ServerStores& stores) {
+  add_json_endpoint(server, "GET", "/api/twin/health",
+                    [](const json&, const httplib::Request&) -> Result<json> {
+                      return json{{"status", "ok"}};
+                    });
+  // The warehouse comes from a module this server does not link yet; the dashboard
+  // shows why instead of failing.
+  for (const std::string what : {"warehouse"}) {
+    add_json_endpoint(
+        server, "GET", "/api/twin/" + what,
+        [what](const json&, const httplib::Request&) -> Result<json> {
+          return json{{"available", false},
+                      {"reason", fmt::format("this twin server does not serve {} yet", what)}};
+        });
+  }
+  add_tracking_routes(server, *stores.tracking);
+  add_registry_routes(server, *stores.registry);
+}
+
+}  // namespace twin::server

@@ -1,0 +1,132 @@
+// `twin server` end to end: the binary on a temporary project, driven over HTTP, stopped with
+// SIGTERM.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <regex>
+
+#include "server/server_fixture.h"
+#include "support/run_twin.h"
+#include "support/temp_dir.h"
+
+namespace twin::server {
+namespace {
+
+using nlohmann::json;
+
+// `twin server --port 0` started in `project`, with the port it printed.
+class TwinServerProcess {
+ public:
+  TwinServerProcess(const std::filesystem::path& project, const std::vector<std::string>& env) {
+    int out[2];
+    if (::pipe(out) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], STDOUT_FILENO);
+      ::close(out[0]);
+      ::close(out[1]);
+      if (::chdir(project.c_str()) != 0) ::_exit(127);
+      for (const auto& assignment : env) ::putenv(const_cast<char*>(assignment.c_str()));
+      ::execl(TWIN_BINARY, TWIN_BINARY, "server", "--port", "0", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    stdout_fd_ = out[0];
+    // The first line names the address: "twin server: listening on http://127.0.0.1:PORT/".
+    std::string line;
+    char c = 0;
+    while (::read(stdout_fd_, &c, 1) == 1 && c != '\n') line += c;
+    std::smatch match;
+    if (std::regex_search(line, match, std::regex(R"(127\.0\.0\.1:(\d+))")))
+      port_ = std::stoi(match[1]);
+  }
+  ~TwinServerProcess() {
+    if (pid_ > 0 && !waited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  }
+
+  int port() const { return port_; }
+  // Sends `signal` and returns the exit code (128+signal when killed by one).
+  int stop(int signal) {
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    waited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  int port_ = 0;
+  bool waited_ = false;
+};
+
+TEST(ServerCommandTest, ServesMlflowAndStopsCleanlyOnSigterm) {
+  testing_support::TempDir project;
+  std::string run_id;
+  {
+    TwinServerProcess server(project.path(), {});
+    ASSERT_GT(server.port(), 0) << "twin server did not print its address";
+    httplib::Client c("127.0.0.1", server.port());
+    JsonReply experiment = post_json(c, "/api/2.0/mlflow/experiments/create", {{"name", "e2e"}});
+    ASSERT_EQ(experiment.status, 200) << experiment.raw;
+    JsonReply run = post_json(c, "/api/2.0/mlflow/runs/create",
+                              {{"experiment_id", experiment.body["experiment_id"]}});
+    ASSERT_EQ(run.status, 200) << run.raw;
+    run_id = run.body["run"]["info"]["run_id"];
+    ASSERT_EQ(
+        post_json(
+            c, "/api/2.0/mlflow/runs/log-metric",
+            {{"run_id", run_id}, {"key", "loss"}, {"value", 1.5}, {"timestamp", 1}, {"step", 0}})
+            .status,
+        200);
+    JsonReply page = to_reply(c.Get("/"));
+    EXPECT_EQ(page.status, 200);
+    EXPECT_EQ(server.stop(SIGTERM), 0);
+  }
+  // The write survived the shutdown: a new server over the same project reads it back.
+  TwinServerProcess again(project.path(), {});
+  ASSERT_GT(again.port(), 0);
+  httplib::Client c("127.0.0.1", again.port());
+  JsonReply history =
+      get_json(c, "/api/2.0/mlflow/metrics/get-history?run_id=" + run_id + "&metric_key=loss");
+  ASSERT_EQ(history.status, 200) << history.raw;
+  ASSERT_EQ(history.body["metrics"].size(), 1u);
+  EXPECT_EQ(history.body["metrics"][0]["value"], 1.5);
+  EXPECT_EQ(again.stop(SIGINT), 0);
+}
+
+TEST(ServerCommandTest, TokenFromTheEnvironment) {
+  testing_support::TempDir project;
+  TwinServerProcess server(project.path(), {"TWIN_SERVER_TOKEN=tok-123"});
+  ASSERT_GT(server.port(), 0);
+  httplib::Client c("127.0.0.1", server.port());
+  EXPECT_EQ(get_json(c, "/api/twin/experiments").status, 401);
+  EXPECT_EQ(get_json(c, "/api/twin/experiments", {{"Authorization", "Bearer tok-123"}}).status,
+            200);
+  EXPECT_EQ(server.stop(SIGTERM), 0);
+}
+
+TEST(ServerCommandTest, PortInUseIsAClearError) {
+  testing_support::TempDir project;
+  TwinServerProcess first(project.path(), {});
+  ASSERT_GT(first.port(), 0);
+  // `timeout` turns a server that wrongly shares the port into a failure instead of a hang.
+  auto second =
+      testing_support::run_shell("timeout 20 " + testing_support::shell_quote(TWIN_BINARY) +
+                                     fmt::format(" server --port {}", first.port()),
+                                 project.path());
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find(std::to_string(first.port())), std::string::npos) << second.err;
+  EXPECT_EQ(first.stop(SIGTERM), 0);
+}
+
+}  // namespace
+}  // namespace twin::server

@@ -1,0 +1,49 @@
+// Reads twin server's JSON API. The token, when the server needs one, travels as the cookie the
+// server set when the dashboard was opened with ?token=, so no code here handles secrets.
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export async function getJson(path) {
+  const response = await fetch(path, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, body?.error_code ?? 'HTTP_ERROR', body?.message ?? response.statusText);
+  }
+  return body;
+}
+
+export const api = {
+  experiments: () => getJson('/api/twin/experiments'),
+  experimentRuns: (id) => getJson(`/api/twin/experiments/${encodeURIComponent(id)}/runs`),
+  run: (id) => getJson(`/api/twin/runs/${encodeURIComponent(id)}`),
+  metricHistory: (runId, key) =>
+    getJson(`/api/twin/runs/${encodeURIComponent(runId)}/metrics/${encodeURIComponent(key)}?max_points=2000`),
+  models: () => getJson('/api/twin/models'),
+  model: (name) => getJson(`/api/twin/models/${encodeURIComponent(name)}`),
+  modelCard: async (name, version) => {
+    const response = await fetch(`/api/twin/models/${encodeURIComponent(name)}/versions/${version}/README.md`);
+    return response.ok ? response.text() : '';
+  },
+  pipelines: () => getJson('/api/twin/pipelines'),
+  pipelineRuns: (pipeline) => getJson(`/api/twin/pipeline-runs?pipeline=${encodeURIComponent(pipeline)}&limit=200`),
+  pipelineRun: (id) => getJson(`/api/twin/pipeline-runs/${encodeURIComponent(id)}`),
+  stepLog: async (runId, step) => {
+    const response = await fetch(`/api/twin/pipeline-runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(step)}/logs`);
+    return response.ok ? response.text() : `(no log: HTTP ${response.status})`;
+  },
+  artifacts: () => getJson('/api/twin/artifacts'),
+  artifactVersion: (name, version) => getJson(`/api/twin/artifacts/${encodeURIComponent(name)}/versions/${version}`),
+  artifactDownloadUrl: (name, version) => `/api/twin/artifacts/${encodeURIComponent(name)}/versions/${version}/download`,
+  warehouse: () => getJson('/api/twin/warehouse'),
+};

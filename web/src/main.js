@@ -1,0 +1,369 @@
+// The twin dashboard: a hash-routed single page over twin server's /api/twin/ API.
+//   #/experiments            experiments with run counts
+//   #/experiments/<id>       the runs table (params, latest metrics) and metric charts comparing runs
+//   #/runs/<run_id>          one run: info, params, tags, a chart per metric
+//   #/models, #/models/<n>   the model registry: versions, stages, aliases, model cards
+//   #/pipelines, #/pipelines/<name>, #/pipeline-runs/<id>
+//                            pipelines, their runs, a run's DAG (status, duration, cache) and logs
+//   #/artifacts, #/artifacts/<name>/<version>
+//                            artifact versions with metadata, lineage, preview and download
+//   #/warehouse              warehouse collections, when the server has them
+import './style.css';
+import { api, ApiError } from './api.js';
+import { h, table, formatTime, formatDuration, formatNumber } from './dom.js';
+import { metricChart } from './charts.js';
+
+const app = document.getElementById('app');
+let charts = [];
+
+function clearCharts() {
+  for (const chart of charts) chart.destroy();
+  charts = [];
+}
+
+function render(...nodes) {
+  clearCharts();
+  app.replaceChildren(...nodes);
+}
+
+function errorBox(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    return h('div', { class: 'error', 'data-testid': 'error' },
+      'This server needs a token. Open the address twin server printed (it ends in ?token=...) once; the dashboard keeps it.');
+  }
+  return h('div', { class: 'error', 'data-testid': 'error' }, `Could not load: ${error.message}`);
+}
+
+function statusBadge(status) {
+  return h('span', { class: `badge status-${String(status).toLowerCase()}` }, status);
+}
+
+async function experimentsPage() {
+  const { experiments } = await api.experiments();
+  render(
+    h('h1', {}, 'Experiments'),
+    experiments.length === 0
+      ? h('p', {}, 'No experiments yet. Log to this server with an MLflow client (MLFLOW_TRACKING_URI).')
+      : table(
+          ['Name', 'ID', 'Runs', 'Created'],
+          experiments.map((e) => [
+            h('a', { href: `#/experiments/${e.experiment_id}` }, e.name),
+            e.experiment_id,
+            String(e.run_count),
+            formatTime(e.creation_time),
+          ]),
+          { 'data-testid': 'experiments-table' },
+        ),
+  );
+}
+
+function keysOf(runs, field) {
+  const keys = new Set();
+  for (const run of runs) for (const item of run.data[field] ?? []) keys.add(item.key);
+  return [...keys].sort();
+}
+
+function valueOf(run, field, key) {
+  const item = (run.data[field] ?? []).find((x) => x.key === key);
+  return item === undefined ? '' : field === 'metrics' ? formatNumber(item.value) : item.value;
+}
+
+async function drawComparison(container, runs, metricKeys) {
+  container.replaceChildren();
+  clearCharts();
+  for (const key of metricKeys) {
+    const histories = await Promise.all(runs.map((run) => api.metricHistory(run.info.run_id, key).catch(() => null)));
+    const series = histories
+      .map((history, i) => ({ label: runs[i].info.run_name, points: history?.metrics ?? [] }))
+      .filter((s) => s.points.length > 0);
+    if (series.length === 0) continue;
+    const canvas = h('canvas', { 'aria-label': `chart of ${key}` });
+    container.append(h('figure', { class: 'chart', 'data-metric': key }, h('figcaption', {}, key), h('div', { class: 'chart-box' }, canvas)));
+    charts.push(metricChart(canvas, key, series));
+  }
+}
+
+async function experimentPage(id) {
+  const { experiment, runs } = await api.experimentRuns(id);
+  const paramKeys = keysOf(runs, 'params');
+  const metricKeys = keysOf(runs, 'metrics');
+  const selected = new Set(runs.slice(0, 10).map((r) => r.info.run_id));
+  const chartsBox = h('div', { class: 'charts', 'data-testid': 'charts' });
+  const redraw = () => drawComparison(chartsBox, runs.filter((r) => selected.has(r.info.run_id)), metricKeys);
+  const rows = runs.map((run) => [
+    h('input', {
+      type: 'checkbox',
+      checked: selected.has(run.info.run_id),
+      'aria-label': `compare ${run.info.run_name}`,
+      onchange: (event) => {
+        if (event.target.checked) selected.add(run.info.run_id);
+        else selected.delete(run.info.run_id);
+        redraw();
+      },
+    }),
+    h('a', { href: `#/runs/${run.info.run_id}` }, run.info.run_name),
+    statusBadge(run.info.status),
+    formatTime(run.info.start_time),
+    formatDuration(run.info.start_time, run.info.end_time),
+    ...paramKeys.map((k) => valueOf(run, 'params', k)),
+    ...metricKeys.map((k) => valueOf(run, 'metrics', k)),
+  ]);
+  render(
+    h('h1', {}, `Experiment: ${experiment.name}`),
+    h('p', { class: 'muted' }, `id ${experiment.experiment_id} · artifacts ${experiment.artifact_location}`),
+    runs.length === 0
+      ? h('p', {}, 'No runs in this experiment yet.')
+      : h('div', { class: 'scroll' }, table(
+          ['', 'Run', 'Status', 'Started', 'Duration', ...paramKeys.map((k) => `param ${k}`), ...metricKeys.map((k) => `metric ${k}`)],
+          rows,
+          { 'data-testid': 'runs-table' },
+        )),
+    h('h2', {}, 'Metrics'),
+    chartsBox,
+  );
+  await redraw();
+}
+
+function keyValueTable(items, testid) {
+  return items.length === 0
+    ? h('p', { class: 'muted' }, 'none')
+    : table(['Key', 'Value'], items.map((i) => [i.key, typeof i.value === 'number' ? formatNumber(i.value) : i.value]), { 'data-testid': testid });
+}
+
+async function runPage(id) {
+  const { run } = await api.run(id);
+  const chartsBox = h('div', { class: 'charts', 'data-testid': 'charts' });
+  const info = run.info;
+  render(
+    h('h1', {}, `Run: ${info.run_name}`),
+    h('p', {}, statusBadge(info.status), ` started ${formatTime(info.start_time)}`,
+      info.end_time ? `, took ${formatDuration(info.start_time, info.end_time)}` : '',
+      ' · ', h('a', { href: `#/experiments/${info.experiment_id}` }, 'experiment'),
+      info.pipeline_run_id ? [' · pipeline run ', h('a', { href: `#/pipeline-runs/${info.pipeline_run_id}` }, info.pipeline_run_id)] : ''),
+    h('h2', {}, 'Parameters'), keyValueTable(run.data.params, 'params-table'),
+    h('h2', {}, 'Latest metrics'), keyValueTable(run.data.metrics, 'metrics-table'),
+    h('h2', {}, 'Tags'), keyValueTable(run.data.tags, 'tags-table'),
+    h('h2', {}, 'Metric history'), chartsBox,
+  );
+  await drawComparison(chartsBox, [run], run.data.metrics.map((m) => m.key));
+}
+
+async function modelsPage() {
+  const { models } = await api.models();
+  render(
+    h('h1', {}, 'Models'),
+    models.length === 0
+      ? h('p', {}, 'No registered models yet.')
+      : table(
+          ['Name', 'Latest versions', 'Aliases', 'Updated'],
+          models.map((m) => [
+            h('a', { href: `#/models/${encodeURIComponent(m.name)}` }, m.name),
+            m.latest_versions.map((v) => `v${v.version} (${v.current_stage})`).join(', '),
+            m.aliases.map((a) => `${a.alias} → v${a.version}`).join(', '),
+            formatTime(m.last_updated_timestamp),
+          ]),
+          { 'data-testid': 'models-table' },
+        ),
+  );
+}
+
+async function modelPage(name) {
+  const { model, versions } = await api.model(name);
+  const cardBox = h('pre', { class: 'model-card', 'data-testid': 'model-card' });
+  const showCard = async (version) => {
+    cardBox.textContent = (await api.modelCard(name, version)) || '(this version has no model card)';
+  };
+  render(
+    h('h1', {}, `Model: ${model.name}`),
+    model.description ? h('p', {}, model.description) : '',
+    table(
+      ['Version', 'Stage', 'Aliases', 'Source', 'Run', 'Created', 'Card'],
+      versions.map((v) => [
+        `v${v.version}`,
+        v.current_stage,
+        v.aliases.join(', '),
+        v.source,
+        v.run_id ? h('a', { href: `#/runs/${v.run_id}` }, v.run_id.slice(0, 8)) : '',
+        formatTime(v.creation_timestamp),
+        v.has_model_card ? h('button', { onclick: () => showCard(v.version) }, 'README.md') : '',
+      ]),
+      { 'data-testid': 'versions-table' },
+    ),
+    h('h2', {}, 'Model card'),
+    cardBox,
+  );
+  const withCard = [...versions].reverse().find((v) => v.has_model_card);
+  if (withCard) await showCard(withCard.version);
+  else cardBox.textContent = '(no model card)';
+}
+
+function unavailable(title, data) {
+  render(h('h1', {}, title), h('p', { class: 'muted', 'data-testid': 'unavailable' }, data.reason ?? `Not available on this server.`));
+}
+
+async function pipelinesPage() {
+  const data = await api.pipelines();
+  if (data.available === false) return unavailable('Pipelines', data);
+  render(
+    h('h1', {}, 'Pipelines'),
+    data.pipelines.length === 0
+      ? h('p', {}, 'No pipeline has run yet. Try `twin pipeline run NAME`.')
+      : table(
+          ['Pipeline', 'Runs', 'Last run', 'Status', 'Started'],
+          data.pipelines.map((p) => [
+            h('a', { href: `#/pipelines/${encodeURIComponent(p.name)}` }, p.name),
+            String(p.run_count),
+            h('a', { href: `#/pipeline-runs/${p.last_run.id}` }, p.last_run.name),
+            statusBadge(p.last_run.status),
+            p.last_run.started_at,
+          ]),
+          { 'data-testid': 'pipelines-table' },
+        ),
+  );
+}
+
+async function pipelinePage(name) {
+  const { runs } = await api.pipelineRuns(name);
+  render(
+    h('h1', {}, `Pipeline: ${name}`),
+    table(
+      ['Run', 'Status', 'Started', 'Duration'],
+      runs.map((r) => [h('a', { href: `#/pipeline-runs/${r.id}` }, r.name), statusBadge(r.status), r.started_at, formatMs(r.duration_ms)]),
+      { 'data-testid': 'pipeline-runs-table' },
+    ),
+  );
+}
+
+function formatMs(ms) {
+  if (ms === null || ms === undefined) return '';
+  return ms < 1000 ? `${ms} ms` : formatDuration(0, ms);
+}
+
+// Longest-path layers: a step sits one column right of its furthest producer.
+function dagLayers(steps, edges) {
+  const layer = new Map(steps.map((s) => [s.step, 0]));
+  for (let pass = 0; pass < steps.length; pass++) {
+    for (const e of edges) {
+      if (layer.has(e.from) && layer.has(e.to) && layer.get(e.to) < layer.get(e.from) + 1) layer.set(e.to, layer.get(e.from) + 1);
+    }
+  }
+  const columns = [];
+  for (const s of steps) (columns[layer.get(s.step)] ??= []).push(s);
+  return columns.filter(Boolean);
+}
+
+async function pipelineRunPage(id) {
+  const { run, steps, edges, tracker_runs } = await api.pipelineRun(id);
+  const logBox = h('pre', { class: 'log', 'data-testid': 'step-log' }, 'Choose a step to see its log.');
+  const showLog = async (step) => {
+    logBox.textContent = `${step}: loading...`;
+    logBox.textContent = (await api.stepLog(run.id, step)) || `(${step} wrote nothing)`;
+  };
+  const stepBox = (s) =>
+    h('div', { class: `step status-${s.status}`, 'data-testid': 'dag-step', 'data-step': s.step },
+      h('div', { class: 'step-name' }, s.step),
+      h('div', {}, statusBadge(s.status), ' ', formatMs(s.duration_ms), s.cached_from ? ' · cache hit' : '', s.attempts > 1 ? ` · ${s.attempts} attempts` : ''),
+      s.inputs.length ? h('div', { class: 'muted' }, 'in: ', s.inputs.map((i) => [h('a', { href: `#/artifacts/${encodeURIComponent(i.artifact)}/${i.version}` }, `${i.name}`), ' '])) : '',
+      s.outputs.length ? h('div', {}, 'out: ', s.outputs.map((o) => [h('a', { href: `#/artifacts/${encodeURIComponent(o.artifact)}/${o.version}` }, `${o.name} v${o.version}`), ' '])) : '',
+      s.error ? h('div', { class: 'step-error' }, s.error) : '',
+      h('button', { onclick: () => showLog(s.step) }, 'log'));
+  render(
+    h('h1', {}, `Run: ${run.name}`),
+    h('p', {}, statusBadge(run.status), ` pipeline `, h('a', { href: `#/pipelines/${encodeURIComponent(run.pipeline)}` }, run.pipeline),
+      ` · started ${run.started_at}`, run.duration_ms !== null ? ` · took ${formatMs(run.duration_ms)}` : ''),
+    tracker_runs.length ? h('p', {}, 'Tracker runs: ', tracker_runs.map((t) => [h('a', { href: `#/runs/${t}` }, t.slice(0, 8)), ' '])) : '',
+    h('h2', {}, 'Steps'),
+    h('div', { class: 'dag', 'data-testid': 'dag' }, dagLayers(steps, edges).map((column) => h('div', { class: 'dag-column' }, column.map(stepBox)))),
+    edges.length ? h('p', { class: 'muted' }, edges.map((e) => `${e.from} → ${e.to} (${e.artifact})`).join(' · ')) : '',
+    h('h2', {}, 'Log'),
+    logBox,
+  );
+}
+
+async function artifactsPage() {
+  const data = await api.artifacts();
+  if (data.available === false) return unavailable('Artifacts', data);
+  render(
+    h('h1', {}, 'Artifacts'),
+    table(
+      ['Artifact', 'Versions', 'Latest', 'Materializer', 'Size', 'Created'],
+      data.artifacts.map((a) => [
+        h('a', { href: `#/artifacts/${encodeURIComponent(a.name)}/${a.latest.version}` }, a.name),
+        String(a.versions),
+        `v${a.latest.version}`,
+        a.latest.materializer,
+        `${a.latest.size} B`,
+        a.latest.created_at,
+      ]),
+      { 'data-testid': 'artifacts-table' },
+    ),
+  );
+}
+
+async function artifactPage(name, version) {
+  const data = await api.artifactVersion(name, version);
+  const v = data.version;
+  render(
+    h('h1', {}, `Artifact: ${v.name} v${v.version}`),
+    table(['Field', 'Value'], [
+      ['content hash', v.content_hash],
+      ['size', `${v.size} B`],
+      ['materializer', v.materializer],
+      ['created', v.created_at],
+      ['produced by', data.producer ? [h('a', { href: `#/pipeline-runs/${data.producer.run_id}` }, data.producer_run?.name ?? data.producer.run_id), ` / ${data.producer.step}`] : ''],
+      ['used by', data.consumers.length ? data.consumers.map((c) => [h('a', { href: `#/pipeline-runs/${c.run_id}` }, `${c.step}`), ' ']) : 'none'],
+    ], { 'data-testid': 'artifact-table' }),
+    h('p', {}, h('a', { href: api.artifactDownloadUrl(v.name, v.version), download: `${v.name}-v${v.version}` }, 'Download')),
+    h('h2', {}, 'Metadata'),
+    h('pre', { class: 'log' }, JSON.stringify(v.metadata, null, 2)),
+    h('h2', {}, 'Preview'),
+    data.preview !== undefined
+      ? h('pre', { class: 'log', 'data-testid': 'artifact-preview' }, data.preview, data.preview_truncated ? '\n…' : '')
+      : h('p', { class: 'muted' }, 'No preview (binary content).'),
+  );
+}
+
+async function warehousePage() {
+  const data = await api.warehouse();
+  if (data.available === false) return unavailable('Warehouse', data);
+  render(h('h1', {}, 'Warehouse'), table(['Collection', 'Documents'], (data.collections ?? []).map((c) => [c.name, String(c.count)]), { 'data-testid': 'warehouse-table' }));
+}
+
+const routes = [
+  [/^#?\/?$/, () => experimentsPage(), 'experiments'],
+  [/^#\/experiments$/, () => experimentsPage(), 'experiments'],
+  [/^#\/experiments\/(\d+)$/, (m) => experimentPage(m[1]), 'experiments'],
+  [/^#\/runs\/([0-9a-f]+)$/, (m) => runPage(m[1]), 'experiments'],
+  [/^#\/models$/, () => modelsPage(), 'models'],
+  [/^#\/models\/(.+)$/, (m) => modelPage(decodeURIComponent(m[1])), 'models'],
+  [/^#\/pipelines$/, () => pipelinesPage(), 'pipelines'],
+  [/^#\/pipelines\/(.+)$/, (m) => pipelinePage(decodeURIComponent(m[1])), 'pipelines'],
+  [/^#\/pipeline-runs\/([^/]+)$/, (m) => pipelineRunPage(decodeURIComponent(m[1])), 'pipelines'],
+  [/^#\/artifacts$/, () => artifactsPage(), 'artifacts'],
+  [/^#\/artifacts\/([^/]+)\/(\d+)$/, (m) => artifactPage(decodeURIComponent(m[1]), m[2]), 'artifacts'],
+  [/^#\/warehouse$/, () => warehousePage(), 'warehouse'],
+];
+
+async function route() {
+  const hash = window.location.hash || '#/';
+  for (const [pattern, page, nav] of routes) {
+    const match = hash.match(pattern);
+    if (!match) continue;
+    for (const link of document.querySelectorAll('[data-nav]')) {
+      link.classList.toggle('active', link.dataset.nav === nav);
+    }
+    app.setAttribute('aria-busy', 'true');
+    try {
+      await page(match);
+    } catch (error) {
+      render(errorBox(error));
+    } finally {
+      app.setAttribute('aria-busy', 'false');
+    }
+    return;
+  }
+  render(h('h1', {}, 'Not found'), h('p', {}, `Nothing at ${hash}.`));
+}
+
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,156 @@
+// The dashboard in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core)
+// against a real `twin server` that requires a token: the page is opened once with ?token=,
+// then every view loads without console errors and shows the data this test created.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startTwinServer } from './twin_server.mjs';
+
+const CHROMIUM = process.env.TWIN_CHROMIUM ?? '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+if (!existsSync(CHROMIUM)) {
+  console.error(`chromium not found at ${CHROMIUM} (Debian package chromium; scripts/install-deps.sh installs it)`);
+  process.exit(1);
+}
+
+const token = 'dashboard-token';
+// A two-step pipeline run through the real CLI, for the pipeline, DAG, log and artifact views.
+const PIPELINE = `name: hello
+parameters: {who: world}
+steps:
+  greet:
+    run: echo "hello $TWIN_PARAM_who" > "$TWIN_OUTPUT_greeting"; echo "greeting written"
+    outputs: [greeting]
+  shout:
+    run: [sh, -c, 'tr a-z A-Z < "$TWIN_INPUT_text" > "$TWIN_OUTPUT_loud"']
+    inputs: {text: greet.greeting}
+    outputs: [loud]
+`;
+function runPipeline(project, binary) {
+  writeFileSync(join(project, 'hello.yaml'), PIPELINE);
+  const result = spawnSync(binary, ['pipeline', 'run', 'hello.yaml', '--run-name', 'hello-1'], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  if (result.status !== 0) throw new Error(`twin pipeline run failed: ${result.stderr}`);
+}
+const server = await startTwinServer({ env: { TWIN_SERVER_TOKEN: token }, prepare: runPipeline });
+
+async function call(method, path, body) {
+  const response = await fetch(`${server.url}/api/2.0/mlflow/${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await response.json();
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(data)}`);
+  return data;
+}
+
+// The data the pages must show.
+const { experiment_id } = await call('POST', 'experiments/create', { name: 'dashboard-exp' });
+const runIds = [];
+for (const [name, lr] of [['sft-small', '0.001'], ['sft-large', '0.0003']]) {
+  const { run } = await call('POST', 'runs/create', { experiment_id, run_name: name, start_time: Date.now() });
+  runIds.push(run.info.run_id);
+  await call('POST', 'runs/log-batch', {
+    run_id: run.info.run_id,
+    params: [{ key: 'learning_rate', value: lr }],
+    metrics: Array.from({ length: 30 }, (_, step) => ({ key: 'loss', value: 3 / (step + 1), timestamp: Date.now(), step })),
+    tags: [{ key: 'model', value: 'llama' }],
+  });
+  await call('POST', 'runs/update', { run_id: run.info.run_id, status: 'FINISHED', end_time: Date.now() + 1000 });
+}
+await call('POST', 'registered-models/create', { name: 'twin-llama', description: 'The LLM Twin' });
+await call('POST', 'model-versions/create', { name: 'twin-llama', source: 'file:///models/twin/1', run_id: runIds[1], model_card: '# twin-llama\nFine-tuned on my articles.' });
+await call('POST', 'registered-models/alias', { name: 'twin-llama', alias: 'champion', version: '1' });
+
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+const problems = [];
+let failed = false;
+try {
+  const page = await browser.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+
+  // Without the token the page loads and says what is missing.
+  await page.goto(`${server.url}/`);
+  await page.getByTestId('error').waitFor();
+  assert.match(await page.getByTestId('error').innerText(), /token/);
+  problems.length = 0;  // the 401 of that visit is expected
+
+  // Once with ?token=: the server keeps it as a cookie and drops it from the address.
+  await page.goto(`${server.url}/?token=${token}`);
+  assert.equal(new URL(page.url()).search, '');
+  await page.getByTestId('experiments-table').waitFor();
+  assert.match(await page.getByTestId('experiments-table').innerText(), /dashboard-exp/);
+
+  await page.goto(`${server.url}/#/experiments/${experiment_id}`);
+  const runsTable = page.getByTestId('runs-table');
+  await runsTable.waitFor();
+  const runsText = await runsTable.innerText();
+  for (const expected of ['sft-small', 'sft-large', '0.0003', 'FINISHED']) assert.ok(runsText.includes(expected), `runs table lacks ${expected}`);
+  await page.locator('figure[data-metric="loss"] canvas').waitFor();
+  const chartHasPixels = await page.locator('figure[data-metric="loss"] canvas').evaluate((canvas) => {
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
+    return false;
+  });
+  assert.ok(chartHasPixels, 'the loss chart drew nothing');
+
+  await page.goto(`${server.url}/#/runs/${runIds[1]}`);
+  await page.getByTestId('params-table').waitFor();
+  assert.match(await page.getByTestId('params-table').innerText(), /learning_rate\s+0\.0003/);
+  assert.match(await page.getByTestId('tags-table').innerText(), /model\s+llama/);
+  await page.locator('figure[data-metric="loss"] canvas').waitFor();
+
+  await page.goto(`${server.url}/#/models`);
+  await page.getByTestId('models-table').waitFor();
+  const models = await page.getByTestId('models-table').innerText();
+  assert.ok(models.includes('twin-llama') && models.includes('champion'), models);
+
+  await page.goto(`${server.url}/#/models/twin-llama`);
+  await page.getByTestId('versions-table').waitFor();
+  await page.getByText('Fine-tuned on my articles.').waitFor();
+  assert.match(await page.getByTestId('versions-table').innerText(), /v1/);
+
+  await page.goto(`${server.url}/#/pipelines`);
+  await page.getByTestId('pipelines-table').waitFor();
+  assert.match(await page.getByTestId('pipelines-table').innerText(), /hello\s+1\s+hello-1\s+completed/);
+  await page.getByRole('link', { name: 'hello-1' }).click();
+  await page.getByTestId('dag').waitFor();
+  const steps = await page.getByTestId('dag-step').allInnerTexts();
+  assert.equal(steps.length, 2);
+  assert.match(steps[0], /greet[\s\S]*completed/);
+  assert.match(steps[1], /shout[\s\S]*completed/);
+  await page.locator('[data-step="greet"] button').click();
+  await page.getByTestId('step-log').getByText('greeting written').waitFor();
+  await page.locator('[data-step="shout"]').getByRole('link', { name: /loud v1/ }).click();
+  await page.getByTestId('artifact-preview').waitFor();
+  assert.equal((await page.getByTestId('artifact-preview').innerText()).trim(), 'HELLO WORLD');
+  assert.match(await page.getByTestId('artifact-table').innerText(), /produced by\s+hello-1 \/ shout/);
+
+  await page.goto(`${server.url}/#/artifacts`);
+  await page.getByTestId('artifacts-table').waitFor();
+  assert.match(await page.getByTestId('artifacts-table').innerText(), /greeting\s+1\s+v1\s+file/);
+
+  await page.goto(`${server.url}/#/warehouse`);
+  await page.getByTestId('unavailable').waitFor();
+  assert.deepEqual(problems, []);
+  console.log('dashboard: experiments, runs, charts, run page, models, model card, pipelines, DAG, logs, artifacts: ok');
+} catch (error) {
+  failed = true;
+  console.error(error);
+  if (problems.length) console.error(problems.join('\n'));
+} finally {
+  await browser.close();
+  const code = await server.stop();
+  if (code !== 0) {
+    console.error(`twin server exited with ${code} after SIGTERM (expected 0)`);
+    failed = true;
+  }
+}
+process.exit(failed ? 1 : 0);
