@@ -31,7 +31,7 @@ enum class OutputMode {
 
 struct OutputSpec {
   OutputMode mode = OutputMode::kInherit;
-  std::filesystem::path file;                            // for kFile
+  std::filesystem::path file;                          // for kFile
   std::function<void(std::string_view line)> on_line;  // for kLines (without the newline)
 };
 
@@ -42,7 +42,7 @@ struct ProcessSpec {
   std::optional<std::map<std::string, std::string>> environment;
   OutputSpec out;
   OutputSpec err;
-  bool merge_err_into_out = false;  // stderr goes wherever stdout goes
+  bool merge_err_into_out = false;   // stderr goes wherever stdout goes
   std::optional<std::string> input;  // written to stdin, then closed; nullopt inherits stdin
   bool own_process_group = true;
   // While the child runs, hand it the controlling terminal (when twin's stdin is a terminal and
@@ -56,11 +56,11 @@ struct ProcessSpec {
 };
 
 struct ProcessResult {
-  int exit_code = 0;      // the child's exit status, or 128+signal when a signal ended it
-  int term_signal = 0;    // the signal that ended it, 0 when it exited
+  int exit_code = 0;    // the child's exit status, or 128+signal when a signal ended it
+  int term_signal = 0;  // the signal that ended it, 0 when it exited
   bool timed_out = false;
-  std::string out;        // captured stdout (kCapture)
-  std::string err;        // captured stderr (kCapture)
+  std::string out;  // captured stdout (kCapture)
+  std::string err;  // captured stderr (kCapture)
   bool ok() const { return exit_code == 0 && !timed_out; }
 };
 

@@ -33,8 +33,8 @@ struct KnownSetting {
 const std::vector<KnownSetting>& known_settings();
 
 struct SettingsOptions {
-  std::filesystem::path root;                  // project root (see find_project_root)
-  std::map<std::string, std::string> flags;    // values given on the command line
+  std::filesystem::path root;                // project root (see find_project_root)
+  std::map<std::string, std::string> flags;  // values given on the command line
   EnvironmentLookup environment = process_environment();
 };
 

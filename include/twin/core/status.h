@@ -5,11 +5,11 @@
 // Codes map to CLI exit codes (exit_code_for) and HTTP statuses in one place each.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <expected>
 #include <string>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace twin {
 
@@ -34,7 +34,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status ok() { return {}; }
-  static Status invalid_argument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status invalid_argument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status not_found(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status already_exists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status failed_precondition(std::string m) {
@@ -88,21 +90,21 @@ struct fmt::formatter<twin::Status> : fmt::formatter<std::string> {
 
 // Returns the Status from the enclosing function when `expr` (a Status) is not ok.
 // Works in functions returning Status or Result<T>.
-#define TWIN_RETURN_IF_ERROR(expr)                                                 \
-  do {                                                                             \
-    if (::twin::Status twin_status_ = (expr); !twin_status_.is_ok()) {             \
-      return ::twin::internal_status::propagate(std::move(twin_status_));          \
-    }                                                                              \
+#define TWIN_RETURN_IF_ERROR(expr)                                        \
+  do {                                                                    \
+    if (::twin::Status twin_status_ = (expr); !twin_status_.is_ok()) {    \
+      return ::twin::internal_status::propagate(std::move(twin_status_)); \
+    }                                                                     \
   } while (false)
 
 // `TWIN_ASSIGN_OR_RETURN(auto x, f())` declares x from a Result<T>, or returns its error.
 #define TWIN_ASSIGN_OR_RETURN(lhs, expr) \
   TWIN_ASSIGN_OR_RETURN_IMPL(TWIN_CONCAT(twin_result_, __LINE__), lhs, expr)
-#define TWIN_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                        \
-  auto tmp = (expr);                                                      \
-  if (!tmp.has_value()) {                                                 \
-    return ::twin::internal_status::propagate(std::move(tmp).error());    \
-  }                                                                       \
+#define TWIN_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                     \
+  auto tmp = (expr);                                                   \
+  if (!tmp.has_value()) {                                              \
+    return ::twin::internal_status::propagate(std::move(tmp).error()); \
+  }                                                                    \
   lhs = std::move(tmp).value()
 
 namespace twin::internal_status {

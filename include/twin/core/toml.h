@@ -1,9 +1,9 @@
 // TOML reading with twin's error style: "file:line:column: what is wrong".
 #pragma once
 
-#include <filesystem>
-
 #include <toml++/toml.h>
+
+#include <filesystem>
 
 #include "twin/core/status.h"
 
