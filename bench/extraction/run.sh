@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Extraction benchmark: throughput (MB of HTML per second) and token F1 of twin's article
+# extractor against python3-html2text on the same page set (pages/, GROUND_TRUTH.json), in the
+# same run. Usage: bench/extraction/run.sh BUILD_DIR   (SECONDS=n sets the measuring time)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+build="$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)"
+bench="$build/bench/extraction/extraction_bench"
+seconds="${SECONDS_PER_RUN:-3}"
+python=/usr/bin/python3
+f1_tool="$here/../../../shared/tools/extract_f1.py"  # shared/ beside the repository
+[ -f "$f1_tool" ] || f1_tool="/work/shared/tools/extract_f1.py"
+[ -x "$bench" ] || { echo "build $bench first (cmake --build --preset release)" >&2; exit 1; }
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+pages="$here/pages"
+count="$(ls "$pages"/*.html | wc -l)"
+bytes="$(cat "$pages"/*.html | wc -c)"
+echo "page set: $count pages, $((bytes / 1024)) KiB of HTML"
+
+"$bench" predict "$pages" "$tmp/twin.json"
+"$python" "$here/html2text_baseline.py" predict "$pages" "$tmp/html2text.json"
+if [ -f "$f1_tool" ]; then
+  echo "F1 twin      $("$python" "$f1_tool" "$here/GROUND_TRUTH.json" "$tmp/twin.json")"
+  echo "F1 html2text $("$python" "$f1_tool" "$here/GROUND_TRUTH.json" "$tmp/html2text.json")"
+else
+  echo "F1: $f1_tool not found, skipped"
+fi
+
+twin_out="$("$bench" throughput "$pages" "$seconds")"
+base_out="$("$python" "$here/html2text_baseline.py" throughput "$pages" "$seconds")"
+extract="$(awk '/^extract /{print $2}' <<<"$twin_out")"
+libxml2="$(awk '/^parse_libxml2 /{print $2}' <<<"$twin_out")"
+gumbo="$(awk '/^parse_gumbo /{print $2}' <<<"$twin_out")"
+html2text="$(awk '/^html2text /{print $2}' <<<"$base_out")"
+printf 'throughput twin extract    %8.2f MB/s (per CPU second)\n' "$extract"
+printf 'throughput html2text       %8.2f MB/s (per CPU second)\n' "$html2text"
+printf 'ratio twin / html2text     %8.1fx (goal 10x, ideally 20x)\n' \
+  "$(awk -v a="$extract" -v b="$html2text" 'BEGIN{print a/b}')"
+printf 'parse only: libxml2 %.2f MB/s, gumbo %.2f MB/s (libxml2 %.1fx gumbo)\n' \
+  "$libxml2" "$gumbo" "$(awk -v a="$libxml2" -v b="$gumbo" 'BEGIN{print a/b}')"

@@ -1,0 +1,50 @@
+// Article extraction from HTML: the main content as markdown-like text plus metadata.
+//
+// HTML is parsed with libxml2's HTML parser (chosen over gumbo in bench/extraction: faster on
+// the page set, equally robust on broken markup, and maintained). The main content is found the
+// way Mozilla Readability and trafilatura do it: boilerplate containers (navigation, headers,
+// footers, asides, forms, comments, share bars, related links, cookie banners, newsletters) are
+// dropped by tag, role and class/id names; paragraphs score their ancestors by text length and
+// commas; the best-scoring container, penalised for link density, is the article, and its
+// headings, paragraphs, lists, code blocks, quotes and tables are rendered as markdown-like text.
+// An explicit article body (<article>, itemprop="articleBody", <main>) is preferred when it holds
+// most of the page's paragraph text. Metadata comes from JSON-LD, OpenGraph and <meta> tags.
+//
+// Thread-safety: the functions are reentrant (libxml2's parser is, once initialised; the first
+// call initialises it).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace twin::crawl {
+
+struct ExtractedArticle {
+  std::string title;
+  std::string subtitle;
+  std::string content;
+  std::string language;
+  std::string author;
+  std::string date;
+  std::string site_name;
+};
+
+// Never fails: unparseable input gives an empty article.
+ExtractedArticle extract_article(std::string_view html);
+
+// Site-specific extraction by CSS-like class selectors ("h1.pw-post-title": a tag and classes
+// the element must all have). Empty fields where the selector matches nothing; content is the
+// rendered text of the first element matching `content_selector`.
+struct SiteSelectors {
+  std::string title;
+  std::string subtitle;
+  std::string content;
+};
+ExtractedArticle extract_with_selectors(std::string_view html, const SiteSelectors& selectors);
+
+// Medium's structure (h1.pw-post-title, h2.pw-subtitle-paragraph, the article's paragraphs)
+// and Substack's (h1.post-title, h3.subtitle, div.body.markup).
+const SiteSelectors& medium_selectors();
+const SiteSelectors& substack_selectors();
+
+}  // namespace twin::crawl

@@ -1,0 +1,960 @@
+// Main-content extraction over libxml2's HTML parser (see include/twin/crawl/extract.h).
+#include "twin/crawl/extract.h"
+
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace twin::crawl {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Small DOM helpers.
+
+struct DocumentDeleter {
+  void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
+};
+using Document = std::unique_ptr<xmlDoc, DocumentDeleter>;
+
+Document parse_html(std::string_view html) {
+  static std::once_flag once;
+  std::call_once(once, [] { xmlInitParser(); });
+  if (html.empty()) return nullptr;
+  // One parser context per thread, reset for each document: creating a context costs as much
+  // as parsing a small page.
+  struct ContextDeleter {
+    void operator()(htmlParserCtxt* context) const { htmlFreeParserCtxt(context); }
+  };
+  thread_local std::unique_ptr<htmlParserCtxt, ContextDeleter> context(htmlNewParserCtxt());
+  if (!context) return nullptr;
+  return Document(htmlCtxtReadMemory(
+      context.get(), html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
+      HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+          HTML_PARSE_COMPACT | HTML_PARSE_NODEFDTD));
+}
+
+std::string_view name_of(const xmlNode* node) {
+  return node->name ? reinterpret_cast<const char*>(node->name) : "";
+}
+
+bool is_element(const xmlNode* node) { return node->type == XML_ELEMENT_NODE; }
+
+// An attribute's value without copying it; empty when absent. HTML attribute values are one
+// text node in libxml2's tree (entities already replaced), read in place.
+std::string_view attribute(const xmlNode* node, std::string_view name) {
+  for (const xmlAttr* attr = node->properties; attr != nullptr; attr = attr->next) {
+    if (name != reinterpret_cast<const char*>(attr->name)) continue;
+    const xmlNode* value = attr->children;
+    if (value != nullptr && value->next == nullptr && value->content != nullptr) {
+      return reinterpret_cast<const char*>(value->content);
+    }
+    return {};
+  }
+  return {};
+}
+
+bool has_attribute(const xmlNode* node, std::string_view name) {
+  for (const xmlAttr* attr = node->properties; attr != nullptr; attr = attr->next) {
+    if (name == reinterpret_cast<const char*>(attr->name)) return true;
+  }
+  return false;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f'; }
+
+// Collapses runs of whitespace into one space and trims.
+std::string collapse_spaces(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    // U+00A0 (no-break space) counts as a space.
+    if (c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0') {
+      pending_space = true;
+      ++i;
+      continue;
+    }
+    if (is_space(c)) {
+      pending_space = true;
+      continue;
+    }
+    if (pending_space && !out.empty()) out += ' ';
+    pending_space = false;
+    out += c;
+  }
+  return out;
+}
+
+void append_text(const xmlNode* node, std::string& out) {
+  for (const xmlNode* child = node->children; child != nullptr; child = child->next) {
+    if (child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) {
+      if (child->content) out += reinterpret_cast<const char*>(child->content);
+    } else if (is_element(child)) {
+      append_text(child, out);
+    }
+  }
+}
+
+std::string text_of(const xmlNode* node) {
+  std::string out;
+  append_text(node, out);
+  return collapse_spaces(out);
+}
+
+template <typename Visit>
+void for_each_element(xmlNode* node, const Visit& visit) {
+  for (xmlNode* child = node; child != nullptr; child = child->next) {
+    if (!is_element(child)) continue;
+    visit(child);
+    if (child->children) for_each_element(child->children, visit);
+  }
+}
+
+xmlNode* first_element(xmlNode* root, std::string_view tag) {
+  xmlNode* found = nullptr;
+  for_each_element(root, [&](xmlNode* node) {
+    if (found == nullptr && name_of(node) == tag) found = node;
+  });
+  return found;
+}
+
+std::vector<std::string> class_list(const xmlNode* node) {
+  std::vector<std::string> classes;
+  const std::string_view value = attribute(node, "class");
+  size_t start = 0;
+  while (start < value.size()) {
+    while (start < value.size() && is_space(value[start])) ++start;
+    size_t end = start;
+    while (end < value.size() && !is_space(value[end])) ++end;
+    if (end > start) classes.emplace_back(value.substr(start, end - start));
+    start = end;
+  }
+  return classes;
+}
+
+// "h1.pw-post-title": tag (or empty for any) and classes that must all be present.
+bool matches_selector(const xmlNode* node, std::string_view selector) {
+  const size_t dot = selector.find('.');
+  const std::string_view tag = selector.substr(0, dot);
+  if (!tag.empty() && name_of(node) != tag) return false;
+  if (dot == std::string_view::npos) return true;
+  const std::vector<std::string> classes = class_list(node);
+  std::string_view rest = selector.substr(dot + 1);
+  while (!rest.empty()) {
+    const size_t next = rest.find('.');
+    const std::string_view wanted = rest.substr(0, next);
+    if (std::find(classes.begin(), classes.end(), wanted) == classes.end()) return false;
+    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
+  }
+  return true;
+}
+
+xmlNode* select_first(xmlNode* root, std::string_view selector) {
+  if (selector.empty()) return nullptr;
+  xmlNode* found = nullptr;
+  for_each_element(root, [&](xmlNode* node) {
+    if (found == nullptr && matches_selector(node, selector)) found = node;
+  });
+  return found;
+}
+
+void remove_node(xmlNode* node) {
+  xmlUnlinkNode(node);
+  xmlFreeNode(node);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metadata: JSON-LD, OpenGraph, <meta>.
+
+std::string json_string(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_object() && value.contains("name")) return json_string(value["name"]);
+  if (value.is_array() && !value.empty()) {
+    std::string joined;
+    for (const auto& item : value) {
+      std::string one = json_string(item);
+      if (one.empty()) continue;
+      if (!joined.empty()) joined += ", ";
+      joined += one;
+    }
+    return joined;
+  }
+  return "";
+}
+
+bool is_article_type(const nlohmann::json& type) {
+  static constexpr std::array kTypes = {
+      "Article",          "NewsArticle",        "BlogPosting", "TechArticle",    "Report",
+      "ScholarlyArticle", "SocialMediaPosting", "WebPage",     "LiveBlogPosting"};
+  auto one = [](const std::string& name) {
+    return std::find(kTypes.begin(), kTypes.end(), name) != kTypes.end();
+  };
+  if (type.is_string()) return one(type.get<std::string>());
+  if (type.is_array()) {
+    for (const auto& item : type) {
+      if (item.is_string() && one(item.get<std::string>())) return true;
+    }
+  }
+  return false;
+}
+
+void read_json_ld_object(const nlohmann::json& object, ExtractedArticle& meta) {
+  if (!object.is_object()) return;
+  if (object.contains("@graph")) {
+    for (const auto& item : object["@graph"]) read_json_ld_object(item, meta);
+  }
+  if (!is_article_type(object.value("@type", nlohmann::json()))) return;
+  const bool is_web_page = object.value("@type", nlohmann::json()) == "WebPage";
+  auto take = [&object](std::string& field, const char* key) {
+    if (field.empty() && object.contains(key)) field = json_string(object[key]);
+  };
+  if (!is_web_page || meta.title.empty()) take(meta.title, "headline");
+  take(meta.subtitle, "description");
+  take(meta.author, "author");
+  take(meta.date, "datePublished");
+  take(meta.language, "inLanguage");
+}
+
+void read_json_ld(xmlNode* script, ExtractedArticle& meta) {
+  if (lower(attribute(script, "type")) != "application/ld+json") return;
+  std::string text;
+  append_text(script, text);
+  const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+  if (parsed.is_discarded()) return;
+  if (parsed.is_array()) {
+    for (const auto& item : parsed) read_json_ld_object(item, meta);
+  } else {
+    read_json_ld_object(parsed, meta);
+  }
+}
+
+// One walk over the document: JSON-LD first (it wins), then OpenGraph and <meta> tags.
+ExtractedArticle read_metadata(xmlNode* root) {
+  ExtractedArticle meta;
+  ExtractedArticle found;
+  std::string description;
+  std::string html_title;
+  xmlNode* first_h1 = nullptr;
+  xmlNode* first_time = nullptr;
+  for_each_element(root, [&](xmlNode* node) {
+    const std::string_view tag = name_of(node);
+    if (tag == "script") read_json_ld(node, meta);
+    if (tag == "h1" && first_h1 == nullptr) first_h1 = node;
+    if (tag == "time" && first_time == nullptr) first_time = node;
+    if (tag == "html" && meta.language.empty())
+      meta.language = std::string(attribute(node, "lang"));
+    if (tag == "title" && html_title.empty()) html_title = text_of(node);
+    if (tag != "meta") return;
+    const std::string key = lower(!attribute(node, "property").empty() ? attribute(node, "property")
+                                                                       : attribute(node, "name"));
+    if (key.empty()) return;
+    const std::string content = collapse_spaces(attribute(node, "content"));
+    if (content.empty()) return;
+    auto set = [&content](std::string& field) {
+      if (field.empty()) field = content;
+    };
+    if (key == "og:title" || key == "twitter:title") set(found.title);
+    if (key == "og:description" || key == "twitter:description") set(found.subtitle);
+    if (key == "description") set(description);
+    if (key == "author" || key == "article:author" || key == "dc.creator" || key == "byl") {
+      if (!content.starts_with("http")) set(found.author);
+    }
+    if (key == "article:published_time" || key == "date" || key == "dc.date" || key == "pubdate" ||
+        key == "publish-date") {
+      set(found.date);
+    }
+    if (key == "og:site_name") set(found.site_name);
+    if (key == "og:locale") set(found.language);
+  });
+  auto fill = [](std::string& field, const std::string& value) {
+    if (field.empty()) field = value;
+  };
+  fill(meta.title, found.title);
+  fill(meta.subtitle, found.subtitle);
+  fill(meta.subtitle, description);
+  fill(meta.author, found.author);
+  fill(meta.date, found.date);
+  fill(meta.site_name, found.site_name);
+  if (meta.language.empty() && !found.language.empty()) {
+    meta.language = found.language;
+    std::replace(meta.language.begin(), meta.language.end(), '_', '-');
+  }
+  if (meta.title.empty() && first_h1 != nullptr) meta.title = text_of(first_h1);
+  fill(meta.title, html_title);
+  if (meta.date.empty() && first_time != nullptr) {
+    meta.date = std::string(attribute(first_time, "datetime"));
+  }
+  return meta;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boilerplate removal.
+
+using NameSet = std::unordered_set<std::string_view>;
+
+// Calls `visit` with each lower-cased word of `text` split on any of `separators`; stops and
+// returns true as soon as `visit` does.
+template <typename Visit>
+bool any_word(std::string_view text, std::string_view separators, const Visit& visit) {
+  std::array<char, 48> buffer{};
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find_first_of(separators, start);
+    if (end == std::string_view::npos) end = text.size();
+    const size_t length = end - start;
+    if (length > 0 && length <= buffer.size()) {
+      for (size_t i = 0; i < length; ++i) {
+        buffer[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[start + i])));
+      }
+      if (visit(std::string_view(buffer.data(), length))) return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+// Parts (split on space, '-', '_') of class and id names that mark boilerplate.
+bool is_boilerplate_part(std::string_view part) {
+  static const NameSet kParts = {"ad",           "ads",           "adsbygoogle",
+                                 "advert",       "advertisement", "advertising",
+                                 "sponsor",      "sponsored",     "promo",
+                                 "promoted",     "banner",        "nav",
+                                 "navbar",       "navigation",    "menu",
+                                 "breadcrumb",   "breadcrumbs",   "sidebar",
+                                 "aside",        "footer",        "masthead",
+                                 "comment",      "comments",      "disqus",
+                                 "replies",      "respond",       "share",
+                                 "sharing",      "social",        "sharebar",
+                                 "related",      "recommended",   "recommendations",
+                                 "recirc",       "outbrain",      "taboola",
+                                 "cookie",       "cookies",       "consent",
+                                 "gdpr",         "newsletter",    "subscribe",
+                                 "subscription", "signup",        "paywall",
+                                 "popup",        "modal",         "overlay",
+                                 "toc",          "pagination",    "pager",
+                                 "tags",         "tag",           "widget",
+                                 "byline",       "meta",          "author",
+                                 "bio",          "avatar",        "skip",
+                                 "hidden",       "caption",       "credits",
+                                 "print",        "rss",           "toolbar",
+                                 "header",       "topbar",        "dateline",
+                                 "timestamp",    "categories",    "follow",
+                                 "more",         "readmore",      "upnext",
+                                 "trending",     "popular",       "prevnext",
+                                 "postnav",      "jump",          "feedback",
+                                 "rating",       "edit",          "announcement",
+                                 "alert",        "notice",        "cta",
+                                 "donate",       "login"};
+  return kParts.contains(part);
+}
+
+bool has_boilerplate_name(const xmlNode* node) {
+  for (const char* attr : {"class", "id"}) {
+    if (any_word(attribute(node, attr), " \t\n_-", is_boilerplate_part)) return true;
+  }
+  return false;
+}
+
+bool is_dropped_tag(std::string_view tag) {
+  static const NameSet kTags = {"script", "style",  "noscript", "template",   "svg",    "iframe",
+                                "button", "input",  "select",   "textarea",   "nav",    "aside",
+                                "footer", "header", "form",     "figcaption", "object", "embed",
+                                "canvas", "video",  "audio",    "dialog",     "menu",   "link",
+                                "meta",   "label"};
+  return kTags.contains(tag);
+}
+
+bool is_hidden(const xmlNode* node) {
+  if (node->properties == nullptr) return false;
+  if (has_attribute(node, "hidden")) return true;
+  if (attribute(node, "aria-hidden") == "true") return true;
+  const std::string style = lower(attribute(node, "style"));
+  if (style.find("display:none") != std::string::npos ||
+      style.find("display: none") != std::string::npos) {
+    return true;
+  }
+  const std::string role = lower(attribute(node, "role"));
+  return role == "navigation" || role == "banner" || role == "contentinfo" ||
+         role == "complementary" || role == "dialog" || role == "alertdialog" || role == "search" ||
+         role == "menu";
+}
+
+// Text length (non-space bytes) of every element, and of its text inside links and <p>.
+struct TextStats {
+  size_t text = 0;
+  size_t link_text = 0;
+  size_t paragraph_text = 0;  // inside <p>, <pre>, <li>, <blockquote>, <td>
+  size_t headings = 0;        // h1 elements inside
+  size_t commas = 0;
+};
+
+// Text statistics memoised per element in the element's `_private` slot (libxml2 leaves it to
+// applications): a generation number and an index into `stats_`. clear() starts a new
+// generation, so slots of elements freed or changed since are never trusted.
+class StatsCache {
+ public:
+  StatsCache() : generation_(next_generation()) {}
+
+  const TextStats& of(xmlNode* node) {
+    const auto slot = reinterpret_cast<std::uintptr_t>(node->_private);
+    if ((slot >> 32) == generation_) return stats_[(slot & 0xFFFFFFFFu)];
+    TextStats computed = compute(node);
+    stats_.push_back(computed);
+    node->_private = reinterpret_cast<void*>((generation_ << 32) | (stats_.size() - 1));
+    return stats_.back();
+  }
+  void clear() {
+    stats_.clear();
+    generation_ = next_generation();
+  }
+
+ private:
+  static std::uintptr_t next_generation() {
+    thread_local std::uintptr_t generation = 0;
+    return ++generation;
+  }
+  std::deque<TextStats> stats_;
+  std::uintptr_t generation_;
+
+  TextStats compute(xmlNode* node) {
+    TextStats stats;
+    const std::string_view tag = name_of(node);
+    const bool is_link = tag == "a";
+    const bool is_paragraph = tag == "p" || tag == "pre" || tag == "li" || tag == "blockquote" ||
+                              tag == "td" || tag == "dd";
+    if (tag == "h1") ++stats.headings;
+    for (xmlNode* child = node->children; child != nullptr; child = child->next) {
+      if (child->type == XML_TEXT_NODE && child->content) {
+        for (const xmlChar* c = child->content; *c; ++c) {
+          if (!is_space(static_cast<char>(*c))) ++stats.text;
+          if (*c == ',') ++stats.commas;
+        }
+      } else if (is_element(child)) {
+        const TextStats& inner = of(child);
+        stats.text += inner.text;
+        stats.link_text += inner.link_text;
+        stats.paragraph_text += inner.paragraph_text;
+        stats.headings += inner.headings;
+        stats.commas += inner.commas;
+      }
+    }
+    if (is_link) stats.link_text = stats.text;
+    if (is_paragraph) stats.paragraph_text = stats.text - std::min(stats.text, stats.link_text);
+    return stats;
+  }
+};
+
+bool is_known_content_container(const xmlNode* node);
+
+// Whether an element holds the article (its h1 or a known content container): such an element
+// is never removed for its name, since "layout--with-sidebar" wraps the article, not a sidebar.
+bool holds_article(xmlNode* node) {
+  if (is_known_content_container(node)) return true;
+  bool found = false;
+  for_each_element(node->children, [&](xmlNode* inner) {
+    if (!found && (name_of(inner) == "h1" || is_known_content_container(inner))) found = true;
+  });
+  return found;
+}
+
+// Removes boilerplate elements from the whole document. An element holding most of the page's
+// paragraph text is never removed (a wrapper named "with-sidebar" is not itself a sidebar).
+void remove_boilerplate(xmlNode* body, StatsCache& stats) {
+  const size_t total_paragraph_text = std::max<size_t>(1, stats.of(body).paragraph_text);
+  std::vector<xmlNode*> doomed;
+  // Iterative walk so that removed subtrees are not descended into.
+  std::function<void(xmlNode*)> walk = [&](xmlNode* first) {
+    for (xmlNode* node = first; node != nullptr; node = node->next) {
+      if (node->type == XML_COMMENT_NODE) {
+        doomed.push_back(node);
+        continue;
+      }
+      if (!is_element(node)) continue;
+      const std::string_view tag = name_of(node);
+      bool drop = is_dropped_tag(tag) || is_hidden(node);
+      if (!drop && tag != "body" && tag != "article" && tag != "main" &&
+          has_boilerplate_name(node)) {
+        drop = !holds_article(node);
+      }
+      if (drop && (tag == "header") && stats.of(node).paragraph_text * 2 >= total_paragraph_text) {
+        drop = false;  // a page whose whole text sits in a <header>
+      }
+      if (drop) {
+        doomed.push_back(node);
+      } else if (node->children) {
+        walk(node->children);
+      }
+    }
+  };
+  walk(body->children);
+  for (xmlNode* node : doomed) remove_node(node);
+  stats.clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choosing the main content.
+
+// Known article containers (trafilatura's and Readability's experience), most specific first.
+bool is_known_content_container(const xmlNode* node) {
+  if (node->properties == nullptr) return false;
+  if (attribute(node, "itemprop") == "articleBody") return true;
+  static const NameSet kClasses = {
+      "post-content",  "entry-content",     "article-content", "article-body",
+      "article__body", "post-body",         "story-body",      "postarticle-content",
+      "post__content", "c-entry-content",   "markup",          "article-text",
+      "content-body",  "blog-post-content", "post-text",       "rich-text",
+      "prose",         "main-content",      "page-content",    "documentation",
+      "md-content",    "rst-content",       "entry-body",      "story-content"};
+  return any_word(attribute(node, "class"), " \t\n",
+                  [](std::string_view name) { return kClasses.contains(name); });
+}
+
+double link_density(const TextStats& s) {
+  return s.text == 0 ? 0.0 : static_cast<double>(s.link_text) / static_cast<double>(s.text);
+}
+
+// Readability's class weight: +25 for content-like names, -25 for boilerplate-like names.
+double class_weight(const xmlNode* node) {
+  const std::string names =
+      lower(std::string(attribute(node, "class")) + " " + std::string(attribute(node, "id")));
+  double weight = 0;
+  for (const char* good :
+       {"article", "body", "content", "entry", "main", "page", "post", "text", "blog", "story"}) {
+    if (names.find(good) != std::string::npos) {
+      weight += 25;
+      break;
+    }
+  }
+  if (has_boilerplate_name(node)) weight -= 25;
+  return weight;
+}
+
+double tag_weight(std::string_view tag) {
+  if (tag == "div" || tag == "article" || tag == "main" || tag == "section") return 5;
+  if (tag == "pre" || tag == "td" || tag == "blockquote") return 3;
+  if (tag == "address" || tag == "ol" || tag == "ul" || tag == "dl" || tag == "dd" || tag == "dt" ||
+      tag == "li" || tag == "form") {
+    return -3;
+  }
+  if (tag.size() == 2 && tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '6') return -5;
+  if (tag == "th") return -5;
+  return 0;
+}
+
+bool has_block_child(xmlNode* node) {
+  for (xmlNode* child = node->children; child != nullptr; child = child->next) {
+    if (!is_element(child)) continue;
+    const std::string_view tag = name_of(child);
+    if (tag == "p" || tag == "div" || tag == "table" || tag == "ul" || tag == "ol" ||
+        tag == "pre" || tag == "blockquote" || tag == "section" || tag == "article" ||
+        tag == "h1" || tag == "h2" || tag == "h3") {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Mozilla Readability's scoring: paragraphs give points to their ancestors.
+xmlNode* readability_candidate(xmlNode* body, StatsCache& stats) {
+  std::unordered_map<xmlNode*, double> scores;
+  std::vector<xmlNode*> order;
+  auto score_of = [&](xmlNode* node) -> double& {
+    auto it = scores.find(node);
+    if (it == scores.end()) {
+      order.push_back(node);
+      it = scores.emplace(node, tag_weight(name_of(node)) + class_weight(node)).first;
+    }
+    return it->second;
+  };
+  for_each_element(body->children, [&](xmlNode* node) {
+    const std::string_view tag = name_of(node);
+    if (tag != "p" && tag != "pre" && tag != "td" && tag != "blockquote" && tag != "div") return;
+    // Table cells and divs count as paragraphs only when they hold text directly (Readability's
+    // DIV_TO_P), not when they wrap paragraphs of their own.
+    if ((tag == "td" || tag == "div") && has_block_child(node)) return;
+    const TextStats& s = stats.of(node);
+    if (s.text < 25) return;
+    const double points =
+        1.0 + static_cast<double>(s.commas) + std::min(3.0, static_cast<double>(s.text / 100));
+    xmlNode* ancestor = node->parent;
+    for (int level = 0; ancestor != nullptr && is_element(ancestor) && level < 5; ++level) {
+      const double divider = level == 0 ? 1.0 : (level == 1 ? 2.0 : level * 3.0);
+      score_of(ancestor) += points / divider;
+      ancestor = ancestor->parent;
+    }
+  });
+  xmlNode* best = nullptr;
+  double best_score = 0;
+  for (xmlNode* node : order) {
+    if (name_of(node) == "html") continue;
+    const double score = scores[node] * (1.0 - link_density(stats.of(node)));
+    if (best == nullptr || score > best_score) {
+      best = node;
+      best_score = score;
+    }
+  }
+  // Readability climbs while the parent holds clearly more text in paragraphs of the same
+  // article (the candidate is one section of several).
+  while (best != nullptr && best->parent != nullptr && is_element(best->parent) &&
+         name_of(best->parent) != "body" && name_of(best->parent) != "html") {
+    const TextStats& mine = stats.of(best);
+    const TextStats& parent = stats.of(best->parent);
+    if (parent.paragraph_text * 10 < mine.paragraph_text * 13 || link_density(parent) > 0.3) break;
+    best = best->parent;
+  }
+  return best;
+}
+
+xmlNode* explicit_candidate(xmlNode* body, StatsCache& stats) {
+  xmlNode* known = nullptr;
+  xmlNode* article = nullptr;
+  xmlNode* main = nullptr;
+  for_each_element(body->children, [&](xmlNode* node) {
+    const size_t text = stats.of(node).paragraph_text;
+    if (is_known_content_container(node) &&
+        (known == nullptr || text > stats.of(known).paragraph_text)) {
+      known = node;
+    }
+    const std::string_view tag = name_of(node);
+    if (tag == "article" && (article == nullptr || text > stats.of(article).paragraph_text)) {
+      article = node;
+    }
+    if ((tag == "main" || attribute(node, "role") == "main") && main == nullptr) main = node;
+  });
+  for (xmlNode* candidate : {known, article, main}) {
+    if (candidate != nullptr && stats.of(candidate).paragraph_text >= 200) return candidate;
+  }
+  return nullptr;
+}
+
+xmlNode* choose_content(xmlNode* body, StatsCache& stats) {
+  xmlNode* scored = readability_candidate(body, stats);
+  xmlNode* explicit_node = explicit_candidate(body, stats);
+  if (explicit_node == nullptr) return scored != nullptr ? scored : body;
+  if (scored == nullptr) return explicit_node;
+  // Prefer the explicit container unless it holds much less text than the scored one.
+  if (stats.of(explicit_node).paragraph_text * 2 < stats.of(scored).paragraph_text) return scored;
+  return explicit_node;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering as markdown-like text.
+
+class MarkdownWriter {
+ public:
+  // Headings equal to one of `skip_headings` (the title, the subtitle) are left out once.
+  MarkdownWriter(StatsCache& stats, std::vector<std::string> skip_headings) : stats_(stats) {
+    for (const std::string& heading : skip_headings) {
+      if (!heading.empty()) skip_headings_.push_back(normalized(heading));
+    }
+  }
+
+  std::string render(xmlNode* root) {
+    block(root);
+    flush_paragraph();
+    while (!out_.empty() && out_.back() == '\n') out_.pop_back();
+    return out_;
+  }
+
+ private:
+  // Lower-case letters and digits only: "Title¶" and "title" compare equal.
+  static std::string normalized(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+      if (std::isalnum(static_cast<unsigned char>(c))) {
+        out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+    }
+    return out;
+  }
+
+  // Lines around an article that are not part of it: "8 min read", "1.2K 14", bylines,
+  // "Last updated ...", copyright notices.
+  static bool is_boilerplate_line(std::string_view text) {
+    size_t words = 0;
+    bool in_word = false;
+    for (char c : text) {
+      const bool letter = std::isalpha(static_cast<unsigned char>(c)) != 0;
+      if (letter && !in_word) ++words;
+      in_word = letter;
+    }
+    if (words < 3) {
+      // "8 min read", "1.2K 14", "Share": short and not a sentence. "Yes." stays.
+      const char last = text.empty() ? ' ' : text.back();
+      return last != '.' && last != '!' && last != '?' && last != ':';
+    }
+    if (text.size() > 160) return false;
+    const std::string low = lower(text);  // short: cheap
+    for (const char* start :
+         {"written by ", "posted by ", "posted on ", "published ", "by ", "last updated",
+          "updated on ", "share this", "read more", "advertisement", "copyright", "\xc2\xa9"}) {
+      if (low.starts_with(start)) return true;
+    }
+    return low.find("all rights reserved") != std::string::npos ||
+           low.find("visitor number") != std::string::npos;
+  }
+
+  void flush_paragraph() {
+    std::string text = collapse_spaces(inline_);
+    inline_.clear();
+    if (text.empty()) return;
+    if (prefix_.empty() && is_boilerplate_line(text)) return;
+    if (prefix_.empty() && !skip_headings_.empty() && text.size() < 300) {  // the subtitle
+      auto skipped = std::find(skip_headings_.begin(), skip_headings_.end(), normalized(text));
+      if (skipped != skip_headings_.end()) {
+        skip_headings_.erase(skipped);
+        return;
+      }
+    }
+    emit_block(prefix_ + text);
+  }
+
+  void emit_block(const std::string& text) {
+    if (!out_.empty()) out_ += list_depth_ > 0 && in_list_item_ ? "\n" : "\n\n";
+    out_ += text;
+  }
+
+  // Link-heavy lists and containers inside the article: related links, tag clouds.
+  bool is_link_cluster(xmlNode* node) {
+    const std::string_view tag = name_of(node);
+    const TextStats& s = stats_.of(node);
+    if (s.text == 0) return false;
+    const double density = link_density(s);
+    if (tag == "ul" || tag == "ol") {
+      size_t items = 0;
+      for (xmlNode* child = node->children; child; child = child->next) {
+        if (is_element(child) && name_of(child) == "li") ++items;
+      }
+      return items >= 3 && density > 0.85;
+    }
+    if (tag == "div" || tag == "section" || tag == "p") return density > 0.75 && s.text < 400;
+    return false;
+  }
+
+  void heading(xmlNode* node, int level) {
+    flush_paragraph();
+    const std::string text = text_of(node);
+    if (text.empty()) return;
+    auto skipped = std::find(skip_headings_.begin(), skip_headings_.end(), normalized(text));
+    if (skipped != skip_headings_.end()) {
+      skip_headings_.erase(skipped);
+      return;
+    }
+    emit_block(std::string(static_cast<size_t>(level), '#') + " " + text);
+  }
+
+  void block(xmlNode* node) {
+    for (xmlNode* child = node->children; child != nullptr; child = child->next) {
+      if (child->type == XML_TEXT_NODE) {
+        if (child->content) inline_ += reinterpret_cast<const char*>(child->content);
+        continue;
+      }
+      if (!is_element(child)) continue;
+      element(child);
+    }
+  }
+
+  enum class Kind { kBlock, kBreak, kMedia, kHeading, kPre, kCode, kList, kQuote, kTable, kInline };
+
+  // What an element is for rendering; one hash lookup instead of a chain of comparisons.
+  static Kind kind_of(std::string_view tag) {
+    static const std::unordered_map<std::string_view, Kind> kKinds = {
+        {"br", Kind::kBreak},      {"img", Kind::kMedia},        {"picture", Kind::kMedia},
+        {"source", Kind::kMedia},  {"h1", Kind::kHeading},       {"h2", Kind::kHeading},
+        {"h3", Kind::kHeading},    {"h4", Kind::kHeading},       {"h5", Kind::kHeading},
+        {"h6", Kind::kHeading},    {"pre", Kind::kPre},          {"code", Kind::kCode},
+        {"kbd", Kind::kCode},      {"samp", Kind::kCode},        {"ul", Kind::kList},
+        {"ol", Kind::kList},       {"blockquote", Kind::kQuote}, {"table", Kind::kTable},
+        {"a", Kind::kInline},      {"span", Kind::kInline},      {"em", Kind::kInline},
+        {"strong", Kind::kInline}, {"b", Kind::kInline},         {"i", Kind::kInline},
+        {"u", Kind::kInline},      {"s", Kind::kInline},         {"sub", Kind::kInline},
+        {"sup", Kind::kInline},    {"small", Kind::kInline},     {"mark", Kind::kInline},
+        {"abbr", Kind::kInline},   {"cite", Kind::kInline},      {"q", Kind::kInline},
+        {"time", Kind::kInline},   {"del", Kind::kInline},       {"ins", Kind::kInline},
+        {"font", Kind::kInline},   {"var", Kind::kInline},       {"dfn", Kind::kInline},
+        {"bdi", Kind::kInline},    {"bdo", Kind::kInline},       {"wbr", Kind::kInline}};
+    auto it = kKinds.find(tag);
+    return it == kKinds.end() ? Kind::kBlock : it->second;
+  }
+
+  void element(xmlNode* node) {
+    const std::string_view tag = name_of(node);
+    const Kind kind = kind_of(tag);
+    if (kind != Kind::kHeading && attribute(node, "role") == "heading") {
+      const std::string_view level = attribute(node, "aria-level");
+      heading(node, level.size() == 1 && level[0] >= '1' && level[0] <= '6' ? level[0] - '0' : 2);
+      return;
+    }
+    switch (kind) {
+      case Kind::kBreak:
+        inline_ += "\n";
+        return;
+      case Kind::kMedia:
+        return;
+      case Kind::kHeading:
+        heading(node, tag[1] - '0');
+        return;
+      case Kind::kPre: {
+        flush_paragraph();
+        std::string code = "```\n";
+        append_text(node, code);
+        while (code.back() == '\n') code.pop_back();
+        code += "\n```";
+        emit_block(code);
+        return;
+      }
+      case Kind::kCode:
+        inline_ += '`';
+        append_text(node, inline_);
+        inline_ += '`';
+        return;
+      case Kind::kList:
+        if (!is_link_cluster(node)) list(node);
+        return;
+      case Kind::kQuote: {
+        flush_paragraph();
+        const std::string saved = prefix_;
+        prefix_ += "> ";
+        block(node);
+        flush_paragraph();
+        prefix_ = saved;
+        return;
+      }
+      case Kind::kTable:
+        table(node);
+        return;
+      case Kind::kInline:
+        block(node);
+        return;
+      case Kind::kBlock:
+        // Paragraphs, divs, sections; link clusters among them are dropped.
+        if ((tag == "div" || tag == "section" || tag == "p") && is_link_cluster(node)) return;
+        flush_paragraph();
+        block(node);
+        flush_paragraph();
+        return;
+    }
+  }
+
+  // Ordered lists are written like unordered ones: numbering is presentation, and its digits
+  // would count as words the article does not contain.
+  void list(xmlNode* node) {
+    flush_paragraph();
+    const std::string saved = prefix_;
+    ++list_depth_;
+    bool first = true;
+    for (xmlNode* item = node->children; item != nullptr; item = item->next) {
+      if (!is_element(item)) continue;
+      const std::string marker = "- ";
+      prefix_ = saved + std::string(static_cast<size_t>(2 * (list_depth_ - 1)), ' ') + marker;
+      in_list_item_ = !first;
+      first = false;
+      block(item);
+      flush_paragraph();
+      in_list_item_ = true;
+    }
+    --list_depth_;
+    in_list_item_ = false;
+    prefix_ = saved;
+  }
+
+  void table(xmlNode* node) {
+    flush_paragraph();
+    std::string rows;
+    for_each_element(node->children, [&](xmlNode* row) {
+      if (name_of(row) != "tr") return;
+      std::string line = "|";
+      for (xmlNode* cell = row->children; cell != nullptr; cell = cell->next) {
+        if (!is_element(cell)) continue;
+        line += ' ';
+        line += text_of(cell);
+        line += " |";
+      }
+      if (!rows.empty()) rows += "\n";
+      rows += line;
+    });
+    if (!rows.empty()) emit_block(rows);
+  }
+
+  StatsCache& stats_;
+  std::vector<std::string> skip_headings_;
+  std::string out_;
+  std::string inline_;
+  std::string prefix_;
+  int list_depth_ = 0;
+  bool in_list_item_ = false;
+};
+
+xmlNode* body_of(xmlDoc* doc) {
+  xmlNode* root = xmlDocGetRootElement(doc);
+  if (root == nullptr) return nullptr;
+  xmlNode* body = first_element(root, "body");
+  return body != nullptr ? body : root;
+}
+
+}  // namespace
+
+ExtractedArticle extract_article(std::string_view html) {
+  Document doc = parse_html(html);
+  if (!doc) return {};
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  if (root == nullptr) return {};
+  ExtractedArticle article = read_metadata(root);
+  xmlNode* body = body_of(doc.get());
+  StatsCache stats;
+  remove_boilerplate(body, stats);
+  xmlNode* content = choose_content(body, stats);
+  article.content = MarkdownWriter(stats, {article.title, article.subtitle}).render(content);
+  return article;
+}
+
+ExtractedArticle extract_with_selectors(std::string_view html, const SiteSelectors& selectors) {
+  Document doc = parse_html(html);
+  if (!doc) return {};
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  if (root == nullptr) return {};
+  ExtractedArticle article = read_metadata(root);
+  xmlNode* title = select_first(root, selectors.title);
+  xmlNode* subtitle = select_first(root, selectors.subtitle);
+  article.title = title ? text_of(title) : "";
+  article.subtitle = subtitle ? text_of(subtitle) : "";
+  if (title) remove_node(title);
+  if (subtitle) remove_node(subtitle);
+  StatsCache stats;
+  remove_boilerplate(body_of(doc.get()), stats);
+  xmlNode* content = select_first(root, selectors.content);
+  if (content == nullptr) return article;
+  article.content = MarkdownWriter(stats, {}).render(content);
+  return article;
+}
+
+const SiteSelectors& medium_selectors() {
+  static const SiteSelectors selectors{"h1.pw-post-title", "h2.pw-subtitle-paragraph", "article"};
+  return selectors;
+}
+
+const SiteSelectors& substack_selectors() {
+  static const SiteSelectors selectors{"h1.post-title", "h3.subtitle", "div.body.markup"};
+  return selectors;
+}
+
+}  // namespace twin::crawl

@@ -1,0 +1,174 @@
+#include "twin/crawl/extract.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "crawl/status_stream.h"
+
+namespace twin::crawl {
+namespace {
+
+constexpr const char* kBlogPage = R"(<!DOCTYPE html>
+<html lang="de-AT"><head><title>Fallback title | Site</title>
+<meta property="og:title" content="OpenGraph title">
+<meta name="description" content="A description from meta.">
+<meta property="og:site_name" content="The Site">
+<script type="application/ld+json">
+{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"x"},
+ {"@type":"NewsArticle","headline":"The JSON-LD headline","author":[{"@type":"Person","name":"Ada Lovelace"},{"name":"Charles Babbage"}],
+  "datePublished":"2024-02-03T10:00:00Z"}]}
+</script></head>
+<body><header><nav><a href="/">Home</a> <a href="/blog">Blog</a></nav></header>
+<div id="cookie-consent">We use cookies to improve your experience on our website, please accept them all.</div>
+<main><article><h1>The JSON-LD headline</h1>
+<p class="byline">By Ada Lovelace</p>
+<p>The analytical engine weaves algebraic patterns, just as the Jacquard loom weaves flowers and leaves.</p>
+<h2>Notes</h2>
+<p>It might act upon other things besides number, were objects found whose mutual relations could be expressed.</p>
+<ol><li>First item of the list</li><li>Second item of the list</li></ol>
+<pre><code>for i in range(3):
+    print(i)</code></pre>
+<blockquote><p>That brain of mine is something more than merely mortal.</p></blockquote>
+<div class="share-buttons"><a href="#">Tweet</a> <a href="#">Share</a></div>
+</article>
+<section class="related-posts"><h3>Related</h3><p>Another long teaser paragraph about a completely different topic that should never appear.</p></section>
+<div id="comments"><p>First comment, which is long enough to look like a paragraph of real content here.</p></div>
+</main><footer><p>Copyright 2024 The Site. All rights reserved.</p></footer></body></html>)";
+
+TEST(ExtractTest, ReadsMetadataFromJsonLdOpenGraphAndMeta) {
+  ExtractedArticle article = extract_article(kBlogPage);
+  EXPECT_EQ(article.title, "The JSON-LD headline");
+  EXPECT_EQ(article.subtitle, "A description from meta.");
+  EXPECT_EQ(article.author, "Ada Lovelace, Charles Babbage");
+  EXPECT_EQ(article.date, "2024-02-03T10:00:00Z");
+  EXPECT_EQ(article.language, "de-AT");
+  EXPECT_EQ(article.site_name, "The Site");
+}
+
+TEST(ExtractTest, KeepsTheArticleAsMarkdownAndDropsBoilerplate) {
+  const std::string content = extract_article(kBlogPage).content;
+  EXPECT_EQ(content,
+            "The analytical engine weaves algebraic patterns, just as the Jacquard loom weaves "
+            "flowers and leaves.\n\n"
+            "## Notes\n\n"
+            "It might act upon other things besides number, were objects found whose mutual "
+            "relations could be expressed.\n\n"
+            "- First item of the list\n- Second item of the list\n\n"
+            "```\nfor i in range(3):\n    print(i)\n```\n\n"
+            "> That brain of mine is something more than merely mortal.");
+}
+
+TEST(ExtractTest, FallsBackToScoringWithoutSemanticMarkup) {
+  const std::string html = R"(<html><body>
+<div class="top"><a href="/">Home</a> <a href="/a">About</a> <a href="/c">Contact</a></div>
+<div class="x1"><div class="x2">
+<p>Paragraph one has enough words, commas, and clauses to score as real content for the reader.</p>
+<p>Paragraph two continues the story, adding detail, nuance, and a conclusion worth reading.</p>
+</div></div>
+<div class="x3"><a href="/1">Link one</a><a href="/2">Link two</a><a href="/3">Link three</a></div>
+</body></html>)";
+  const std::string content = extract_article(html).content;
+  EXPECT_NE(content.find("Paragraph one"), std::string::npos);
+  EXPECT_NE(content.find("Paragraph two"), std::string::npos);
+  EXPECT_EQ(content.find("Link one"), std::string::npos);
+  EXPECT_EQ(content.find("Home"), std::string::npos);
+}
+
+TEST(ExtractTest, SurvivesBrokenAndHostileMarkup) {
+  EXPECT_EQ(extract_article("").content, "");
+  EXPECT_EQ(extract_article("\x00\x01\x02 not html at all").title, "");
+  const std::string broken =
+      "<html><body><div><p>Unclosed paragraph with plenty of words, commas, and text here<div>"
+      "<p>Another one <b>bold <i>nested</b> wrong</i> order, still readable text here.</table>"
+      "</span></body><p>after body";
+  EXPECT_NE(extract_article(broken).content.find("Unclosed paragraph"), std::string::npos);
+  std::string deep;
+  for (int i = 0; i < 20000; ++i) deep += "<div>";
+  deep += "<p>Deep text, with commas, that is long enough to count as content.</p>";
+  extract_article(deep);  // must not crash or overflow the stack
+}
+
+TEST(ExtractTest, MediumStructure) {
+  const std::string html = R"(<html><body><nav>Medium</nav><article>
+<h1 class="pw-post-title xy">A Medium title</h1><h2 class="pw-subtitle-paragraph ab">The subtitle</h2>
+<p class="pw-post-body-paragraph">Body paragraph of the Medium post.</p></article></body></html>)";
+  ExtractedArticle article = extract_with_selectors(html, medium_selectors());
+  EXPECT_EQ(article.title, "A Medium title");
+  EXPECT_EQ(article.subtitle, "The subtitle");
+  EXPECT_EQ(article.content, "Body paragraph of the Medium post.");
+}
+
+TEST(ExtractTest, SubstackStructure) {
+  const std::string html = R"(<html><body><div class="post-header">
+<h1 class="post-title published">Substack title</h1><h3 class="subtitle">Sub</h3></div>
+<div dir="auto" class="body markup"><p>First paragraph.</p><p>Second paragraph here.</p>
+<div class="subscription-widget-wrap"><p>Subscribe now to get more.</p></div></div></body></html>)";
+  ExtractedArticle article = extract_with_selectors(html, substack_selectors());
+  EXPECT_EQ(article.title, "Substack title");
+  EXPECT_EQ(article.subtitle, "Sub");
+  EXPECT_EQ(article.content, "First paragraph.\n\nSecond paragraph here.");
+}
+
+// The team's metric (shared/tools/extract_f1.py): 4-token shingles of \w+ tokens, TP/FP/FN
+// normalised per page, precision and recall averaged over pages.
+std::map<std::vector<std::string>, int> shingles(const std::string& text) {
+  static const std::regex token(R"(\w+)");
+  std::vector<std::string> tokens;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), token);
+       it != std::sregex_iterator(); ++it) {
+    tokens.push_back(it->str());
+  }
+  std::map<std::vector<std::string>, int> counts;
+  for (size_t i = 0; i + 4 <= tokens.size(); ++i) {
+    ++counts[std::vector<std::string>(tokens.begin() + static_cast<long>(i),
+                                      tokens.begin() + static_cast<long>(i) + 4)];
+  }
+  return counts;
+}
+
+TEST(ExtractTest, PageSetF1StaysAboveTrafilaturasReference) {
+  const std::filesystem::path dir = TWIN_SOURCE_DIR "/bench/extraction";
+  std::ifstream truth_file(dir / "GROUND_TRUTH.json");
+  ASSERT_TRUE(truth_file) << "missing " << (dir / "GROUND_TRUTH.json");
+  const nlohmann::json truth = nlohmann::json::parse(truth_file);
+  ASSERT_GE(truth.size(), 25u);
+  double precision_sum = 0;
+  double recall_sum = 0;
+  for (const auto& [id, expected] : truth.items()) {
+    std::ifstream page(dir / "pages" / (id + ".html"));
+    std::ostringstream html;
+    html << page.rdbuf();
+    auto want = shingles(expected["articleBody"].get<std::string>());
+    auto got = shingles(extract_article(html.str()).content);
+    double tp = 0;
+    double fp = 0;
+    double fn = 0;
+    for (const auto& [key, n] : want) {
+      const int m = got.contains(key) ? got[key] : 0;
+      tp += std::min(n, m);
+      fn += std::max(0, n - m);
+    }
+    for (const auto& [key, m] : got) {
+      const int n = want.contains(key) ? want[key] : 0;
+      fp += std::max(0, m - n);
+    }
+    const double p = tp + fp > 0 ? tp / (tp + fp) : 0;
+    const double r = tp + fn > 0 ? tp / (tp + fn) : 0;
+    EXPECT_GT(p * r, 0.6) << id << ": precision " << p << " recall " << r;
+    precision_sum += p;
+    recall_sum += r;
+  }
+  const double precision = precision_sum / static_cast<double>(truth.size());
+  const double recall = recall_sum / static_cast<double>(truth.size());
+  const double f1 = 2 * precision * recall / (precision + recall);
+  EXPECT_GT(f1, 0.96) << "precision " << precision << " recall " << recall;
+}
+
+}  // namespace
+}  // namespace twin::crawl
