@@ -120,7 +120,8 @@ Result<int> show_logs(Context& ctx, const std::string& id, const std::string& st
     }
     std::ifstream in(step.log_uri, std::ios::binary);
     if (!in) {
-      spdlog::warn("step {}: log {} is gone", step.step, step.log_uri);
+      // A C++ step that logged nothing has no log file; a deleted .twin/logs has none either.
+      spdlog::debug("step {}: no log at {}", step.step, step.log_uri);
       continue;
     }
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -84,6 +84,13 @@ double time_pipeline(const PipelineRegistry& registry, const PipelineDefinition&
   twin::orchestrator::PipelineRunner runner(**metadata, **artifacts, registry);
   auto outcome = runner.run(pipeline, options);
   const double elapsed = seconds_since(start);
+  if (std::getenv("TWIN_BENCH_DETAIL") != nullptr && outcome) {
+    int64_t inside = 0;
+    for (const auto& step : outcome->steps)
+      inside += step.ended_at.value_or(step.started_at) - step.started_at;
+    fmt::print(stderr, "{}: {} ms between start and end records of steps, {} ms total\n",
+               pipeline.name, inside, elapsed * 1000);
+  }
   if (!outcome || outcome->run.status != twin::metadata::RunStatus::kCompleted) {
     fmt::print(stderr, "{} failed: {}\n", pipeline.name,
                outcome ? "a step failed" : outcome.error().to_string());

@@ -161,6 +161,24 @@ TEST(Registry, RejectsDuplicatesAndFindsByName) {
   EXPECT_EQ(registry.pipeline_names(), std::vector<std::string>{"p"});
 }
 
+Status register_macro_pipeline(PipelineRegistry& registry) {
+  TWIN_RETURN_IF_ERROR(
+      registry.add_step({.name = "macro_step", .outputs = {"o"}, .run = [](StepContext& ctx) {
+                           return ctx.set_output("o", 1);
+                         }}));
+  return registry.add_pipeline(
+      {.name = "registered_by_macro", .steps = {{.name = "only", .uses = "macro_step"}}});
+}
+TWIN_REGISTER_PIPELINES(register_macro_pipeline);
+
+TEST(Registry, MacroRegistersIntoTheGlobalRegistry) {
+  const PipelineDefinition* pipeline =
+      PipelineRegistry::global().find_pipeline("registered_by_macro");
+  ASSERT_NE(pipeline, nullptr);
+  EXPECT_EQ(pipeline->steps[0].outputs, std::vector<std::string>{"o"});
+  EXPECT_NE(PipelineRegistry::global().find_step("macro_step"), nullptr);
+}
+
 TEST(Duration, ParsesUnits) {
   EXPECT_EQ(parse_duration("30s").value(), std::chrono::seconds(30));
   EXPECT_EQ(parse_duration("500ms").value(), std::chrono::milliseconds(500));
