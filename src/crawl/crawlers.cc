@@ -219,7 +219,7 @@ class LinkedInCrawler final : public Crawler {
       const std::string grown =
           fmt::format("return document.querySelectorAll('.update-components-text').length > {};",
                       before.is_number() ? before.get<int>() : 0);
-      if (!browser.wait_until(grown, milliseconds(2000), "more posts")) break;  // end of feed
+      if (!browser.wait_until(grown, milliseconds(3000), "more posts")) break;  // end of feed
     }
     return Status::ok();
   }

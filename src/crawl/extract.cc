@@ -129,12 +129,14 @@ void for_each_element(xmlNode* node, const Visit& visit) {
   }
 }
 
-xmlNode* first_element(xmlNode* root, std::string_view tag) {
-  xmlNode* found = nullptr;
-  for_each_element(root, [&](xmlNode* node) {
-    if (found == nullptr && name_of(node) == tag) found = node;
-  });
-  return found;
+// The first element named `tag` in document order, stopping there.
+xmlNode* first_element(xmlNode* node, std::string_view tag) {
+  for (; node != nullptr; node = node->next) {
+    if (!is_element(node)) continue;
+    if (name_of(node) == tag) return node;
+    if (xmlNode* found = first_element(node->children, tag)) return found;
+  }
+  return nullptr;
 }
 
 std::vector<std::string> class_list(const xmlNode* node) {
@@ -476,36 +478,33 @@ bool holds_article(xmlNode* node) {
   return found;
 }
 
-// Removes boilerplate elements from the whole document. An element holding most of the page's
-// paragraph text is never removed (a wrapper named "with-sidebar" is not itself a sidebar).
-void remove_boilerplate(xmlNode* body, StatsCache& stats) {
-  const size_t total_paragraph_text = std::max<size_t>(1, stats.of(body).paragraph_text);
-  std::vector<xmlNode*> doomed;
-  // Iterative walk so that removed subtrees are not descended into.
-  std::function<void(xmlNode*)> walk = [&](xmlNode* first) {
-    for (xmlNode* node = first; node != nullptr; node = node->next) {
-      if (node->type == XML_COMMENT_NODE) {
-        doomed.push_back(node);
-        continue;
-      }
-      if (!is_element(node)) continue;
-      const std::string_view tag = name_of(node);
-      bool drop = is_dropped_tag(tag) || is_hidden(node);
-      if (!drop && tag != "body" && tag != "article" && tag != "main" &&
-          has_boilerplate_name(node)) {
-        drop = !holds_article(node);
-      }
-      if (drop && (tag == "header") && stats.of(node).paragraph_text * 2 >= total_paragraph_text) {
-        drop = false;  // a page whose whole text sits in a <header>
-      }
-      if (drop) {
-        doomed.push_back(node);
-      } else if (node->children) {
-        walk(node->children);
-      }
+// Collects, below `first` and its siblings, the elements to remove: boilerplate by tag, ARIA
+// role, hidden state or class/id name. An element holding the article (its h1 or a known
+// content container) is kept whatever its name: "layout--with-sidebar" wraps the article.
+void collect_boilerplate(xmlNode* first, std::vector<xmlNode*>& doomed) {
+  for (xmlNode* node = first; node != nullptr; node = node->next) {
+    if (node->type == XML_COMMENT_NODE) {
+      doomed.push_back(node);
+      continue;
     }
-  };
-  walk(body->children);
+    if (!is_element(node)) continue;
+    const std::string_view tag = name_of(node);
+    bool drop = is_dropped_tag(tag) || is_hidden(node);
+    if (!drop && tag != "body" && tag != "article" && tag != "main" && has_boilerplate_name(node)) {
+      drop = !holds_article(node);
+    }
+    if (drop) {
+      doomed.push_back(node);
+    } else if (node->children) {
+      collect_boilerplate(node->children, doomed);
+    }
+  }
+}
+
+// Removes boilerplate elements from the document; `stats` is reset since texts changed.
+void remove_boilerplate(xmlNode* body, StatsCache& stats) {
+  std::vector<xmlNode*> doomed;
+  collect_boilerplate(body->children, doomed);
   for (xmlNode* node : doomed) remove_node(node);
   stats.clear();
 }

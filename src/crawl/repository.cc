@@ -61,14 +61,17 @@ bool looks_local(const std::string& link) {
   return link.find("://") == std::string::npos && fs::exists(link, ignored);
 }
 
-// The repository's name: the last path segment without ".git".
+// The repository's name: the last path segment without ".git" ("." names the folder).
 std::string repository_name(std::string link) {
-  while (!link.empty() && (link.back() == '/')) link.pop_back();
+  if (looks_local(link)) {
+    fs::path path = fs::absolute(local_path_of(link)).lexically_normal();
+    if (path.filename().empty()) path = path.parent_path();
+    link = path.string();
+  }
+  while (!link.empty() && link.back() == '/') link.pop_back();
   if (link.ends_with(".git")) link.resize(link.size() - 4);
   const size_t slash = link.find_last_of('/');
-  std::string name = slash == std::string::npos ? link : link.substr(slash + 1);
-  if (name.empty() || name == ".") name = fs::absolute(local_path_of(link)).filename().string();
-  return name;
+  return slash == std::string::npos ? link : link.substr(slash + 1);
 }
 
 }  // namespace

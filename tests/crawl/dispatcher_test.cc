@@ -225,11 +225,13 @@ TEST_F(RepositoryTest, DispatcherRoutesLocalRepositoriesAndFileUrls) {
   CrawlConfig config = test_config();
   config.max_file_size = 10'000;
   Dispatcher dispatcher(config);
-  auto outcomes = dispatcher.crawl({repo_.string(), "file://" + repo_.string()});
+  auto outcomes = dispatcher.crawl(
+      {repo_.string(), "file://" + repo_.string(), (repo_ / "src" / "..").string() + "/"});
   for (const auto& outcome : outcomes) {
     ASSERT_EQ(outcome.status, CrawlStatus::kOk) << outcome.reason;
     EXPECT_EQ(outcome.crawler, "repository");
     const auto& repository = std::get<RepositoryResult>(*outcome.document);
+    EXPECT_EQ(repository.name, "my-project");
     EXPECT_TRUE(repository.files.contains("big.txt"));  // under this config's limit
     EXPECT_FALSE(repository.files.contains("data.bin"));
   }

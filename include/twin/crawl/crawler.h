@@ -49,8 +49,8 @@ class Crawler {
  public:
   virtual ~Crawler() = default;
   virtual CrawlerKind kind() const = 0;
-  // Crawls one link. A robots.txt refusal is kFailedPrecondition with `*skipped` set by the
-  // dispatcher; other errors name the link.
+  // Crawls one link; errors name the link. robots.txt is checked by the Dispatcher before this
+  // is called (or by the Fetcher for pages fetched over HTTP), which reports refusals as skipped.
   virtual Result<CrawlDocument> crawl(const std::string& link, Render render,
                                       CrawlContext& context) const = 0;
 };
