@@ -203,6 +203,7 @@ Result<int> run_pipeline(Context& ctx, const RunFlags& flags) {
   options.jobs = flags.jobs;
   options.project_root = ctx.root();
   options.state_dir = ctx.settings().state_dir();
+  options.settings = &ctx.settings();
   options.on_step_event =
       progress_printer(!flags.json && !ctx.quiet() && ::isatty(STDERR_FILENO) == 1);
 

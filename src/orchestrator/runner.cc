@@ -268,7 +268,7 @@ class RunExecution {
                              const char* value = std::getenv(name.c_str());
                              return value ? std::optional<std::string>(value) : std::nullopt;
                            }}));
-    if (use_cache_) {
+    if (use_cache_ && (state.definition == nullptr || state.definition->enable_cache)) {
       TWIN_ASSIGN_OR_RETURN(auto reused, try_cache(node, cache_key, inputs));
       if (reused) {
         outputs = std::move(*reused);
@@ -489,7 +489,7 @@ class RunExecution {
     logger->set_level(spdlog::level::debug);
     logger->flush_on(spdlog::level::debug);
     StepContext context(run_.id, step_run_id, node.name, parameters, std::move(inputs),
-                        node.outputs, artifacts_, logger, work, cancel_);
+                        node.outputs, artifacts_, logger, work, cancel_, options_.settings);
     try {
       result.status = state.definition->run(context);
     } catch (const std::exception& exception) {

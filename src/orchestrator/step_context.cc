@@ -16,7 +16,7 @@ StepContext::StepContext(std::string run_id, std::string step_run_id, std::strin
                          nlohmann::json parameters, Inputs inputs,
                          std::vector<std::string> declared_outputs, artifacts::ArtifactStore& store,
                          std::shared_ptr<spdlog::logger> logger, std::filesystem::path work_dir,
-                         const std::atomic<bool>& cancel_requested)
+                         const std::atomic<bool>& cancel_requested, const Settings* settings)
     : run_id_(std::move(run_id)),
       step_run_id_(std::move(step_run_id)),
       step_name_(std::move(step_name)),
@@ -26,7 +26,8 @@ StepContext::StepContext(std::string run_id, std::string step_run_id, std::strin
       store_(store),
       logger_(std::move(logger)),
       work_dir_(std::move(work_dir)),
-      cancel_requested_(cancel_requested) {}
+      cancel_requested_(cancel_requested),
+      settings_(settings) {}
 
 Result<nlohmann::json> StepContext::parameter_json(std::string_view name) const {
   const auto it = parameters_.find(name);

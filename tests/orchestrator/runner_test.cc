@@ -359,6 +359,33 @@ TEST_P(RunnerTest, CppStepsWithTypedInputsMetadataAndLogs) {
   EXPECT_EQ(step(run(etl), "crawl_links").status, StepStatus::kCached);
 }
 
+TEST_P(RunnerTest, StepsWithCacheDisabledRunEveryTimeAndSeeTheSettings) {
+  auto settings = Settings::load(
+      {.root = dir_.path(),
+       .flags = {{"DATABASE_NAME", "from_flag"}},
+       .environment = [](std::string_view) { return std::optional<std::string>(); }});
+  ASSERT_TRUE(settings.has_value()) << settings.error().to_string();
+  ASSERT_TRUE(registry_
+                  .add_step({.name = "side_effect",
+                             .outputs = {"seen"},
+                             .run = [](StepContext& ctx) -> Status {
+                               const std::string name =
+                                   ctx.settings() ? ctx.settings()->value_or("DATABASE_NAME", "")
+                                                  : "<no settings>";
+                               return ctx.set_output("seen", name);
+                             },
+                             .enable_cache = false})
+                  .is_ok());
+  PipelineDefinition pipeline{.name = "effects",
+                              .steps = {{.name = "side_effect", .uses = "side_effect"}}};
+  EXPECT_EQ(output_text(step(run(pipeline), "side_effect"), "seen"), "\"<no settings>\"");
+  RunOptions with_settings = options();
+  with_settings.settings = &*settings;
+  const RunOutcome second = run(pipeline, with_settings);
+  EXPECT_EQ(step(second, "side_effect").status, StepStatus::kCompleted);  // never cached
+  EXPECT_EQ(output_text(step(second, "side_effect"), "seen"), "\"from_flag\"");
+}
+
 TEST_P(RunnerTest, CppStepErrorsAndExceptionsFailTheStep) {
   PipelineDefinition missing_param{.name = "p",
                                    .steps = {{.name = "u", .uses = "get_or_create_user"}}};

@@ -52,6 +52,7 @@ struct RunOptions {
   std::chrono::milliseconds retry_backoff{500};  // doubled after each failed attempt
   std::chrono::milliseconds heartbeat_interval{5000};
   const std::atomic<bool>* cancel = nullptr;  // optional extra cancel flag (tests, server)
+  const Settings* settings = nullptr;         // offered to C++ steps (StepContext::settings)
   std::function<void(const StepEvent&)> on_step_event{};  // called from worker threads, serialised
 };
 

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "twin/artifacts/materializers.h"
+#include "twin/core/settings.h"
 #include "twin/core/status.h"
 
 namespace twin::orchestrator {
@@ -43,6 +44,9 @@ struct StepDefinition {
   std::vector<std::string> outputs{};
   std::function<Status(StepContext&)> run{};
   std::string description{};
+  // False for steps whose effects live outside the artifact store (an ETL writing a warehouse):
+  // they run every time, as ZenML's @step(enable_cache=False).
+  bool enable_cache = true;
 };
 
 // An output a step produced, not yet recorded (see the runner).
@@ -65,11 +69,15 @@ class StepContext {
   StepContext(std::string run_id, std::string step_run_id, std::string step_name,
               nlohmann::json parameters, Inputs inputs, std::vector<std::string> declared_outputs,
               artifacts::ArtifactStore& store, std::shared_ptr<spdlog::logger> logger,
-              std::filesystem::path work_dir, const std::atomic<bool>& cancel_requested);
+              std::filesystem::path work_dir, const std::atomic<bool>& cancel_requested,
+              const Settings* settings = nullptr);
 
   const std::string& run_id() const { return run_id_; }
   const std::string& step_run_id() const { return step_run_id_; }
   const std::string& step_name() const { return step_name_; }
+  // The settings of the command running the pipeline (DATABASE_HOST, ...); nullptr when the
+  // runner was given none (RunOptions::settings).
+  const Settings* settings() const { return settings_; }
   // Writes to the step's log (kept with the run; `twin runs logs RUN STEP`).
   spdlog::logger& logger() { return *logger_; }
   // The pipeline's parameters overlaid with the step's own.
@@ -144,6 +152,7 @@ class StepContext {
   std::shared_ptr<spdlog::logger> logger_;
   std::filesystem::path work_dir_;
   const std::atomic<bool>& cancel_requested_;
+  const Settings* settings_;
   std::map<std::string, ProducedOutput> produced_;
   std::map<std::string, nlohmann::json> pending_output_metadata_;
   nlohmann::json step_metadata_ = nlohmann::json::object();

@@ -1,0 +1,310 @@
+// `twin pipeline run digital_data_etl` end to end: the binary on a temporary project, crawling a
+// loopback HTTP server and a local git repository into the warehouse (SQLite and PostgreSQL).
+#include "twin/llm_twin/digital_data_etl.h"
+
+#include <gmock/gmock.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "crawl/loopback_server.h"
+#include "crawl/test_pages.h"
+#include "support/run_twin.h"
+#include "support/scratch_database.h"
+#include "support/temp_dir.h"
+
+namespace twin {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using testing_support::CommandOutput;
+using testing_support::LoopbackServer;
+using testing_support::read_page;
+using testing_support::run_shell;
+using testing_support::run_twin;
+using testing_support::shell_quote;
+using testing_support::TempDir;
+using json = nlohmann::json;
+
+const fs::path kHandbookConfigs = TWIN_SOURCE_DIR "/../shared/data/llm-engineers-handbook/configs";
+
+class DigitalDataEtlTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    for (const auto& [path, page] :
+         std::vector<std::pair<std::string, std::string>>{{"/blog/wordpress", "00-wordpress"},
+                                                          {"/blog/ghost", "01-ghost"},
+                                                          {"/medium/post", "15-medium"}}) {
+      const std::string html = read_page(page);
+      ASSERT_FALSE(html.empty()) << "page " << page << " is missing";
+      server_.http().Get(path, [html](const httplib::Request&, httplib::Response& res) {
+        res.set_content(html, "text/html; charset=utf-8");
+      });
+    }
+    server_.http().Get("/robots.txt", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("User-agent: *\nDisallow: /private/\n", "text/plain");
+    });
+    server_.start();
+
+    std::ofstream(project_.path() / "twin.toml") << R"(
+[crawl]
+per_host_delay = "0s"
+max_retries = 0
+[[crawl.routes]]
+match = '^https?://127\.0\.0\.1:\d+/medium/'
+crawler = "medium"
+)";
+    if (GetParam() == "postgresql") {
+      scratch_ = std::make_unique<testing_support::ScratchDatabase>(GetParam());
+      if (!scratch_->skip_reason().empty()) GTEST_SKIP() << scratch_->skip_reason();
+      ASSERT_TRUE(scratch_->error().empty()) << scratch_->error();
+      std::ofstream(project_.path() / ".env")
+          << "DATABASE_HOST=" << scratch_->server_uri() << "\n"
+          << "DATABASE_NAME=" << scratch_->database_name() << "\n";
+    }
+    make_git_repository();
+  }
+
+  // A small repository with one commit: two text files and a binary one.
+  void make_git_repository() {
+    const fs::path repo = repository_.path() / "notes";
+    fs::create_directories(repo / "src");
+    std::ofstream(repo / "README.md") << "# Notes\n\nA repository for the ETL test.\n";
+    std::ofstream(repo / "src" / "main.py") << "print('hello')\n";
+    std::ofstream(repo / "logo.png", std::ios::binary) << std::string("\x89PNG\r\n\x1a\n\0\0", 10);
+    const CommandOutput git = run_shell(
+        "git init -q && git add -A && git -c user.name=t -c user.email=t@example.com commit -q "
+        "-m init",
+        repo);
+    ASSERT_EQ(git.exit_code, 0) << git.err;
+  }
+
+  std::string repository_link() const { return (repository_.path() / "notes").string(); }
+
+  void write_config(const std::string& name, const std::vector<std::string>& links) {
+    std::ofstream out(project_.path() / name);
+    out << "settings:\n  docker:\n    skip_build: True\nparameters:\n  user_full_name: Jane "
+           "Ann Doe\n  links:\n";
+    for (const auto& link : links) out << "    - " << link << "\n";
+  }
+
+  CommandOutput twin(const std::string& args) { return run_twin(args, project_.path()); }
+
+  // Runs the pipeline with --json and returns {run, steps}.
+  json run_etl(const std::string& extra = "", int expected_exit = 0) {
+    const CommandOutput result =
+        twin("pipeline run digital_data_etl --config etl.yaml --json " + extra);
+    last_err_ = result.err;
+    EXPECT_EQ(result.exit_code, expected_exit) << result.err << result.out;
+    try {
+      return json::parse(result.out);
+    } catch (const json::exception& error) {
+      ADD_FAILURE() << error.what() << "\n" << result.out << result.err;
+      return json::object();
+    }
+  }
+
+  static json step(const json& outcome, const std::string& name) {
+    for (const auto& s : outcome["steps"]) {
+      if (s["step"] == name) return s;
+    }
+    ADD_FAILURE() << "no step " << name << " in " << outcome.dump();
+    return json::object();
+  }
+
+  json find(const std::string& collection) {
+    const CommandOutput result = twin("warehouse find " + collection + " --json");
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return json::parse(result.out);
+  }
+
+  size_t page_hits() const {
+    return server_.requests_for("/blog/wordpress").size() +
+           server_.requests_for("/blog/ghost").size() + server_.requests_for("/medium/post").size();
+  }
+
+  LoopbackServer server_;
+  TempDir project_;
+  TempDir repository_;
+  std::unique_ptr<testing_support::ScratchDatabase> scratch_;
+  std::string last_err_;
+};
+
+TEST_P(DigitalDataEtlTest, StoresDocumentsWithAuthorsLineageAndPerDomainMetadata) {
+  write_config("etl.yaml", {server_.url("/blog/wordpress"), server_.url("/blog/ghost"),
+                            server_.url("/medium/post"), server_.url("/missing"),
+                            server_.url("/private/page"), repository_link()});
+  const json outcome = run_etl();
+  ASSERT_EQ(outcome["run"]["status"], "completed") << last_err_;
+  const std::string run_id = outcome["run"]["id"];
+  const std::string crawl_step_run = step(outcome, "crawl_links")["id"];
+  EXPECT_THAT(last_err_, HasSubstr("settings.docker"));  // warned about, not fatal
+
+  // The failure and the robots.txt refusal are reported with their reasons; others stored.
+  EXPECT_THAT(last_err_, HasSubstr("DOMAIN"));
+  EXPECT_THAT(last_err_, HasSubstr(server_.url("/missing") + ": "));
+  EXPECT_THAT(last_err_, HasSubstr("404"));
+  EXPECT_TRUE(server_.requests_for("/private/page").empty());
+
+  const json users = find("users");
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0]["first_name"], "Jane Ann");
+  EXPECT_EQ(users[0]["last_name"], "Doe");
+  const std::string user_id = users[0]["_id"];
+
+  const json articles = find("articles");
+  ASSERT_EQ(articles.size(), 3u) << articles.dump(1);
+  std::set<std::string> platforms;
+  for (const auto& article : articles) {
+    EXPECT_EQ(article["author_id"], user_id);
+    EXPECT_EQ(article["author_full_name"], "Jane Ann Doe");
+    EXPECT_EQ(article["_lineage"]["run_id"], run_id);
+    EXPECT_EQ(article["_lineage"]["step_run_id"], crawl_step_run);
+    EXPECT_FALSE(article["content"]["Content"].get<std::string>().empty());
+    EXPECT_TRUE(article["content"].contains("Title"));
+    platforms.insert(article["platform"].get<std::string>());
+  }
+  EXPECT_EQ(platforms, (std::set<std::string>{"127.0.0.1", "medium"}));
+  const json medium = *std::find_if(articles.begin(), articles.end(),
+                                    [](const json& a) { return a["platform"] == "medium"; });
+  EXPECT_EQ(medium["link"], server_.url("/medium/post"));
+  EXPECT_EQ(medium["content"]["Title"], "Caching Strategies Every Backend Developer Should Know");
+
+  const json repositories = find("repositories");
+  ASSERT_EQ(repositories.size(), 1u);
+  EXPECT_EQ(repositories[0]["name"], "notes");
+  EXPECT_EQ(repositories[0]["link"], repository_link());
+  EXPECT_EQ(repositories[0]["content"]["src/main.py"], "print('hello')\n");
+  EXPECT_FALSE(repositories[0]["content"].contains("logo.png"));
+  EXPECT_EQ(repositories[0]["author_id"], user_id);
+  EXPECT_EQ(repositories[0]["_lineage"]["run_id"], run_id);
+
+  // `twin runs show`: the Handbook's per-domain metadata, the stored ids, the counts.
+  const CommandOutput show = twin("runs show " + run_id + " --json");
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  const json shown = json::parse(show.out);
+  const json crawl = step(shown, "crawl_links");
+  EXPECT_EQ(crawl["outputs"]["crawled_links"]["metadata"],
+            (json{{"127.0.0.1", {{"successful", 3}, {"total", 5}}},
+                  {"file", {{"successful", 1}, {"total", 1}}}}));
+  EXPECT_EQ(crawl["metadata"]["stored"]["articles"].size(), 3u);
+  EXPECT_EQ(crawl["metadata"]["stored"]["repositories"][0], repositories[0]["_id"]);
+  EXPECT_EQ(crawl["metadata"]["domains"]["127.0.0.1"],
+            (json{{"ok", 3}, {"failed", 1}, {"skipped", 1}}));
+  EXPECT_EQ(shown["run"]["metadata"]["stored_documents"],
+            (json{{"articles", 3}, {"posts", 0}, {"repositories", 1}}));
+  const json user_step = step(shown, "get_or_create_user");
+  EXPECT_EQ(user_step["outputs"]["user"]["metadata"]["retrieved"]["user_id"], user_id);
+  EXPECT_EQ(users[0]["_lineage"]["step_run_id"], user_step["id"]);
+
+  const CommandOutput text = twin("runs show " + run_id);
+  EXPECT_THAT(text.out, HasSubstr("stored_documents"));
+  const CommandOutput table = twin("warehouse find articles");
+  EXPECT_THAT(table.out, HasSubstr(run_id));
+}
+
+TEST_P(DigitalDataEtlTest, SecondRunFetchesNothingAndRecrawlFetchesAgain) {
+  write_config("etl.yaml", {server_.url("/blog/wordpress"), server_.url("/blog/ghost"),
+                            server_.url("/medium/post"), repository_link()});
+  const json first = run_etl();
+  ASSERT_EQ(first["run"]["status"], "completed");
+  const size_t requests_after_first = server_.requests().size();
+  EXPECT_EQ(page_hits(), 3u);
+  const json articles_before = find("articles");
+  ASSERT_EQ(articles_before.size(), 3u);
+
+  const json second = run_etl();
+  ASSERT_EQ(second["run"]["status"], "completed");
+  EXPECT_EQ(step(second, "crawl_links")["status"], "completed");  // ran, not cached
+  EXPECT_EQ(server_.requests().size(), requests_after_first);     // not even robots.txt
+  EXPECT_EQ(find("articles"), articles_before);
+  EXPECT_EQ(find("repositories").size(), 1u);
+  EXPECT_EQ(find("users").size(), 1u);
+  const CommandOutput show =
+      twin("runs show " + second["run"]["id"].get<std::string>() + " --json");
+  const json crawl = step(json::parse(show.out), "crawl_links");
+  EXPECT_EQ(crawl["metadata"]["domains"]["127.0.0.1"],
+            (json{{"ok", 0}, {"failed", 0}, {"skipped", 3}}));
+  // As the Handbook counts it, a link already stored is successful.
+  EXPECT_EQ(crawl["outputs"]["crawled_links"]["metadata"]["127.0.0.1"],
+            (json{{"successful", 3}, {"total", 3}}));
+
+  const json third = run_etl("--param recrawl=true");
+  ASSERT_EQ(third["run"]["status"], "completed");
+  EXPECT_EQ(page_hits(), 6u);
+  const json articles_after = find("articles");
+  ASSERT_EQ(articles_after.size(), 3u);
+  std::set<std::string> ids_before, ids_after;
+  for (const auto& a : articles_before) ids_before.insert(a["_id"].get<std::string>());
+  for (const auto& a : articles_after) {
+    ids_after.insert(a["_id"].get<std::string>());
+    EXPECT_EQ(a["_lineage"]["run_id"], third["run"]["id"]);  // replaced by the new run
+  }
+  EXPECT_EQ(ids_before, ids_after);
+  EXPECT_EQ(find("repositories")[0]["_lineage"]["run_id"], third["run"]["id"]);
+}
+
+TEST_P(DigitalDataEtlTest, AFailingLinkDoesNotFailTheOthers) {
+  server_.http().Get("/broken", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 500;
+    res.set_content("down", "text/plain");
+  });
+  write_config("etl.yaml", {server_.url("/broken"), server_.url("/blog/ghost"),
+                            "http://127.0.0.1:1/unreachable"});
+  const json outcome = run_etl();
+  EXPECT_EQ(outcome["run"]["status"], "completed");
+  EXPECT_EQ(find("articles").size(), 1u);
+  EXPECT_THAT(last_err_, HasSubstr(server_.url("/broken") + ": "));
+  EXPECT_THAT(last_err_, HasSubstr("http://127.0.0.1:1/unreachable: "));
+  const CommandOutput show =
+      twin("runs show " + outcome["run"]["id"].get<std::string>() + " --json");
+  const json crawl = step(json::parse(show.out), "crawl_links");
+  EXPECT_EQ(crawl["metadata"]["failures"].size(), 2u);
+  EXPECT_EQ(crawl["outputs"]["crawled_links"]["metadata"]["127.0.0.1"],
+            (json{{"successful", 1}, {"total", 3}}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DigitalDataEtlTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+class HandbookConfigTest : public DigitalDataEtlTest {};
+
+TEST_P(HandbookConfigTest, RunsWithTheHandbooksConfigUnchanged) {
+  const fs::path config = kHandbookConfigs / "digital_data_etl_paul_iusztin.yaml";
+  if (!fs::exists(config)) GTEST_SKIP() << "the Handbook's configs are not at " << kHandbookConfigs;
+  // Offline: the config's links are replaced by a loopback page on the command line.
+  const CommandOutput result =
+      twin("pipeline run digital_data_etl --config " + shell_quote(config.string()) + " --param " +
+           shell_quote("links=[" + server_.url("/blog/ghost") + "]"));
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  EXPECT_THAT(result.err, HasSubstr("settings.docker"));
+  EXPECT_THAT(result.err, HasSubstr("settings.orchestrator.sagemaker"));
+  const json users = find("users");
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0]["first_name"], "Paul");
+  EXPECT_EQ(users[0]["last_name"], "Iusztin");
+  EXPECT_EQ(find("articles")[0]["author_full_name"], "Paul Iusztin");
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, HandbookConfigTest, ::testing::Values("sqlite"),
+                         [](const auto& info) { return info.param; });
+
+TEST(ResolveLocalLinkTest, RelativeLinksResolveAgainstTheRoot) {
+  TempDir root;
+  fs::create_directories(root.path() / "pages");
+  std::ofstream(root.path() / "pages" / "a.html") << "<p>x</p>";
+  EXPECT_EQ(llm_twin::resolve_local_link("./pages/a.html", root.path()),
+            "file://" + (root.path() / "pages" / "a.html").string());
+  EXPECT_EQ(llm_twin::resolve_local_link(".", root.path()), root.path().string());
+  EXPECT_EQ(llm_twin::resolve_local_link("./pages/", root.path()),
+            (root.path() / "pages").string());
+  EXPECT_EQ(llm_twin::resolve_local_link("https://example.com/a", root.path()),
+            "https://example.com/a");
+  EXPECT_EQ(llm_twin::resolve_local_link("/abs/path", root.path()), "/abs/path");
+  EXPECT_EQ(llm_twin::resolve_local_link("file:///abs/x.html", root.path()), "file:///abs/x.html");
+}
+
+}  // namespace
+}  // namespace twin
