@@ -267,7 +267,7 @@ TEST_P(DigitalDataEtlTest, AFailingLinkDoesNotFailTheOthers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DigitalDataEtlTest, ::testing::Values("sqlite", "postgresql"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 class HandbookConfigTest : public DigitalDataEtlTest {};
 
@@ -289,7 +289,7 @@ TEST_P(HandbookConfigTest, RunsWithTheHandbooksConfigUnchanged) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, HandbookConfigTest, ::testing::Values("sqlite"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 TEST(ResolveLocalLinkTest, RelativeLinksResolveAgainstTheRoot) {
   TempDir root;
