@@ -219,6 +219,7 @@ TEST_P(DigitalDataEtlTest, SecondRunFetchesNothingAndRecrawlFetchesAgain) {
   ASSERT_EQ(second["run"]["status"], "completed");
   EXPECT_EQ(step(second, "crawl_links")["status"], "completed");  // ran, not cached
   EXPECT_EQ(server_.requests().size(), requests_after_first);     // not even robots.txt
+  EXPECT_THAT(last_err_, HasSubstr("(4 already in the warehouse)"));
   EXPECT_EQ(find("articles"), articles_before);
   EXPECT_EQ(find("repositories").size(), 1u);
   EXPECT_EQ(find("users").size(), 1u);
