@@ -211,9 +211,12 @@ class ProgressBar {
     if (!live_) return;
     constexpr size_t kWidth = 28;
     const size_t filled = total_ == 0 ? kWidth : done * kWidth / total_;
+    constexpr size_t kLinkWidth = 60;  // keeps the line on one terminal row
+    const std::string link = outcome.link.size() <= kLinkWidth
+                                 ? outcome.link
+                                 : "..." + outcome.link.substr(outcome.link.size() - kLinkWidth);
     fmt::print(stderr, "\r  [{}{}] {}/{} {} {}\033[K", std::string(filled, '#'),
-               std::string(kWidth - filled, '.'), done, total_, to_string(outcome.status),
-               outcome.link);
+               std::string(kWidth - filled, '.'), done, total_, to_string(outcome.status), link);
     if (done == total_) fmt::print(stderr, "\n");
     std::fflush(stderr);
   }
