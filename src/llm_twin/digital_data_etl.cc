@@ -24,6 +24,7 @@ using nlohmann::json;
 using orchestrator::StepContext;
 
 constexpr size_t kLinksPerBatch = 32;  // cancellation is checked between batches
+constexpr std::string_view kAlreadyStored = "already in the warehouse";
 
 Result<const Settings*> settings_of(const StepContext& ctx) {
   if (ctx.settings() == nullptr) {
@@ -168,9 +169,13 @@ class CrawlReport {
       sum.total += counts.total;
     }
     std::vector<std::string> out;
+    const auto already = std::count_if(skips_.begin(), skips_.end(), [](const LinkNote& note) {
+      return note.reason == kAlreadyStored;
+    });
     out.push_back(
-        fmt::format("crawl_links: {} link(s): {} crawled and stored, {} skipped, {} failed",
-                    sum.total, sum.ok, sum.skipped, sum.failed));
+        fmt::format("crawl_links: {} link(s): {} crawled and stored, {} skipped ({} already in the "
+                    "warehouse), {} failed",
+                    sum.total, sum.ok, sum.skipped, already, sum.failed));
     size_t width = std::string_view("DOMAIN").size();
     for (const auto& [domain, counts] : domains_) width = std::max(width, domain.size());
     out.push_back(
@@ -206,9 +211,12 @@ class ProgressBar {
     if (!live_) return;
     constexpr size_t kWidth = 28;
     const size_t filled = total_ == 0 ? kWidth : done * kWidth / total_;
+    constexpr size_t kLinkWidth = 60;  // keeps the line on one terminal row
+    const std::string link = outcome.link.size() <= kLinkWidth
+                                 ? outcome.link
+                                 : "..." + outcome.link.substr(outcome.link.size() - kLinkWidth);
     fmt::print(stderr, "\r  [{}{}] {}/{} {} {}\033[K", std::string(filled, '#'),
-               std::string(kWidth - filled, '.'), done, total_, to_string(outcome.status),
-               outcome.link);
+               std::string(kWidth - filled, '.'), done, total_, to_string(outcome.status), link);
     if (done == total_) fmt::print(stderr, "\n");
     std::fflush(stderr);
   }
@@ -348,7 +356,7 @@ Status crawl_links(StepContext& ctx) {
       if (existing) {
         ctx.logger().info("already in the warehouse ({} {}): {}", collection.name(), existing->id,
                           given);
-        report.skipped(link.domain, given, "already in the warehouse", true);
+        report.skipped(link.domain, given, std::string(kAlreadyStored), true);
         continue;
       }
     }

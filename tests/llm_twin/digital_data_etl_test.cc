@@ -219,6 +219,7 @@ TEST_P(DigitalDataEtlTest, SecondRunFetchesNothingAndRecrawlFetchesAgain) {
   ASSERT_EQ(second["run"]["status"], "completed");
   EXPECT_EQ(step(second, "crawl_links")["status"], "completed");  // ran, not cached
   EXPECT_EQ(server_.requests().size(), requests_after_first);     // not even robots.txt
+  EXPECT_THAT(last_err_, HasSubstr("(4 already in the warehouse)"));
   EXPECT_EQ(find("articles"), articles_before);
   EXPECT_EQ(find("repositories").size(), 1u);
   EXPECT_EQ(find("users").size(), 1u);
@@ -267,7 +268,7 @@ TEST_P(DigitalDataEtlTest, AFailingLinkDoesNotFailTheOthers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DigitalDataEtlTest, ::testing::Values("sqlite", "postgresql"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 class HandbookConfigTest : public DigitalDataEtlTest {};
 
@@ -289,7 +290,40 @@ TEST_P(HandbookConfigTest, RunsWithTheHandbooksConfigUnchanged) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, HandbookConfigTest, ::testing::Values("sqlite"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
+
+// `make run`'s demo config, copied into a fresh "clone" elsewhere: its relative links resolve
+// against that project's root (four pages through file:// URLs and the repository itself).
+TEST(DemoConfigTest, WorksFromAnyCloneLocation) {
+  TempDir clone;
+  fs::create_directories(clone.path() / "configs");
+  fs::copy(TWIN_SOURCE_DIR "/configs/demo", clone.path() / "configs" / "demo",
+           fs::copy_options::recursive);
+  fs::copy_file(TWIN_SOURCE_DIR "/configs/digital_data_etl_demo.yaml",
+                clone.path() / "configs" / "digital_data_etl_demo.yaml");
+  std::ofstream(clone.path() / "twin.toml") << "";
+  const CommandOutput git = run_shell(
+      "git init -q && git add -A && git -c user.name=t -c user.email=t@example.com commit -q "
+      "-m demo",
+      clone.path());
+  ASSERT_EQ(git.exit_code, 0) << git.err;
+  const CommandOutput result = run_twin(
+      "pipeline run digital_data_etl --config configs/digital_data_etl_demo.yaml", clone.path());
+  ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  const CommandOutput articles = run_twin("warehouse find articles --json", clone.path());
+  const json stored = json::parse(articles.out);
+  ASSERT_EQ(stored.size(), 4u) << result.err;
+  for (const auto& article : stored) {
+    EXPECT_EQ(article["author_full_name"], "Mara Ionescu");
+    EXPECT_TRUE(article["link"].get<std::string>().starts_with(
+        "file://" + (clone.path() / "configs" / "demo" / "pages").string()));
+  }
+  const json repositories =
+      json::parse(run_twin("warehouse find repositories --json", clone.path()).out);
+  ASSERT_EQ(repositories.size(), 1u);
+  EXPECT_EQ(repositories[0]["link"], clone.path().string());
+  EXPECT_TRUE(repositories[0]["content"].contains("configs/digital_data_etl_demo.yaml"));
+}
 
 TEST(ResolveLocalLinkTest, RelativeLinksResolveAgainstTheRoot) {
   TempDir root;
