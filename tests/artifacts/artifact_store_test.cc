@@ -172,7 +172,7 @@ TEST(LocalArtifactStore, BatchIsTheDefaultAndWritesReadBackBeforeAndAfterFlush) 
   ASSERT_TRUE(store.has_value()) << store.error().to_string();
   EXPECT_EQ((*store)->durability(), Durability::kBatch);
   std::vector<std::string> hashes;
-  for (int i = 0; i < 20; ++i) {
+  for (size_t i = 0; i < 20; ++i) {
     auto blob = (*store)->put_bytes(fmt::format("blob {}", i));
     ASSERT_TRUE(blob.has_value()) << blob.error().to_string();
     hashes.push_back(blob->hash);
@@ -180,7 +180,7 @@ TEST(LocalArtifactStore, BatchIsTheDefaultAndWritesReadBackBeforeAndAfterFlush) 
   EXPECT_EQ((*store)->get_bytes(hashes[3]).value_or(""), "blob 3");  // before the flush
   const Status flushed = (*store)->flush();
   ASSERT_TRUE(flushed.is_ok()) << flushed.to_string();
-  for (int i = 0; i < 20; ++i) {
+  for (size_t i = 0; i < 20; ++i) {
     EXPECT_EQ((*store)->get_bytes(hashes[i]).value_or(""), fmt::format("blob {}", i));
   }
   EXPECT_TRUE(fs::is_empty(dir.path() / "a" / "tmp"));
