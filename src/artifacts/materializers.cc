@@ -89,7 +89,16 @@ Status export_directory(const ArtifactStore& store, std::string_view hash, const
     }
     const fs::path target = dest / relative;
     fs::create_directories(target.parent_path(), ec);
-    TWIN_RETURN_IF_ERROR(store.copy_to_file(entry.value("hash", ""), target));
+    // The manifest records each file's size: a blob truncated by a power loss before the store's
+    // flush() is an error naming it, not a short file.
+    const std::string file_hash = entry.value("hash", "");
+    const std::optional<uint64_t> stored = store.blob_size(file_hash);
+    if (stored && entry.contains("size") && *stored != entry.value("size", *stored)) {
+      return Status::corruption(fmt::format("blob {} ({} in directory {}) has {} bytes, not {}",
+                                            file_hash, relative.string(), hash, *stored,
+                                            entry.value("size", *stored)));
+    }
+    TWIN_RETURN_IF_ERROR(store.copy_to_file(file_hash, target));
     if (entry.value("executable", false)) {
       fs::permissions(target,
                       fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
@@ -112,14 +121,18 @@ Status export_artifact(const ArtifactStore& store, std::string_view materializer
 }
 
 bool artifact_is_complete(const ArtifactStore& store, std::string_view materializer,
-                          std::string_view hash) {
-  if (!store.contains(hash)) return false;
-  if (materializer != kDirectoryMaterializer) return true;
+                          std::string_view hash, std::optional<uint64_t> size) {
+  const std::optional<uint64_t> stored = store.blob_size(hash);
+  if (!stored) return false;
+  if (materializer != kDirectoryMaterializer) return !size || *stored == *size;
+  // A truncated manifest does not parse; its files are checked against their recorded sizes.
   auto manifest = load_manifest(store, hash);
   if (!manifest) return false;
   return std::all_of(
-      (*manifest)["files"].begin(), (*manifest)["files"].end(),
-      [&store](const json& entry) { return store.contains(entry.value("hash", "")); });
+      (*manifest)["files"].begin(), (*manifest)["files"].end(), [&store](const json& entry) {
+        const std::optional<uint64_t> file = store.blob_size(entry.value("hash", ""));
+        return file && entry.value("size", *file) == *file;
+      });
 }
 
 }  // namespace twin::artifacts

@@ -353,7 +353,7 @@ class RunExecution {
       const auto it = outputs.find(output);
       if (it == outputs.end() ||
           !artifacts::artifact_is_complete(artifacts_, it->second.materializer,
-                                           it->second.content_hash)) {
+                                           it->second.content_hash, it->second.size)) {
         spdlog::info(
             "step {}: cached result of step run {} is incomplete (output '{}' missing); running it",
             node.name, hit->id, output);
@@ -585,7 +585,19 @@ Result<RunOutcome> PipelineRunner::run(PipelineDefinition pipeline, const RunOpt
 
   RunExecution execution(metadata_, artifacts_, registry_, pipeline, options, run, parameters,
                          use_cache);
-  const RunStatus status = execution.schedule();
+  RunStatus status = execution.schedule();
+  // Durability (see artifacts::Durability): in the default batch mode, step outputs are renamed
+  // into place without an fsync each, and this one flush() makes every blob of the run durable
+  // before the run is recorded as finished, whatever its status. Step runs recorded completed
+  // before the flush are safe: a cache hit checks that each blob exists with its recorded size
+  // (artifact_is_complete), so a blob lost or truncated by a power loss before the flush is a
+  // cache miss and the step runs again, never a wrong answer; a crash of twin itself (kill -9)
+  // cannot lose pages already written. Hence no flush per step, and none before reusing a cached
+  // artifact (its blobs were flushed by the run that wrote them, or are checked as above).
+  if (Status flushed = artifacts_.flush(); !flushed.is_ok()) {
+    spdlog::error("run {}: making its artifacts durable: {}", run.id, flushed.to_string());
+    if (status == RunStatus::kCompleted) status = RunStatus::kFailed;
+  }
   TWIN_RETURN_IF_ERROR(metadata_.finish_run(run.id, status));
 
   RunOutcome outcome;

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "support/temp_dir.h"
@@ -109,8 +111,18 @@ TEST_P(ArtifactStoreConformance, ConcurrentWritersOfSameContentAgree) {
 
 INSTANTIATE_TEST_SUITE_P(
     Backends, ArtifactStoreConformance,
-    ::testing::Values(Backend{
-        "local", [](const fs::path& dir) { return "file://" + (dir / "artifacts").string(); }}),
+    ::testing::Values(Backend{"local",  // the default durability: batch
+                              [](const fs::path& dir) {
+                                return "file://" + (dir / "artifacts").string();
+                              }},
+                      Backend{"local_each",
+                              [](const fs::path& dir) {
+                                return "file://" + (dir / "artifacts").string() + "?fsync=each";
+                              }},
+                      Backend{"local_none",
+                              [](const fs::path& dir) {
+                                return "file://" + (dir / "artifacts").string() + "?fsync=none";
+                              }}),
     [](const auto& test_info) { return test_info.param.name; });
 
 TEST(LocalArtifactStore, WritesLeaveNoTemporaryFilesBehind) {
@@ -136,6 +148,81 @@ TEST(OpenArtifactStore, UnknownSchemeNamesTheUri) {
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(store.error().message().find("ftp://host/x"), std::string::npos);
+}
+
+TEST_P(ArtifactStoreConformance, FlushMakesWrittenBlobsDurableAndTheyReadBack) {
+  EXPECT_TRUE(store_->flush().is_ok());  // nothing pending
+  auto first = store_->put_bytes("first");
+  const fs::path file = dir_.path() / "input.txt";
+  std::ofstream(file) << "second";
+  auto second = store_->put_file(file);
+  ASSERT_TRUE(first && second);
+  const Status flushed = store_->flush();
+  EXPECT_TRUE(flushed.is_ok()) << flushed.to_string();
+  EXPECT_TRUE(store_->flush().is_ok());  // again: nothing pending
+  EXPECT_EQ(store_->get_bytes(first->hash).value_or(""), "first");
+  EXPECT_EQ(store_->get_bytes(second->hash).value_or(""), "second");
+  EXPECT_EQ(store_->blob_size(second->hash), std::optional<uint64_t>(6));
+  EXPECT_EQ(store_->blob_size(sha256_hex("absent")), std::nullopt);
+}
+
+TEST(LocalArtifactStore, BatchIsTheDefaultAndWritesReadBackBeforeAndAfterFlush) {
+  TempDir dir;
+  auto store = LocalArtifactStore::open(dir.path() / "a");
+  ASSERT_TRUE(store.has_value()) << store.error().to_string();
+  EXPECT_EQ((*store)->durability(), Durability::kBatch);
+  std::vector<std::string> hashes;
+  for (size_t i = 0; i < 20; ++i) {
+    auto blob = (*store)->put_bytes(fmt::format("blob {}", i));
+    ASSERT_TRUE(blob.has_value()) << blob.error().to_string();
+    hashes.push_back(blob->hash);
+  }
+  EXPECT_EQ((*store)->get_bytes(hashes[3]).value_or(""), "blob 3");  // before the flush
+  const Status flushed = (*store)->flush();
+  ASSERT_TRUE(flushed.is_ok()) << flushed.to_string();
+  for (size_t i = 0; i < 20; ++i) {
+    EXPECT_EQ((*store)->get_bytes(hashes[i]).value_or(""), fmt::format("blob {}", i));
+  }
+  EXPECT_TRUE(fs::is_empty(dir.path() / "a" / "tmp"));
+}
+
+TEST(OpenArtifactStore, ParsesDurabilityModes) {
+  TempDir dir;
+  const std::string base = "file://" + (dir.path() / "a").string();
+  const std::vector<std::pair<std::string, Durability>> cases = {
+      {"", Durability::kBatch},
+      {"?fsync=batch", Durability::kBatch},
+      {"?fsync=each", Durability::kEach},
+      {"?fsync=true", Durability::kEach},
+      {"?fsync=1", Durability::kEach},
+      {"?fsync=none", Durability::kNone},
+      {"?fsync=false", Durability::kNone},
+      {"?fsync=0", Durability::kNone}};
+  for (const auto& [query, durability] : cases) {
+    auto store = open_artifact_store(base + query);
+    ASSERT_TRUE(store.has_value()) << query << ": " << store.error().to_string();
+    auto* local = dynamic_cast<LocalArtifactStore*>(store->get());
+    ASSERT_NE(local, nullptr);
+    EXPECT_EQ(local->durability(), durability) << query;
+  }
+  EXPECT_EQ(to_string(Durability::kBatch), "batch");
+}
+
+TEST(OpenArtifactStore, UnknownDurabilityModeIsAClearError) {
+  TempDir dir;
+  const std::string uri = "file://" + (dir.path() / "a").string() + "?fsync=sometimes";
+  auto store = open_artifact_store(uri);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(store.error().message().find("unknown fsync mode 'sometimes'"), std::string::npos)
+      << store.error().message();
+  EXPECT_NE(store.error().message().find("each|batch|none"), std::string::npos);
+  EXPECT_NE(store.error().message().find(uri), std::string::npos);
+
+  auto option = open_artifact_store("file://" + (dir.path() / "a").string() + "?sync=each");
+  ASSERT_FALSE(option.has_value());
+  EXPECT_NE(option.error().message().find("unknown option 'sync=each'"), std::string::npos)
+      << option.error().message();
 }
 
 TEST(ContentHash, RecognisesHashes) {

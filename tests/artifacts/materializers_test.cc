@@ -115,6 +115,32 @@ TEST_F(Materializers, DirectoryWithADeletedFileBlobIsIncomplete) {
   EXPECT_FALSE(artifact_is_complete(*store_, "json", std::string(64, 'a')));
 }
 
+// What a power loss before flush() can leave: a blob renamed into place with fewer bytes.
+void truncate_blob(const LocalArtifactStore& store, const std::string& hash, uint64_t size) {
+  fs::resize_file(store.blob_path(hash), size);
+}
+
+TEST_F(Materializers, TruncatedBlobIsIncompleteAndAnErrorNamingItOnExport) {
+  auto bytes = save_bytes(*store_, "0123456789");
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_TRUE(artifact_is_complete(*store_, "bytes", bytes->hash, 10));
+  truncate_blob(*store_, bytes->hash, 4);
+  EXPECT_FALSE(artifact_is_complete(*store_, "bytes", bytes->hash, 10));
+
+  const fs::path tree = dir_.path() / "tree";
+  fs::create_directories(tree);
+  std::ofstream(tree / "a.txt") << "alpha and more";
+  auto stored = save_path(*store_, tree);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_TRUE(artifact_is_complete(*store_, "directory", stored->hash, stored->size));
+  const std::string file_hash = save_bytes(*store_, "alpha and more")->hash;
+  truncate_blob(*store_, file_hash, 5);
+  EXPECT_FALSE(artifact_is_complete(*store_, "directory", stored->hash, stored->size));
+  const Status exported = export_artifact(*store_, "directory", stored->hash, dir_.path() / "out");
+  EXPECT_EQ(exported.code(), StatusCode::kCorruption);
+  EXPECT_NE(exported.message().find(file_hash), std::string::npos) << exported.message();
+}
+
 TEST_F(Materializers, MissingPathIsNotFound) {
   EXPECT_EQ(save_path(*store_, dir_.path() / "nope").error().code(), StatusCode::kNotFound);
 }

@@ -199,6 +199,64 @@ TEST_P(RunnerTest, CacheHitWhoseBlobWasDeletedIsAMiss) {
   EXPECT_EQ(step(second, "shout").status, StepStatus::kCached);  // same input content
 }
 
+TEST_P(RunnerTest, CacheHitWhoseBlobWasTruncatedIsAMiss) {
+  // What a power loss before the store's flush() can leave: the blob renamed into place, short.
+  const RunOutcome first = run(yaml(kHello));
+  const auto greeting = metadata_->step_outputs(step(first, "greet").id)->at(0).artifact;
+  const std::string uri = artifacts_->blob_uri(greeting.content_hash);
+  fs::resize_file(uri.substr(std::string_view("file://").size()), 2);
+  const RunOutcome second = run(yaml(kHello));
+  EXPECT_EQ(second.run.status, RunStatus::kCompleted);
+  EXPECT_EQ(step(second, "greet").status, StepStatus::kCompleted);
+  EXPECT_EQ(artifacts_->blob_size(greeting.content_hash), greeting.size);  // written again
+  EXPECT_EQ(output_text(step(second, "shout"), "loud"), "HELLO WORLD\n");
+}
+
+// Forwards to a store and records, at each flush(), the run's status in the metadata store.
+class FlushRecordingStore final : public artifacts::ArtifactStore {
+ public:
+  FlushRecordingStore(artifacts::ArtifactStore& inner, metadata::MetadataStore& metadata)
+      : inner_(inner), metadata_(metadata) {}
+  std::string uri() const override { return inner_.uri(); }
+  std::string blob_uri(std::string_view hash) const override { return inner_.blob_uri(hash); }
+  Result<artifacts::BlobInfo> put_bytes(std::string_view bytes) override {
+    return inner_.put_bytes(bytes);
+  }
+  Result<artifacts::BlobInfo> put_file(const fs::path& file) override {
+    return inner_.put_file(file);
+  }
+  Result<std::string> get_bytes(std::string_view hash) const override {
+    return inner_.get_bytes(hash);
+  }
+  Status copy_to_file(std::string_view hash, const fs::path& destination) const override {
+    return inner_.copy_to_file(hash, destination);
+  }
+  bool contains(std::string_view hash) const override { return inner_.contains(hash); }
+  std::optional<uint64_t> blob_size(std::string_view hash) const override {
+    return inner_.blob_size(hash);
+  }
+  Status remove(std::string_view hash) override { return inner_.remove(hash); }
+  Status flush() override {
+    auto runs = metadata_.list_runs({});
+    if (runs && !runs->empty()) statuses_at_flush.push_back(runs->front().status);
+    return inner_.flush();
+  }
+  std::vector<RunStatus> statuses_at_flush;
+
+ private:
+  artifacts::ArtifactStore& inner_;
+  metadata::MetadataStore& metadata_;
+};
+
+TEST_P(RunnerTest, FlushesArtifactsOnceBeforeRecordingTheRunFinished) {
+  FlushRecordingStore store(*artifacts_, *metadata_);
+  PipelineRunner runner(*metadata_, store, registry_);
+  auto outcome = runner.run(yaml(kHello), options());
+  ASSERT_TRUE(outcome.has_value()) << outcome.error().to_string();
+  EXPECT_EQ(outcome->run.status, RunStatus::kCompleted);
+  EXPECT_EQ(store.statuses_at_flush, std::vector<RunStatus>{RunStatus::kRunning});
+}
+
 TEST_P(RunnerTest, CacheKeyCoversParametersFilesAndEnvironment) {
   std::ofstream(dir_.path() / "script.txt") << "v1";
   const std::string text = R"(steps:

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -62,9 +63,12 @@ Result<StoredArtifact> save_path(ArtifactStore& store, const std::filesystem::pa
 Status export_artifact(const ArtifactStore& store, std::string_view materializer,
                        std::string_view hash, const std::filesystem::path& destination);
 
-// True when every blob the artifact needs is in the store (a directory needs its manifest and
-// every file). A cache hit whose blobs were deleted must be treated as a miss.
+// True when every blob the artifact needs is in the store with the size it was stored with (a
+// directory needs its manifest and every file, each with the size its manifest records; `size`,
+// the artifact's recorded size, is checked for the other materializers when given). A cache hit
+// whose blobs were deleted, or truncated by a power loss before the store's flush(), must be
+// treated as a miss.
 bool artifact_is_complete(const ArtifactStore& store, std::string_view materializer,
-                          std::string_view hash);
+                          std::string_view hash, std::optional<uint64_t> size = std::nullopt);
 
 }  // namespace twin::artifacts
