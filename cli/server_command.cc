@@ -17,6 +17,7 @@
 #include "twin/registry/model_registry.h"
 #include "twin/server/server.h"
 #include "twin/tracking/tracking_store.h"
+#include "twin/warehouse/warehouse.h"
 
 namespace twin::cli {
 namespace {
@@ -58,6 +59,9 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   TWIN_ASSIGN_OR_RETURN(auto registry, registry::ModelRegistry::open(*database));
   TWIN_ASSIGN_OR_RETURN(orchestrator::Stores pipeline_stores,
                         orchestrator::open_stores(ctx.settings()));
+  // The same warehouse `twin warehouse` uses (DATABASE_HOST, DATABASE_NAME), opened once; a
+  // mongodb:// DATABASE_HOST fails here as it does there.
+  TWIN_ASSIGN_OR_RETURN(auto warehouse, warehouse::Warehouse::open(ctx.settings()));
 
   server::ServerOptions options;
   options.host = flags.host;
@@ -78,7 +82,8 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   server::TwinServer http(options, {.tracking = tracking.get(),
                                     .registry = registry.get(),
                                     .metadata = pipeline_stores.metadata.get(),
-                                    .artifacts = pipeline_stores.artifacts.get()});
+                                    .artifacts = pipeline_stores.artifacts.get(),
+                                    .warehouse = warehouse.get()});
   TWIN_RETURN_IF_ERROR(http.bind());
   std::thread signal_waiter([&http, signals] {
     int received = 0;
@@ -121,6 +126,7 @@ void add_server_command(CLI::App& twin, CommandActions& actions) {
       ->check(CLI::Range(1, 256));
   cmd->footer(
       "Settings: TWIN_METADATA_URI (where experiments and models live), TWIN_ARTIFACT_URI,\n"
+      "DATABASE_HOST and DATABASE_NAME (the data warehouse, as for `twin warehouse`),\n"
       "TWIN_SERVER_TOKEN (when set, API calls need 'Authorization: Bearer <token>'; open the\n"
       "dashboard once with /?token=<token>), TWIN_WEB_DIR (the built dashboard).");
   actions.on(cmd, [flags](Context& ctx) { return run_server(ctx, *flags); });

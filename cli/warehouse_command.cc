@@ -37,29 +37,13 @@ Result<int> export_command(Context& ctx, const std::string& directory) {
   return 0;
 }
 
-std::string shown_key(const json& value) {
-  if (value.is_null()) return "(none)";
-  return value.is_string() ? value.get<std::string>() : value.dump();
-}
-
 Result<int> stats_command(Context& ctx, bool as_json) {
   TWIN_ASSIGN_OR_RETURN(auto store, open_warehouse(ctx));
-  TWIN_ASSIGN_OR_RETURN(auto names, store->collection_names());
-  json out = json::object();
+  TWIN_ASSIGN_OR_RETURN(json out, llm_twin::collection_stats(*store));
   Table table({"COLLECTION", "AUTHOR", "DOCUMENTS"});
-  for (const auto& name : names) {
-    TWIN_ASSIGN_OR_RETURN(auto collection, store->collection(name));
-    TWIN_ASSIGN_OR_RETURN(std::int64_t total, collection.count());
-    TWIN_ASSIGN_OR_RETURN(auto with_author,
-                          collection.count({{"author_full_name", {{"$exists", true}}}}));
-    json authors = json::object();
-    if (with_author > 0) {
-      TWIN_ASSIGN_OR_RETURN(auto by_author, collection.count_by("author_full_name"));
-      for (const auto& [author, n] : by_author) authors[shown_key(author)] = n;
-    }
-    out[name] = {{"documents", total}, {"authors", authors}};
-    table.add_row({name, "", std::to_string(total)});
-    for (const auto& [author, n] : authors.items()) {
+  for (const auto& [name, stats] : out.items()) {
+    table.add_row({name, "", std::to_string(stats["documents"].get<std::int64_t>())});
+    for (const auto& [author, n] : stats["authors"].items()) {
       table.add_row({"", author, std::to_string(n.get<std::int64_t>())});
     }
   }

@@ -301,6 +301,30 @@ Result<std::vector<FileTransfer>> import_files(warehouse::Warehouse& warehouse,
   return imported;
 }
 
+Result<nlohmann::json> collection_stats(warehouse::Warehouse& warehouse) {
+  using nlohmann::json;
+  TWIN_ASSIGN_OR_RETURN(auto names, warehouse.collection_names());
+  json out = json::object();
+  for (const auto& name : names) {
+    TWIN_ASSIGN_OR_RETURN(auto collection, warehouse.collection(name));
+    TWIN_ASSIGN_OR_RETURN(std::int64_t total, collection.count());
+    TWIN_ASSIGN_OR_RETURN(auto with_author,
+                          collection.count({{"author_full_name", {{"$exists", true}}}}));
+    json authors = json::object();
+    if (with_author > 0) {
+      TWIN_ASSIGN_OR_RETURN(auto by_author, collection.count_by("author_full_name"));
+      for (const auto& [author, n] : by_author) {
+        const std::string key = author.is_null()     ? std::string("(none)")
+                                : author.is_string() ? author.get<std::string>()
+                                                     : author.dump();
+        authors[key] = n;
+      }
+    }
+    out[name] = {{"documents", total}, {"authors", authors}};
+  }
+  return out;
+}
+
 Result<std::vector<FileTransfer>> export_files(warehouse::Warehouse& warehouse,
                                                const std::filesystem::path& directory) {
   std::error_code error;

@@ -13,6 +13,7 @@
 #include "mlflow_routes.h"
 #include "pipeline_routes.h"
 #include "twin_routes.h"
+#include "warehouse_routes.h"
 
 namespace twin::server {
 namespace {
@@ -181,6 +182,7 @@ struct TwinServer::Impl {
     add_mlflow_routes(http, stores);
     add_twin_routes(http, stores);
     add_pipeline_routes(http, stores);
+    add_warehouse_routes(http, stores.warehouse);
     configure_dashboard();
   }
 

@@ -115,16 +115,6 @@ void add_twin_routes(httplib::Server& server, const ServerStores& stores) {
                     [](const json&, const httplib::Request&) -> Result<json> {
                       return json{{"status", "ok"}};
                     });
-  // The warehouse comes from a module this server does not link yet; the dashboard
-  // shows why instead of failing.
-  for (const std::string what : {"warehouse"}) {
-    add_json_endpoint(
-        server, "GET", "/api/twin/" + what,
-        [what](const json&, const httplib::Request&) -> Result<json> {
-          return json{{"available", false},
-                      {"reason", fmt::format("this twin server does not serve {} yet", what)}};
-        });
-  }
   add_tracking_routes(server, *stores.tracking);
   add_registry_routes(server, *stores.registry);
 }

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <regex>
 
 #include "server/server_fixture.h"
@@ -126,6 +127,38 @@ TEST(ServerCommandTest, PortInUseIsAClearError) {
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_NE(second.err.find(std::to_string(first.port())), std::string::npos) << second.err;
   EXPECT_EQ(first.stop(SIGTERM), 0);
+}
+
+TEST(ServerCommandTest, ServesTheProjectsWarehouse) {
+  testing_support::TempDir project;
+  std::ofstream(project.path() / "UserDocument.json")
+      << R"([{"_id": "u1", "first_name": "Paul", "last_name": "Iusztin"}])";
+  auto imported = testing_support::run_twin("warehouse import UserDocument.json", project.path());
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  auto stats = testing_support::run_twin("warehouse stats --json", project.path());
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+
+  TwinServerProcess server(project.path(), {});
+  ASSERT_GT(server.port(), 0);
+  httplib::Client c("127.0.0.1", server.port());
+  JsonReply reply = get_json(c, "/api/twin/warehouse");
+  ASSERT_EQ(reply.status, 200) << reply.raw;
+  EXPECT_EQ(reply.body["collections"], json::parse(stats.out)["collections"]);
+  JsonReply users = get_json(c, "/api/twin/warehouse/users");
+  ASSERT_EQ(users.status, 200) << users.raw;
+  EXPECT_EQ(users.body["documents"][0]["document"]["first_name"], "Paul");
+  EXPECT_EQ(server.stop(SIGTERM), 0);
+}
+
+TEST(ServerCommandTest, MongodbWarehouseHostIsAConfigurationError) {
+  testing_support::TempDir project;
+  std::ofstream(project.path() / ".env")
+      << "DATABASE_HOST=mongodb://llm_engineering:llm_engineering@127.0.0.1:27017\n";
+  auto result = testing_support::run_shell(
+      "timeout 20 " + testing_support::shell_quote(TWIN_BINARY) + " server --port 0",
+      project.path());
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("DATABASE_HOST"), std::string::npos) << result.err;
 }
 
 }  // namespace

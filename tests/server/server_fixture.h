@@ -1,4 +1,5 @@
-// A TwinServer on a free loopback port over a scratch database, with an HTTP client for it.
+// A TwinServer on a free loopback port over a scratch database (and a scratch SQLite warehouse),
+// with an HTTP client for it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -49,9 +50,17 @@ class RunningServer {
     }
     metadata_ = std::move(*metadata);
     blobs_ = std::move(*blobs);
+    auto opened_warehouse =
+        warehouse::Warehouse::open("sqlite://" + (artifacts_.path() / "warehouse.db").string());
+    if (!opened_warehouse) {
+      error_ = opened_warehouse.error().to_string();
+      return;
+    }
+    warehouse_ = std::move(*opened_warehouse);
     options.port = 0;
     server_ = std::make_unique<TwinServer>(
-        options, ServerStores{tracking_.get(), registry_.get(), metadata_.get(), blobs_.get()});
+        options, ServerStores{tracking_.get(), registry_.get(), metadata_.get(), blobs_.get(),
+                              warehouse_.get()});
     if (Status bound = server_->bind(); !bound.is_ok()) {
       error_ = bound.to_string();
       return;
@@ -78,6 +87,7 @@ class RunningServer {
   registry::ModelRegistry& registry() { return *registry_; }
   metadata::MetadataStore& metadata() { return *metadata_; }
   artifacts::ArtifactStore& blobs() { return *blobs_; }
+  warehouse::Warehouse& warehouse() { return *warehouse_; }
   const std::filesystem::path& artifacts() const { return artifacts_.path(); }
 
  private:
@@ -87,6 +97,7 @@ class RunningServer {
   std::unique_ptr<registry::ModelRegistry> registry_;
   std::unique_ptr<metadata::MetadataStore> metadata_;
   std::unique_ptr<artifacts::ArtifactStore> blobs_;
+  std::unique_ptr<warehouse::Warehouse> warehouse_;
   std::unique_ptr<TwinServer> server_;
   std::thread thread_;
   Status served_;

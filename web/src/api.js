@@ -46,4 +46,9 @@ export const api = {
   artifactVersion: (name, version) => getJson(`/api/twin/artifacts/${encodeURIComponent(name)}/versions/${version}`),
   artifactDownloadUrl: (name, version) => `/api/twin/artifacts/${encodeURIComponent(name)}/versions/${version}/download`,
   warehouse: () => getJson('/api/twin/warehouse'),
+  warehouseDocuments: (collection, { limit = 50, skip = 0, filter = '' } = {}) => {
+    const query = new URLSearchParams({ limit: String(limit), skip: String(skip) });
+    if (filter) query.set('filter', filter);
+    return getJson(`/api/twin/warehouse/${encodeURIComponent(collection)}?${query}`);
+  },
 };

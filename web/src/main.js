@@ -7,7 +7,8 @@
 //                            pipelines, their runs, a run's DAG (status, duration, cache) and logs
 //   #/artifacts, #/artifacts/<name>/<version>
 //                            artifact versions with metadata, lineage, preview and download
-//   #/warehouse              warehouse collections, when the server has them
+//   #/warehouse              warehouse collections with document and per-author counts
+//   #/warehouse/<collection> a page of its documents, a JSON preview of one, its pipeline run
 import './style.css';
 import { api, ApiError } from './api.js';
 import { h, table, formatTime, formatDuration, formatNumber } from './dom.js';
@@ -326,7 +327,99 @@ async function artifactPage(name, version) {
 async function warehousePage() {
   const data = await api.warehouse();
   if (data.available === false) return unavailable('Warehouse', data);
-  render(h('h1', {}, 'Warehouse'), table(['Collection', 'Documents'], (data.collections ?? []).map((c) => [c.name, String(c.count)]), { 'data-testid': 'warehouse-table' }));
+  const collections = Object.entries(data.collections ?? {});
+  render(
+    h('h1', {}, 'Warehouse'),
+    collections.length === 0
+      ? h('p', {}, 'The warehouse is empty. Import the Handbook\'s export with `twin warehouse import DIR`.')
+      : table(
+          ['Collection', 'Documents', 'Authors'],
+          collections.map(([name, c]) => [
+            h('a', { href: `#/warehouse/${encodeURIComponent(name)}` }, name),
+            String(c.documents),
+            Object.entries(c.authors).map(([author, n]) => `${author} (${n})`).join(', '),
+          ]),
+          { 'data-testid': 'warehouse-table' },
+        ),
+  );
+}
+
+// Crawled links are data: only http(s) ones become links (never javascript: and the like).
+function safeLink(url) {
+  return typeof url === 'string' && /^https?:\/\//i.test(url) ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, url) : (url ?? '');
+}
+
+function documentTitle(doc) {
+  if (doc.content && typeof doc.content === 'object' && doc.content.Title) return doc.content.Title;
+  if (doc.name) return doc.name;
+  if (doc.first_name || doc.last_name) return `${doc.first_name ?? ''} ${doc.last_name ?? ''}`.trim();
+  return doc._id;
+}
+
+const kWarehousePage = 50;
+
+async function warehouseCollectionPage(collection) {
+  let skip = 0;
+  let filter = '';
+  const listBox = h('div', { 'data-testid': 'warehouse-documents' });
+  const previewBox = h('div', { 'data-testid': 'document-details' }, h('p', { class: 'muted' }, 'Choose a document to see it.'));
+  const showDocument = (item) => {
+    previewBox.replaceChildren(
+      h('p', {}, `_id ${item._id}`,
+        item.lineage ? [' · written by pipeline run ', h('a', { href: `#/pipeline-runs/${encodeURIComponent(item.lineage.run_id)}`, 'data-testid': 'document-run' }, item.lineage.run_id)] : ' · no lineage (imported, not written by a pipeline run)'),
+      item.truncated ? h('p', { class: 'muted' }, 'Long text fields are cut to 500 characters in this preview.') : '',
+      h('pre', { class: 'log', 'data-testid': 'document-preview' }, JSON.stringify(item.document, null, 2)),
+    );
+  };
+  const load = async () => {
+    let page;
+    try {
+      page = await api.warehouseDocuments(collection, { limit: kWarehousePage, skip, filter });
+    } catch (error) {
+      listBox.replaceChildren(errorBox(error));
+      return;
+    }
+    const last = Math.min(page.skip + page.documents.length, page.total);
+    listBox.replaceChildren(
+      h('p', { class: 'muted' }, page.total === 0 ? 'No documents match.' : `Documents ${page.skip + 1}–${last} of ${page.total}`),
+      page.documents.length === 0 ? '' : h('div', { class: 'scroll' }, table(
+        ['Title', 'Link', 'Platform', 'Author', 'Run', ''],
+        page.documents.map((item) => {
+          const doc = item.document;
+          return [
+            documentTitle(doc),
+            safeLink(doc.link),
+            doc.platform ?? '',
+            doc.author_full_name ?? '',
+            item.lineage ? h('a', { href: `#/pipeline-runs/${encodeURIComponent(item.lineage.run_id)}` }, item.lineage.run_id.slice(0, 8)) : '',
+            h('button', { onclick: () => showDocument(item), 'data-testid': 'show-document' }, 'JSON'),
+          ];
+        }),
+        { 'data-testid': 'documents-table' },
+      )),
+      h('p', {},
+        page.skip > 0 ? h('button', { onclick: () => { skip = Math.max(skip - kWarehousePage, 0); load(); } }, 'Previous') : '',
+        ' ',
+        last < page.total ? h('button', { onclick: () => { skip += kWarehousePage; load(); } }, 'Next') : ''),
+    );
+  };
+  const filterInput = h('input', { type: 'text', size: 60, placeholder: '{"platform": "medium"}', 'aria-label': 'filter' });
+  render(
+    h('h1', {}, `Warehouse: ${collection}`),
+    h('p', {}, h('a', { href: '#/warehouse' }, 'all collections')),
+    h('form', {
+      onsubmit: (event) => {
+        event.preventDefault();
+        filter = filterInput.value.trim();
+        skip = 0;
+        load();
+      },
+    }, 'Filter ', filterInput, ' ', h('button', { type: 'submit' }, 'Apply')),
+    listBox,
+    h('h2', {}, 'Document'),
+    previewBox,
+  );
+  await load();
 }
 
 const routes = [
@@ -342,6 +435,7 @@ const routes = [
   [/^#\/artifacts$/, () => artifactsPage(), 'artifacts'],
   [/^#\/artifacts\/([^/]+)\/(\d+)$/, (m) => artifactPage(decodeURIComponent(m[1]), m[2]), 'artifacts'],
   [/^#\/warehouse$/, () => warehousePage(), 'warehouse'],
+  [/^#\/warehouse\/([^/]+)$/, (m) => warehouseCollectionPage(decodeURIComponent(m[1])), 'warehouse'],
 ];
 
 async function route() {

@@ -3,7 +3,7 @@
 // then every view loads without console errors and shows the data this test created.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startTwinServer } from './twin_server.mjs';
@@ -34,7 +34,31 @@ function runPipeline(project, binary) {
   const result = spawnSync(binary, ['pipeline', 'run', 'hello.yaml', '--run-name', 'hello-1'], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   if (result.status !== 0) throw new Error(`twin pipeline run failed: ${result.stderr}`);
 }
-const server = await startTwinServer({ env: { TWIN_SERVER_TOKEN: token }, prepare: runPipeline });
+// Warehouse documents in the Handbook's export format, imported through the real CLI: one user,
+// three articles by two authors (one with a long text the preview cuts).
+function importWarehouse(project, binary) {
+  const dir = join(project, 'raw');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'UserDocument.json'), JSON.stringify([{ _id: 'u-paul', first_name: 'Paul', last_name: 'Iusztin' }]));
+  const article = (id, title, author, text) => ({
+    _id: id, content: { Title: title, Subtitle: '', Content: text, language: 'en' },
+    link: `https://medium.com/${id}`, platform: 'medium', author_id: 'u-paul', author_full_name: author,
+  });
+  writeFileSync(join(dir, 'ArticleDocument.json'), JSON.stringify([
+    article('art-1', 'LLM Twin, part 1', 'Paul Iusztin', 'x'.repeat(3000)),
+    article('art-2', 'LLM Twin, part 2', 'Paul Iusztin', 'short'),
+    article('art-3', 'Fine-tuning', 'Maxime Labonne', 'short'),
+  ]));
+  const result = spawnSync(binary, ['warehouse', 'import', dir], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  if (result.status !== 0) throw new Error(`twin warehouse import failed: ${result.stderr}`);
+}
+const server = await startTwinServer({
+  env: { TWIN_SERVER_TOKEN: token },
+  prepare: (project, binary) => {
+    runPipeline(project, binary);
+    importWarehouse(project, binary);
+  },
+});
 
 async function call(method, path, body) {
   const response = await fetch(`${server.url}/api/2.0/mlflow/${path}`, {
@@ -137,10 +161,42 @@ try {
   await page.getByTestId('artifacts-table').waitFor();
   assert.match(await page.getByTestId('artifacts-table').innerText(), /greeting\s+1\s+v1\s+file/);
 
+  // Only ETL pipeline runs stamp lineage; stand in for one by stamping art-2 with the hello-1
+  // run (when the sqlite3 shell is there to do it).
+  const stampLineage = existsSync('/usr/bin/sqlite3');
+  if (stampLineage) {
+    const runs = await (await fetch(`${server.url}/api/twin/pipeline-runs?pipeline=hello`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    const runId = runs.runs[0].id;
+    const stamped = spawnSync('/usr/bin/sqlite3', [join(server.project, '.twin', 'warehouse.db'),
+      `UPDATE wh_articles SET run_id = '${runId}', step_run_id = 'step-x' WHERE id = 'art-2'`], { encoding: 'utf8' });
+    assert.equal(stamped.status, 0, stamped.stderr);
+  }
+
   await page.goto(`${server.url}/#/warehouse`);
-  await page.getByTestId('unavailable').waitFor();
+  const warehouseTable = page.getByTestId('warehouse-table');
+  await warehouseTable.waitFor();
+  const collectionsText = await warehouseTable.innerText();
+  assert.match(collectionsText, /articles\s+3\s+Maxime Labonne \(1\), Paul Iusztin \(2\)/);
+  assert.match(collectionsText, /users\s+1/);
+  await page.getByRole('link', { name: 'articles', exact: true }).click();
+  const documentsTable = page.getByTestId('documents-table');
+  await documentsTable.waitFor();
+  const documentsText = await documentsTable.innerText();
+  for (const expected of ['LLM Twin, part 1', 'https://medium.com/art-3', 'medium', 'Maxime Labonne']) {
+    assert.ok(documentsText.includes(expected), `documents table lacks ${expected}`);
+  }
+  await page.getByTestId('show-document').first().click();
+  const preview = JSON.parse(await page.getByTestId('document-preview').innerText());
+  assert.equal(preview._id, 'art-1');
+  assert.ok(preview.content.Content.length < 600, 'the preview did not cut the long text');
+  if (stampLineage) {
+    await page.getByTestId('show-document').nth(1).click();
+    await page.getByTestId('document-run').click();
+    await page.getByTestId('dag').waitFor();
+    assert.match(await page.locator('h1').innerText(), /hello-1/);
+  }
   assert.deepEqual(problems, []);
-  console.log('dashboard: experiments, runs, charts, run page, models, model card, pipelines, DAG, logs, artifacts: ok');
+  console.log('dashboard: experiments, runs, charts, run page, models, model card, pipelines, DAG, logs, artifacts, warehouse: ok');
 } catch (error) {
   failed = true;
   console.error(error);

@@ -54,6 +54,13 @@ struct PersonName {
 // first name; one word is both. kInvalidArgument for an empty name.
 Result<PersonName> split_full_name(std::string_view full_name);
 
+// Documents per collection and per author, over every collection that exists (sorted by name):
+// {"NAME": {"documents": N, "authors": {"AUTHOR": n, ...}}, ...}. Authors are the values of
+// `author_full_name` (a document without one counts under "(none)"); "authors" is empty for a
+// collection where no document has that field (users). What `twin warehouse stats --json` prints
+// under "collections" and GET /api/twin/warehouse serves.
+Result<nlohmann::json> collection_stats(warehouse::Warehouse& warehouse);
+
 // ---- Typed views of the documents, for C++ code (crawlers, pipelines).
 
 struct UserDocument {

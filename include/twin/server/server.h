@@ -3,7 +3,7 @@
 //                         and the MLflow callbacks of transformers/TRL log to twin unchanged;
 //   /api/twin/...         twin's own JSON API (pipelines, pipeline runs with their steps, logs,
 //                         artifacts with lineage, preview and download, experiments, runs,
-//                         metrics, models, health);
+//                         metrics, models, health, the data warehouse's documents);
 //   /                     the dashboard (the built web/ app), when a web folder is given.
 //
 // Security: binds where told (127.0.0.1 by default). With a token, every /api/ request needs
@@ -31,6 +31,7 @@
 #include "twin/metadata/metadata_store.h"
 #include "twin/registry/model_registry.h"
 #include "twin/tracking/tracking_store.h"
+#include "twin/warehouse/warehouse.h"
 
 namespace twin::server {
 
@@ -46,12 +47,13 @@ struct ServerOptions {
 
 // What the server serves. Every pointer must outlive the server. tracking and registry are
 // required; without metadata and artifacts the pipeline, run and artifact views answer that they
-// are unavailable.
+// are unavailable, and without a warehouse the warehouse view does.
 struct ServerStores {
   tracking::TrackingStore* tracking = nullptr;
   registry::ModelRegistry* registry = nullptr;
   metadata::MetadataStore* metadata = nullptr;
   artifacts::ArtifactStore* artifacts = nullptr;
+  warehouse::Warehouse* warehouse = nullptr;
 };
 
 class TwinServer {
