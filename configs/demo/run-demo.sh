@@ -23,6 +23,10 @@ Look at what was stored (twin is $twin):
   twin warehouse find articles       the articles, with the run and step run that wrote each
   twin warehouse find articles --filter '{"author_full_name": "Mara Ionescu"}' --json
   twin warehouse find repositories --limit 1
-  twin server                        the dashboard in a browser
+
+Open the dashboard on this run: start `twin server` (in this folder), then open
+  http://127.0.0.1:8237/#/pipeline-runs/$run      (all runs: http://127.0.0.1:8237/#/pipelines,
+  the stored documents: http://127.0.0.1:8237/#/warehouse)
+
 Run it again: every link is already stored, so nothing is fetched (--param recrawl=true refetches).
 EOF
