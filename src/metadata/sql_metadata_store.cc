@@ -19,11 +19,6 @@ constexpr std::string_view kRunOwner = "run";
 constexpr std::string_view kStepRunOwner = "step_run";
 constexpr std::string_view kArtifactVersionOwner = "artifact_version";
 
-template <typename T>
-Status status_of(const Result<T>& result) {
-  return result.has_value() ? Status::ok() : result.error();
-}
-
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -100,7 +95,7 @@ Status put_metadata(Connection& c, std::string_view owner_type, std::string_view
                     const json& metadata) {
   if (!metadata.is_object()) return Status::ok();
   for (const auto& [key, value] : metadata.items()) {
-    TWIN_RETURN_IF_ERROR(status_of(c.execute(
+    TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
         "INSERT INTO metadata_entries (owner_type, owner_id, key, value) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (owner_type, owner_id, key) DO UPDATE SET value = excluded.value",
         {owner_type, owner_id, key, value.dump()})));
@@ -147,10 +142,10 @@ class SqlMetadataStore final : public MetadataStore {
     run.pid = new_run.pid;
     Status status = write([&](Connection& c) -> Status {
       TWIN_RETURN_IF_ERROR(
-          status_of(c.execute("INSERT INTO pipelines (name, created_at) VALUES (?, ?) "
-                              "ON CONFLICT (name) DO NOTHING",
-                              {run.pipeline, run.started_at})));
-      return status_of(
+          db::status_of(c.execute("INSERT INTO pipelines (name, created_at) VALUES (?, ?) "
+                                  "ON CONFLICT (name) DO NOTHING",
+                                  {run.pipeline, run.started_at})));
+      return db::status_of(
           c.execute("INSERT INTO pipeline_runs (id, pipeline, name, status, config, started_at, "
                     "ended_at, host, pid, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
                     {run.id, run.pipeline, run.name, to_string(run.status), run.config.dump(),
@@ -164,7 +159,7 @@ class SqlMetadataStore final : public MetadataStore {
   }
 
   Status heartbeat(std::string_view run_id) override {
-    return status_of(write([&](Connection& c) {
+    return db::status_of(write([&](Connection& c) {
       return c.execute("UPDATE pipeline_runs SET heartbeat_at = ? WHERE id = ?",
                        {now_ms(), run_id});
     }));
@@ -242,7 +237,7 @@ class SqlMetadataStore final : public MetadataStore {
                               c.execute("UPDATE pipeline_runs SET status = 'crashed', ended_at = ? "
                                         "WHERE id = ? AND status = 'running'",
                                         {now, id}));
-        TWIN_RETURN_IF_ERROR(status_of(
+        TWIN_RETURN_IF_ERROR(db::status_of(
             c.execute("UPDATE step_runs SET status = 'failed', ended_at = ?, error = ? WHERE "
                       "run_id = ? AND status = 'running'",
                       {now, "the run's process died (crashed run)", id})));
@@ -425,7 +420,7 @@ class SqlMetadataStore final : public MetadataStore {
 
  private:
   static Status insert_step_run(Connection& c, const StepRunRecord& r) {
-    return status_of(
+    return db::status_of(
         c.execute(fmt::format("INSERT INTO step_runs ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               kStepRunColumns),
                   {r.id, r.run_id, r.step, to_string(r.status), r.cache_key, r.started_at,
@@ -434,7 +429,7 @@ class SqlMetadataStore final : public MetadataStore {
 
   static Status link(Connection& c, std::string_view step_run_id, std::string_view direction,
                      std::string_view name, std::string_view version_id) {
-    return status_of(
+    return db::status_of(
         c.execute("INSERT INTO step_artifacts (step_run_id, direction, name, artifact_version_id) "
                   "VALUES (?, ?, ?, ?)",
                   {step_run_id, direction, name, version_id}));
@@ -442,7 +437,7 @@ class SqlMetadataStore final : public MetadataStore {
 
   static Status insert_version(Connection& c, std::string_view step_run_id,
                                const NewArtifactVersion& output, int64_t now) {
-    TWIN_RETURN_IF_ERROR(status_of(
+    TWIN_RETURN_IF_ERROR(db::status_of(
         c.execute("INSERT INTO artifacts (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO "
                   "NOTHING",
                   {output.artifact, now})));
@@ -454,7 +449,7 @@ class SqlMetadataStore final : public MetadataStore {
                               {output.artifact}));
     const int64_t version = row ? row->int64(0) + 1 : 1;
     const std::string id = new_id();
-    TWIN_RETURN_IF_ERROR(status_of(c.execute(
+    TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
         "INSERT INTO artifact_versions (id, artifact, version, content_hash, size, "
         "materializer, uri, producer_step_run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, "
         "?, ?, ?)",

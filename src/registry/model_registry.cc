@@ -12,11 +12,6 @@
 namespace twin::registry {
 namespace {
 
-template <typename T>
-Status status_of(const Result<T>& result) {
-  return result ? Status::ok() : result.error();
-}
-
 const std::vector<db::Migration>& migrations() {
   static const std::vector<db::Migration> kMigrations = {
       {1, "registered models, versions, tags and aliases",
@@ -143,8 +138,8 @@ Result<RegisteredModel> load_model(db::Connection& c, const std::string& name) {
 }
 
 Status touch_model(db::Connection& c, const std::string& name) {
-  return status_of(c.execute("UPDATE registry_models SET last_update_time = ? WHERE name = ?",
-                             {tracking::now_ms(), name}));
+  return db::status_of(c.execute("UPDATE registry_models SET last_update_time = ? WHERE name = ?",
+                                 {tracking::now_ms(), name}));
 }
 
 // Evaluates a registry filter (RunFilter syntax over attributes) against named fields.
@@ -215,11 +210,11 @@ Result<RegisteredModel> ModelRegistry::create_model(const std::string& name,
       return fail(
           Status::already_exists(fmt::format("registered model '{}' already exists", name)));
     }
-    TWIN_RETURN_IF_ERROR(status_of(inserted));
+    TWIN_RETURN_IF_ERROR(db::status_of(inserted));
     for (const Tag& tag : tags) {
-      TWIN_RETURN_IF_ERROR(
-          status_of(c.execute("INSERT INTO registry_model_tags (name, key, value) VALUES (?, ?, ?)",
-                              {name, tag.key, tag.value})));
+      TWIN_RETURN_IF_ERROR(db::status_of(
+          c.execute("INSERT INTO registry_model_tags (name, key, value) VALUES (?, ?, ?)",
+                    {name, tag.key, tag.value})));
     }
     return load_model(c, name);
   });
@@ -265,7 +260,7 @@ Status ModelRegistry::delete_model(const std::string& name) {
     for (std::string_view table : {"registry_aliases", "registry_version_tags", "registry_versions",
                                    "registry_model_tags"}) {
       TWIN_RETURN_IF_ERROR(
-          status_of(c.execute(fmt::format("DELETE FROM {} WHERE name = ?", table), {name})));
+          db::status_of(c.execute(fmt::format("DELETE FROM {} WHERE name = ?", table), {name})));
     }
     TWIN_ASSIGN_OR_RETURN(const int64_t deleted,
                           c.execute("DELETE FROM registry_models WHERE name = ?", {name}));
@@ -276,8 +271,8 @@ Status ModelRegistry::delete_model(const std::string& name) {
 
 Status ModelRegistry::set_model_tag(const std::string& name, const Tag& tag) {
   return database_.run_in_transaction([&](db::Connection& c) -> Status {
-    TWIN_RETURN_IF_ERROR(status_of(load_model(c, name)));
-    TWIN_RETURN_IF_ERROR(status_of(c.execute(
+    TWIN_RETURN_IF_ERROR(db::status_of(load_model(c, name)));
+    TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
         "INSERT INTO registry_model_tags (name, key, value) VALUES (?, ?, ?) ON CONFLICT (name, "
         "key) DO UPDATE SET value = excluded.value",
         {name, tag.key, tag.value})));
@@ -310,14 +305,14 @@ Result<ModelVersion> ModelRegistry::create_version(const CreateVersionRequest& r
                                                  {request.name}));
     const int64_t version = (last && !last->is_null(0) ? last->int64(0) : 0) + 1;
     const int64_t now = tracking::now_ms();
-    TWIN_RETURN_IF_ERROR(status_of(c.execute(
+    TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
         fmt::format("INSERT INTO registry_versions ({}) VALUES (?, ?, ?, ?, ?, ?, 'READY', "
                     "'None', ?, ?, ?)",
                     kVersionColumns),
         {request.name, version, request.description, request.source, request.run_id,
          request.run_link, request.model_card, now, now})));
     for (const Tag& tag : request.tags) {
-      TWIN_RETURN_IF_ERROR(status_of(c.execute(
+      TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
           "INSERT INTO registry_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)",
           {request.name, version, tag.key, tag.value})));
     }
@@ -361,7 +356,7 @@ Result<ModelVersion> ModelRegistry::update_version(const std::string& name, int6
 Status ModelRegistry::delete_version(const std::string& name, int64_t version) {
   return database_.run_in_transaction([&](db::Connection& c) -> Status {
     for (std::string_view table : {"registry_aliases", "registry_version_tags"}) {
-      TWIN_RETURN_IF_ERROR(status_of(c.execute(
+      TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
           fmt::format("DELETE FROM {} WHERE name = ? AND version = ?", table), {name, version})));
     }
     TWIN_ASSIGN_OR_RETURN(
@@ -376,8 +371,8 @@ Status ModelRegistry::delete_version(const std::string& name, int64_t version) {
 
 Status ModelRegistry::set_version_tag(const std::string& name, int64_t version, const Tag& tag) {
   return database_.run_in_transaction([&](db::Connection& c) -> Status {
-    TWIN_RETURN_IF_ERROR(status_of(load_version(c, name, version)));
-    return status_of(c.execute(
+    TWIN_RETURN_IF_ERROR(db::status_of(load_version(c, name, version)));
+    return db::status_of(c.execute(
         "INSERT INTO registry_version_tags (name, version, key, value) VALUES (?, ?, ?, ?) ON "
         "CONFLICT (name, version, key) DO UPDATE SET value = excluded.value",
         {name, version, tag.key, tag.value}));
@@ -418,15 +413,15 @@ Result<ModelVersion> ModelRegistry::transition_stage(const std::string& name, in
                                                      bool archive_existing) {
   TWIN_ASSIGN_OR_RETURN(const std::string target, canonical_stage(stage));
   return database_.run_in_transaction([&](db::Connection& c) -> Result<ModelVersion> {
-    TWIN_RETURN_IF_ERROR(status_of(load_version(c, name, version)));
+    TWIN_RETURN_IF_ERROR(db::status_of(load_version(c, name, version)));
     const int64_t now = tracking::now_ms();
     if (archive_existing && (target == "Staging" || target == "Production")) {
-      TWIN_RETURN_IF_ERROR(status_of(c.execute(
+      TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
           "UPDATE registry_versions SET current_stage = 'Archived', last_update_time = ? WHERE "
           "name = ? AND current_stage = ? AND version != ?",
           {now, name, target, version})));
     }
-    TWIN_RETURN_IF_ERROR(status_of(c.execute(
+    TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
         "UPDATE registry_versions SET current_stage = ?, last_update_time = ? WHERE name = ? AND "
         "version = ?",
         {target, now, name, version})));
@@ -439,8 +434,8 @@ Status ModelRegistry::set_alias(const std::string& name, const std::string& alia
                                 int64_t version) {
   if (alias.empty()) return Status::invalid_argument("alias: must not be empty");
   return database_.run_in_transaction([&](db::Connection& c) -> Status {
-    TWIN_RETURN_IF_ERROR(status_of(load_version(c, name, version)));
-    return status_of(c.execute(
+    TWIN_RETURN_IF_ERROR(db::status_of(load_version(c, name, version)));
+    return db::status_of(c.execute(
         "INSERT INTO registry_aliases (name, alias, version) VALUES (?, ?, ?) ON CONFLICT (name, "
         "alias) DO UPDATE SET version = excluded.version",
         {name, alias, version}));

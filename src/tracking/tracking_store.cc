@@ -13,12 +13,6 @@
 namespace twin::tracking {
 namespace {
 
-// The Status of a Result whose value the caller does not need (rows changed, say).
-template <typename T>
-Status status_of(const Result<T>& result) {
-  return result ? Status::ok() : result.error();
-}
-
 // Experiment ids are BIGINT identities; the REST API shows them as decimal strings.
 const std::vector<db::Migration>& migrations() {
   static const std::vector<db::Migration> kMigrations = {
@@ -215,7 +209,7 @@ Status insert_metrics(db::Connection& c, const std::string& run_id,
       sql += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
       params.insert(params.end(), {run_id, m.key, m.value, m.timestamp_ms, m.step});
     }
-    TWIN_RETURN_IF_ERROR(status_of(c.execute(sql, params)));
+    TWIN_RETURN_IF_ERROR(db::status_of(c.execute(sql, params)));
   }
   // MLflow's latest value: the highest step, then the latest timestamp.
   std::map<std::string, const Metric*> latest;
@@ -227,7 +221,7 @@ Status insert_metrics(db::Connection& c, const std::string& run_id,
     }
   }
   for (const auto& [key, m] : latest) {
-    TWIN_RETURN_IF_ERROR(status_of(
+    TWIN_RETURN_IF_ERROR(db::status_of(
         c.execute("INSERT INTO tracking_latest_metrics (run_id, key, value, timestamp_ms, step) "
                   "VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET "
                   "value = excluded.value, timestamp_ms = excluded.timestamp_ms, "
@@ -263,16 +257,16 @@ Status insert_params(db::Connection& c, const std::string& run_id,
 Status upsert_tags(db::Connection& c, const std::string& run_id, const std::vector<Tag>& tags) {
   for (const Tag& t : tags) {
     TWIN_RETURN_IF_ERROR(
-        status_of(c.execute("INSERT INTO tracking_tags (run_id, key, value) VALUES (?, ?, ?) "
-                            "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
-                            {run_id, t.key, t.value})));
+        db::status_of(c.execute("INSERT INTO tracking_tags (run_id, key, value) VALUES (?, ?, ?) "
+                                "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+                                {run_id, t.key, t.value})));
     // The run name lives in the run row too; keep the two in step as MLflow does.
     if (t.key == kRunNameTag) {
-      TWIN_RETURN_IF_ERROR(status_of(
+      TWIN_RETURN_IF_ERROR(db::status_of(
           c.execute("UPDATE tracking_runs SET run_name = ? WHERE run_id = ?", {t.value, run_id})));
     }
     if (t.key == kPipelineRunTag) {
-      TWIN_RETURN_IF_ERROR(status_of(c.execute(
+      TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
           "UPDATE tracking_runs SET pipeline_run_id = ? WHERE run_id = ?", {t.value, run_id})));
     }
   }
@@ -295,9 +289,9 @@ Result<std::unique_ptr<TrackingStore>> TrackingStore::open(db::Database& databas
   TWIN_RETURN_IF_ERROR(db::migrate(database, "tracking", steps));
   while (!artifact_root.empty() && artifact_root.back() == '/') artifact_root.pop_back();
   TWIN_RETURN_IF_ERROR(
-      status_of(database.execute("UPDATE tracking_experiments SET artifact_location = ? "
-                                 "WHERE experiment_id = 0 AND artifact_location = ''",
-                                 {artifact_root + "/0"})));
+      db::status_of(database.execute("UPDATE tracking_experiments SET artifact_location = ? "
+                                     "WHERE experiment_id = 0 AND artifact_location = ''",
+                                     {artifact_root + "/0"})));
   return std::unique_ptr<TrackingStore>(new TrackingStore(database, std::move(artifact_root)));
 }
 
@@ -322,15 +316,15 @@ Result<std::string> TrackingStore::create_experiment(const std::string& name,
     const int64_t id = (*inserted)[0].int64(0);
     if (artifact_location.empty()) {
       TWIN_RETURN_IF_ERROR(
-          status_of(c.execute("UPDATE tracking_experiments SET artifact_location = ? "
-                              "WHERE experiment_id = ?",
-                              {fmt::format("{}/{}", artifact_root_, id), id})));
+          db::status_of(c.execute("UPDATE tracking_experiments SET artifact_location = ? "
+                                  "WHERE experiment_id = ?",
+                                  {fmt::format("{}/{}", artifact_root_, id), id})));
     }
     for (const Tag& tag : tags) {
       TWIN_RETURN_IF_ERROR(
-          status_of(c.execute("INSERT INTO tracking_experiment_tags (experiment_id, key, "
-                              "value) VALUES (?, ?, ?)",
-                              {id, tag.key, tag.value})));
+          db::status_of(c.execute("INSERT INTO tracking_experiment_tags (experiment_id, key, "
+                                  "value) VALUES (?, ?, ?)",
+                                  {id, tag.key, tag.value})));
     }
     return std::to_string(id);
   });
@@ -423,7 +417,7 @@ Status TrackingStore::set_experiment_tag(const std::string& experiment_id, const
   if (tag.key.empty()) return Status::invalid_argument("key: must not be empty");
   return database_.run_in_transaction([&](db::Connection& c) -> Status {
     TWIN_RETURN_IF_ERROR(require_experiment(c, id, experiment_id));
-    return status_of(
+    return db::status_of(
         c.execute("INSERT INTO tracking_experiment_tags (experiment_id, key, value) VALUES "
                   "(?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = "
                   "excluded.value",
@@ -465,7 +459,7 @@ Result<Run> TrackingStore::create_run(const CreateRunRequest& request) {
       if (tag.key == kPipelineRunTag && pipeline_run_id.empty()) pipeline_run_id = tag.value;
     }
     if (run_name.empty()) run_name = "run-" + run_id.substr(0, 8);
-    TWIN_RETURN_IF_ERROR(status_of(c.execute(
+    TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
         fmt::format("INSERT INTO tracking_runs ({}) VALUES (?, ?, ?, ?, 'RUNNING', ?, "
                     "NULL, 'active', ?, ?)",
                     kRunColumns),
@@ -489,13 +483,13 @@ Result<RunInfo> TrackingStore::update_run(const std::string& run_id,
     TWIN_ASSIGN_OR_RETURN(Run run, load_run(c, run_id));
     if (request.status) {
       TWIN_RETURN_IF_ERROR(
-          status_of(c.execute("UPDATE tracking_runs SET status = ? WHERE run_id = ?",
-                              {to_string(*request.status), run_id})));
+          db::status_of(c.execute("UPDATE tracking_runs SET status = ? WHERE run_id = ?",
+                                  {to_string(*request.status), run_id})));
     }
     if (request.end_time_ms) {
       TWIN_RETURN_IF_ERROR(
-          status_of(c.execute("UPDATE tracking_runs SET end_time = ? WHERE run_id = ?",
-                              {*request.end_time_ms, run_id})));
+          db::status_of(c.execute("UPDATE tracking_runs SET end_time = ? WHERE run_id = ?",
+                                  {*request.end_time_ms, run_id})));
     }
     if (request.run_name && !request.run_name->empty()) {
       TWIN_RETURN_IF_ERROR(upsert_tags(c, run_id, {{std::string(kRunNameTag), *request.run_name}}));
