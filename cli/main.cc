@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <filesystem>
+#include <optional>
+#include <string_view>
 
 #include "command.h"
 #include "twin/core/logging.h"
@@ -53,6 +56,44 @@ int report_unknown_subcommand(CLI::App* parent, const std::string& word) {
   return 2;
 }
 
+#ifdef TWIN_FULL_BINARY_NAME
+// The light `twin` binary (cli/CMakeLists.txt) handles its own commands and hands everything
+// else to twin-full, which sits beside it.
+
+// The subcommand word: the first argument that is neither a global option nor its value.
+std::optional<std::string_view> subcommand_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "-C" || arg == "--directory") {
+      ++i;  // its value is a directory, not a command
+    } else if (arg == "--") {
+      return std::nullopt;
+    } else if (!arg.starts_with("-")) {
+      return arg;
+    }
+  }
+  return std::nullopt;
+}
+
+bool has_argument(int argc, char** argv, std::string_view wanted) {
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i] == wanted) return true;
+  }
+  return false;
+}
+
+// Replaces this process by twin-full with the same arguments; returns only on failure.
+int exec_full_binary(char** argv) {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::filesystem::path full = self.parent_path() / TWIN_FULL_BINARY_NAME;
+  if (!ec) execv(full.c_str(), argv);
+  print_error(fmt::format("cannot run {} (twin's other commands live there): {}", full.string(),
+                          ec ? ec.message() : std::strerror(errno)));
+  return 1;
+}
+#endif
+
 int run(int argc, char** argv) {
   CLI::App app(
       "twin: the LLM Twin toolchain in one program (tasks, pipelines, artifacts,\n"
@@ -73,6 +114,16 @@ int run(int argc, char** argv) {
   auto& commands = twin::cli::registered_commands();
   std::ranges::stable_sort(commands, {}, &twin::cli::RegisteredCommand::order);
   for (const auto& command : commands) command.setup(app, actions);
+
+#ifdef TWIN_FULL_BINARY_NAME
+  if (const auto word = subcommand_word(argc, argv)) {
+    const auto here = app.get_subcommands(
+        [&](const CLI::App* sub) { return sub->check_name(std::string(*word)); });
+    if (here.empty()) return exec_full_binary(argv);
+  } else if (!has_argument(argc, argv, "--version")) {
+    return exec_full_binary(argv);  // the top-level help lists every command
+  }
+#endif
 
   try {
     app.parse(argc, argv);

@@ -65,5 +65,40 @@ TEST(CliTest, MalformedDotenvIsAConfigurationError) {
   EXPECT_NE(result.err.find(".env:1: unterminated"), std::string::npos) << result.err;
 }
 
+// `twin` holds only the fast commands and execs twin-full for the rest (docs/DESIGN.md).
+TEST(CliTest, TwinHandsOtherCommandsToTwinFull) {
+  TempDir dir;
+  auto help = run_twin("--help", dir.path());
+  ASSERT_EQ(help.exit_code, 0) << help.err;
+  for (const char* command : {"task", "settings", "pipeline", "runs", "warehouse", "server"}) {
+    EXPECT_NE(help.out.find(command), std::string::npos) << command << " missing in\n" << help.out;
+  }
+  auto pipelines = run_twin("-q -C . pipeline list --json", dir.path());
+  EXPECT_EQ(pipelines.exit_code, 0) << pipelines.err;
+  EXPECT_NE(pipelines.out.find("digital_data_etl"), std::string::npos) << pipelines.out;
+  auto unknown = run_twin("pipelin", dir.path());
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("Did you mean 'pipeline'?"), std::string::npos) << unknown.err;
+}
+
+TEST(CliTest, LightTwinLinksNoHeavyLibrary) {
+  auto libraries = testing_support::run_shell("ldd " + testing_support::shell_quote(TWIN_BINARY),
+                                              std::filesystem::current_path());
+  ASSERT_EQ(libraries.exit_code, 0) << libraries.err;
+  for (const char* heavy : {"libcurl", "libpq", "libxml2", "libssl", "libsqlite3", "yaml-cpp"}) {
+    EXPECT_EQ(libraries.out.find(heavy), std::string::npos) << heavy << " in\n" << libraries.out;
+  }
+}
+
+TEST(CliTest, MissingTwinFullIsNamed) {
+  TempDir dir;
+  std::filesystem::copy_file(TWIN_BINARY, dir.path() / "twin");
+  auto result = testing_support::run_shell("./twin pipeline list", dir.path());
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find((dir.path() / "twin-full").string()), std::string::npos) << result.err;
+  auto tasks = testing_support::run_shell("./twin --version", dir.path());
+  EXPECT_EQ(tasks.exit_code, 0) << tasks.err;
+}
+
 }  // namespace
 }  // namespace twin
