@@ -237,9 +237,60 @@ struct TaskRunner::State {
     if (auto self = std::filesystem::read_symlink("/proc/self/exe", ec); !ec) {
       ctx.env["TWIN_EXE"] = self.string();
     }
+    for (const char* name : {"TWIN_CONF_DIR", "POE_CONF_DIR"}) {
+      ctx.env[name] = file.path.parent_path().string();
+    }
     TWIN_RETURN_IF_ERROR(apply_envfiles(file.envfiles, options.root, ctx, file.path.string()));
     apply_env(file.env, ctx);
     return ctx;
+  }
+
+  // Where a task runs and reads its envfiles: its include's cwd, or the project root.
+  std::filesystem::path base_dir(const TaskSpec& task, const ExecContext& ctx) const {
+    if (!task.origin->included || task.origin->cwd.empty()) return options.root;
+    return options.root / expand_template(task.origin->cwd, ctx.env);
+  }
+
+  // An included file's own env, envfiles and TWIN_CONF_DIR, for the tasks it declares.
+  Status apply_origin(const TaskSpec& task, ExecContext& ctx) {
+    const TaskOrigin& origin = *task.origin;
+    if (!origin.included) return Status::ok();
+    const std::filesystem::path base = base_dir(task, ctx);
+    const std::string conf_dir =
+        origin.cwd.empty() ? origin.file.parent_path().string() : base.string();
+    for (const char* name : {"TWIN_CONF_DIR", "POE_CONF_DIR"}) ctx.env[name] = conf_dir;
+    TWIN_RETURN_IF_ERROR(apply_envfiles(origin.envfiles, base, ctx, origin.file.string()));
+    apply_env(origin.env, ctx);
+    return Status::ok();
+  }
+
+  // Poe's executor (task_spec.h): puts the project's virtualenv first on PATH when one applies.
+  Status apply_executor(const TaskSpec& task, ExecContext& ctx) const {
+    const Executor executor = task.executor           ? *task.executor
+                              : task.origin->executor ? *task.origin->executor
+                                                      : file.executor.value_or(Executor{});
+    if (executor.type == "simple") return Status::ok();
+    const bool explicit_virtualenv = executor.type == "virtualenv";
+    if (!explicit_virtualenv && ctx.env.contains("VIRTUAL_ENV")) return Status::ok();
+    std::vector<std::filesystem::path> candidates;
+    if (explicit_virtualenv && !executor.location.empty()) {
+      candidates.push_back(options.root / expand_template(executor.location, ctx.env));
+    } else {
+      candidates = {options.root / ".venv", options.root / "venv"};
+    }
+    for (const auto& venv : candidates) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(venv / "bin", ec)) continue;
+      const std::string bin = (venv / "bin").string();
+      std::string& path = ctx.env["PATH"];
+      if (!path.starts_with(bin + ":") && path != bin) path = path.empty() ? bin : bin + ":" + path;
+      ctx.env["VIRTUAL_ENV"] = venv.string();
+      return Status::ok();
+    }
+    if (!explicit_virtualenv) return Status::ok();
+    return Status::failed_precondition(fmt::format(
+        "task {}: executor virtualenv: no virtualenv at {} (a folder with bin/ inside)", task.name,
+        candidates.size() == 1 ? candidates.front().string() : "./.venv or ./venv"));
   }
 
   // ---- processes --------------------------------------------------------------------------
@@ -248,6 +299,15 @@ struct TaskRunner::State {
                           const std::filesystem::path& cwd, const ExecContext& ctx) {
     ProcessSpec spec;
     spec.argv = std::move(argv);
+    // posix_spawnp searches twin's own PATH; when the task's differs (a virtualenv executor, an
+    // env entry), look the program up in the task's.
+    if (!spec.argv.empty() && spec.argv.front().find('/') == std::string::npos) {
+      const char* own_path = std::getenv("PATH");
+      const auto task_path = ctx.env.find("PATH");
+      if (task_path != ctx.env.end() && (own_path == nullptr || task_path->second != own_path)) {
+        if (auto found = find_in_path(spec.argv.front(), ctx.env)) spec.argv.front() = *found;
+      }
+    }
     spec.cwd = cwd;
     spec.environment = exported(ctx);
     std::optional<std::filesystem::path> stdout_file;
@@ -703,8 +763,11 @@ struct TaskRunner::State {
     }
     ExecContext ctx = caller;
     ctx.stack.push_back(task.name);
-    TWIN_RETURN_IF_ERROR(apply_envfiles(task.envfiles, options.root, ctx, task.name));
+    TWIN_RETURN_IF_ERROR(apply_origin(task, ctx));
+    const std::filesystem::path base = base_dir(task, ctx);
+    TWIN_RETURN_IF_ERROR(apply_envfiles(task.envfiles, base, ctx, task.name));
     apply_env(task.env, ctx);
+    TWIN_RETURN_IF_ERROR(apply_executor(task, ctx));
 
     std::vector<std::string> free = words;
     if (task.declares_args) {
@@ -726,8 +789,8 @@ struct TaskRunner::State {
     for (auto& [name, value] : std::get<Environment>(dependencies))
       ctx.env[name] = std::move(value);
 
-    std::filesystem::path cwd = options.root;
-    if (task.cwd) cwd = options.root / expand_template(*task.cwd, ctx.env);
+    std::filesystem::path cwd = base;
+    if (task.cwd) cwd = base / expand_template(*task.cwd, ctx.env);
 
     std::optional<FingerprintInput> fingerprint;
     if (!task.sources.empty() || !task.generates.empty()) {

@@ -4,7 +4,11 @@
 
 #include <algorithm>
 #include <array>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
+
+#include "twin/tasks/command_line.h"
 
 namespace twin::tasks {
 namespace {
@@ -13,7 +17,7 @@ constexpr std::array<std::string_view, 8> kKindKeys = {"cmd",      "shell",    "
                                                        "sequence", "parallel", "ref",    "switch"};
 
 // Options every task type accepts (Poe's common options plus twin's up-to-date keys); keys Poe
-// knows that twin does not need (executor, verbosity, use_exec) are accepted and ignored.
+// knows that twin does not need (verbosity, use_exec) are accepted and ignored.
 const std::set<std::string_view>& common_options() {
   static const std::set<std::string_view> options = {
       "help",           "env",         "envfile", "cwd",       "deps",     "uses",      "args",
@@ -255,7 +259,34 @@ Result<std::vector<ArgSpec>> parse_args(const toml::node& node) {
 struct Defaults {
   TaskKind string_kind = TaskKind::kCmd;
   TaskKind array_item_kind = TaskKind::kRef;
+  std::shared_ptr<const TaskOrigin> origin;
 };
+
+Result<Executor> parse_executor(const toml::node& node) {
+  static const std::set<std::string_view> kTypes = {"auto", "simple", "virtualenv", "poetry", "uv"};
+  Executor executor;
+  if (const auto* table = node.as_table()) {
+    for (const auto& [key, value] : *table) {
+      if (key.str() == "type") {
+        TWIN_ASSIGN_OR_RETURN(executor.type, string_of(value, "executor.type"));
+      } else if (key.str() == "location") {
+        TWIN_ASSIGN_OR_RETURN(executor.location, string_of(value, "executor.location"));
+      } else {
+        return fail(error_at(value, fmt::format("executor: unknown key '{}' (expected type or "
+                                                "location)",
+                                                key.str())));
+      }
+    }
+  } else {
+    TWIN_ASSIGN_OR_RETURN(executor.type, string_of(node, "executor"));
+  }
+  if (!kTypes.contains(executor.type)) {
+    return fail(error_at(node, fmt::format("unknown executor type '{}' (expected auto, simple, "
+                                           "virtualenv, poetry or uv)",
+                                           executor.type)));
+  }
+  return executor;
+}
 
 Result<std::shared_ptr<TaskSpec>> parse_task(const std::string& name, const toml::node& node,
                                              const Defaults& defaults, TaskKind string_kind);
@@ -364,6 +395,8 @@ Status parse_option(TaskSpec& task, std::string_view key, const toml::node& valu
     TWIN_ASSIGN_OR_RETURN(task.assert_result, bool_of(value, "assert"));
   } else if (key == "print_result") {
     TWIN_ASSIGN_OR_RETURN(task.print_result, bool_of(value, "print_result"));
+  } else if (key == "executor") {
+    TWIN_ASSIGN_OR_RETURN(task.executor, parse_executor(value));
   } else if (key == "empty_glob") {
     TWIN_ASSIGN_OR_RETURN(task.empty_glob, string_of(value, "empty_glob"));
     if (task.empty_glob != "pass" && task.empty_glob != "null" && task.empty_glob != "fail") {
@@ -386,6 +419,7 @@ Result<std::shared_ptr<TaskSpec>> parse_task_table(const std::string& name,
                                                    const Defaults& defaults, bool switch_branch) {
   auto task = std::make_shared<TaskSpec>();
   task->name = name;
+  task->origin = defaults.origin;
   task->location = toml_location(table);
   std::optional<std::string_view> kind_key;
   for (auto key : kKindKeys) {
@@ -449,6 +483,7 @@ Result<std::shared_ptr<TaskSpec>> parse_task(const std::string& name, const toml
   if (const auto* text = node.as_string()) {
     auto task = std::make_shared<TaskSpec>();
     task->name = name;
+    task->origin = defaults.origin;
     task->kind = string_kind;
     task->content = text->get();
     task->location = toml_location(node);
@@ -457,6 +492,7 @@ Result<std::shared_ptr<TaskSpec>> parse_task(const std::string& name, const toml
   if (node.is_array()) {
     auto task = std::make_shared<TaskSpec>();
     task->name = name;
+    task->origin = defaults.origin;
     task->kind = TaskKind::kSequence;
     task->location = toml_location(node);
     TWIN_ASSIGN_OR_RETURN(task->subtasks,
@@ -504,10 +540,97 @@ std::vector<std::string> TaskFile::names() const {
   return all;
 }
 
-Result<TaskFile> parse_task_file(const toml::table& config, const std::filesystem::path& path) {
-  TaskFile file;
-  file.path = path;
-  Defaults defaults;
+namespace {
+
+// JSON values as TOML nodes, so included .json files go through the same parser. JSON has no
+// positions, so errors in such a file name no line; null has no TOML spelling and is left out.
+toml::table json_table(const nlohmann::json& json);
+toml::array json_array(const nlohmann::json& json);
+
+template <typename Add>
+void add_json(const nlohmann::json& value, Add add) {
+  if (value.is_object()) {
+    add(json_table(value));
+  } else if (value.is_array()) {
+    add(json_array(value));
+  } else if (value.is_string()) {
+    add(value.get<std::string>());
+  } else if (value.is_boolean()) {
+    add(value.get<bool>());
+  } else if (value.is_number_integer()) {
+    add(value.get<int64_t>());
+  } else if (value.is_number_float()) {
+    add(value.get<double>());
+  }
+}
+
+toml::table json_table(const nlohmann::json& json) {
+  toml::table table;
+  for (const auto& [key, item] : json.items()) {
+    add_json(item, [&](auto node) { table.insert(key, std::move(node)); });
+  }
+  return table;
+}
+
+toml::array json_array(const nlohmann::json& json) {
+  toml::array array;
+  for (const auto& item : json)
+    add_json(item, [&](auto node) { array.push_back(std::move(node)); });
+  return array;
+}
+
+Result<toml::table> read_included_file(const std::filesystem::path& path) {
+  if (path.extension() == ".json") {
+    std::ifstream in(path);
+    auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded() || !json.is_object()) {
+      return fail(Status::invalid_argument(
+          fmt::format("{}: not a JSON object of task settings", path.string())));
+    }
+    return json_table(json);
+  }
+  return read_toml_file(path);
+}
+
+struct IncludeRef {
+  std::string path;
+  std::string cwd;
+};
+
+Result<std::vector<IncludeRef>> parse_include(const toml::node& node) {
+  std::vector<IncludeRef> refs;
+  auto add = [&refs](const toml::node& item) -> Status {
+    if (const auto* table = item.as_table()) {
+      IncludeRef ref;
+      for (const auto& [key, value] : *table) {
+        if (key.str() == "path") {
+          TWIN_ASSIGN_OR_RETURN(ref.path, string_of(value, "include.path"));
+        } else if (key.str() == "cwd") {
+          TWIN_ASSIGN_OR_RETURN(ref.cwd, string_of(value, "include.cwd"));
+        } else {
+          return error_at(
+              value, fmt::format("include: unknown key '{}' (expected path or cwd)", key.str()));
+        }
+      }
+      if (ref.path.empty()) return error_at(item, "include: a table needs a path");
+      refs.push_back(std::move(ref));
+      return Status::ok();
+    }
+    TWIN_ASSIGN_OR_RETURN(auto path, string_of(item, "include"));
+    refs.push_back({std::move(path), ""});
+    return Status::ok();
+  };
+  if (const auto* list = node.as_array()) {
+    for (const auto& item : *list) TWIN_RETURN_IF_ERROR(add(item));
+  } else {
+    TWIN_RETURN_IF_ERROR(add(node));
+  }
+  return refs;
+}
+
+// Reads the file-level settings and the tasks of one configuration table into `file`.
+Status parse_tasks_into(TaskFile& file, const toml::table& config, Defaults defaults,
+                        TaskOrigin origin) {
   if (const toml::node* kind = config.get("default_task_type")) {
     TWIN_ASSIGN_OR_RETURN(defaults.string_kind, kind_of_name(*kind));
   }
@@ -515,53 +638,95 @@ Result<TaskFile> parse_task_file(const toml::table& config, const std::filesyste
     TWIN_ASSIGN_OR_RETURN(defaults.array_item_kind, kind_of_name(*kind));
   }
   if (const toml::node* env = config.get("env")) {
-    TWIN_ASSIGN_OR_RETURN(file.env, parse_env(*env));
+    TWIN_ASSIGN_OR_RETURN(origin.env, parse_env(*env));
   }
   if (const toml::node* envfile = config.get("envfile")) {
-    TWIN_ASSIGN_OR_RETURN(file.envfiles, parse_envfile(*envfile));
+    TWIN_ASSIGN_OR_RETURN(origin.envfiles, parse_envfile(*envfile));
   }
-  if (const toml::node* shell = config.get("shell_interpreter")) {
-    TWIN_ASSIGN_OR_RETURN(file.shell_interpreter, strings_of(*shell, "shell_interpreter", true));
+  if (const toml::node* executor = config.get("executor")) {
+    TWIN_ASSIGN_OR_RETURN(origin.executor, parse_executor(*executor));
   }
+  if (!origin.included) {
+    file.env = origin.env;
+    file.envfiles = origin.envfiles;
+    file.executor = origin.executor;
+    if (const toml::node* shell = config.get("shell_interpreter")) {
+      TWIN_ASSIGN_OR_RETURN(file.shell_interpreter, strings_of(*shell, "shell_interpreter", true));
+    }
+  }
+  defaults.origin = std::make_shared<const TaskOrigin>(std::move(origin));
   const toml::node* tasks = config.get("tasks");
-  if (tasks == nullptr) return file;
+  if (tasks == nullptr) return Status::ok();
   const auto* table = tasks->as_table();
-  if (table == nullptr) return fail(error_at(*tasks, "tasks must be a table"));
+  if (table == nullptr) return error_at(*tasks, "tasks must be a table");
+  std::vector<std::shared_ptr<const TaskSpec>> parsed;
   for (const auto& [key, node] : *table) {
-    TWIN_ASSIGN_OR_RETURN(auto task,
-                          parse_task(std::string(key.str()), node, defaults, defaults.string_kind));
-    file.tasks.push_back(std::move(task));
+    const std::string name(key.str());
+    if (file.find(name) != nullptr) continue;  // an included task never replaces one
+    TWIN_ASSIGN_OR_RETURN(auto task, parse_task(name, node, defaults, defaults.string_kind));
+    parsed.push_back(std::move(task));
   }
   // TOML tables are ordered by key; list tasks in the order the file defines them, as Poe does.
-  std::ranges::stable_sort(file.tasks, [table](const auto& a, const auto& b) {
+  std::ranges::stable_sort(parsed, [table](const auto& a, const auto& b) {
     const auto& pa = table->get(a->name)->source().begin;
     const auto& pb = table->get(b->name)->source().begin;
     return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
   });
+  file.tasks.insert(file.tasks.end(), parsed.begin(), parsed.end());
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<TaskFile> parse_task_file(const toml::table& config, const std::filesystem::path& path,
+                                 const std::filesystem::path& root) {
+  TaskFile file;
+  file.path = path;
+  TaskOrigin own;
+  own.file = path;
+  TWIN_RETURN_IF_ERROR(parse_tasks_into(file, config, Defaults{}, std::move(own)));
+  const toml::node* include = config.get("include");
+  if (include == nullptr) return file;
+  TWIN_ASSIGN_OR_RETURN(auto refs, parse_include(*include));
+  const Environment roots = {{"TWIN_ROOT", root.string()}, {"POE_ROOT", root.string()}};
+  for (const auto& ref : refs) {
+    const std::filesystem::path included = root / expand_template(ref.path, roots);
+    std::error_code ec;
+    if (!std::filesystem::exists(included, ec)) continue;  // Poe skips missing includes
+    TWIN_ASSIGN_OR_RETURN(auto document, read_included_file(included));
+    const toml::node* poe = document.at_path("tool.poe").node();
+    const toml::table& config_of_include =
+        poe != nullptr && poe->is_table() ? *poe->as_table() : document;
+    TaskOrigin origin;
+    origin.file = included;
+    origin.included = true;
+    origin.cwd = ref.cwd;
+    TWIN_RETURN_IF_ERROR(parse_tasks_into(file, config_of_include, Defaults{}, std::move(origin)));
+  }
   return file;
 }
 
 Result<TaskFile> load_task_file(const std::filesystem::path& root,
                                 const std::optional<std::filesystem::path>& explicit_file) {
-  const auto from_pyproject = [](const toml::table& document,
-                                 const std::filesystem::path& path) -> Result<TaskFile> {
+  const auto from_pyproject = [&root](const toml::table& document,
+                                      const std::filesystem::path& path) -> Result<TaskFile> {
     const toml::node* poe = document.at_path("tool.poe").node();
     if (poe == nullptr || !poe->is_table()) {
       return fail(Status::not_found(fmt::format("{}: no [tool.poe] tasks", path.string())));
     }
-    return parse_task_file(*poe->as_table(), path);
+    return parse_task_file(*poe->as_table(), path, root);
   };
   if (explicit_file) {
     TWIN_ASSIGN_OR_RETURN(auto document, read_toml_file(*explicit_file));
     if (explicit_file->filename() == "pyproject.toml")
       return from_pyproject(document, *explicit_file);
-    return parse_task_file(document, *explicit_file);
+    return parse_task_file(document, *explicit_file, root);
   }
   const std::filesystem::path twin_toml = root / "twin.toml";
   std::error_code ec;
   if (std::filesystem::exists(twin_toml, ec)) {
     TWIN_ASSIGN_OR_RETURN(auto document, read_toml_file(twin_toml));
-    if (document.contains("tasks")) return parse_task_file(document, twin_toml);
+    if (document.contains("tasks")) return parse_task_file(document, twin_toml, root);
   }
   const std::filesystem::path pyproject = root / "pyproject.toml";
   if (std::filesystem::exists(pyproject, ec)) {

@@ -55,6 +55,30 @@ struct EnvFileRef {
   bool optional = false;
 };
 
+// How a task's commands run (Poe's `executor`, globally or per task):
+//   simple      as they are;
+//   virtualenv  with the virtualenv at `location` (default .venv, then venv) first on PATH and
+//               VIRTUAL_ENV set, so `python`, `pytest`, ... are the project's;
+//   poetry, uv  the same with the project's in-tree .venv, when it exists;
+//   auto        (the default) virtualenv when the project has .venv/ or venv/, else simple.
+// Inside an already active virtualenv (VIRTUAL_ENV set) auto and poetry/uv change nothing.
+struct Executor {
+  std::string type = "auto";
+  std::string location;  // virtualenv: relative to the project root; "" = look for .venv, venv
+};
+
+// The file a task was declared in. Tasks from an `include`d file run in the include's `cwd`
+// (relative to the project root, templated; "" = the root) and read their envfiles from there,
+// and that file's global env, envfile and executor apply to its tasks only (Poe's semantics).
+struct TaskOrigin {
+  std::filesystem::path file;
+  bool included = false;
+  std::string cwd;
+  std::vector<EnvEntry> env;
+  std::vector<EnvFileRef> envfiles;
+  std::optional<Executor> executor;
+};
+
 struct TaskSpec;
 
 // One branch of a switch task: matches when the control output equals one of `cases`; a branch
@@ -69,6 +93,7 @@ struct TaskSpec {
   TaskKind kind = TaskKind::kCmd;
   std::string content;   // the cmd, shell script, script reference, expression or ref
   std::string location;  // file:line:column of the definition
+  std::shared_ptr<const TaskOrigin> origin;  // never null
 
   std::string help;
   std::vector<EnvEntry> env;
@@ -82,6 +107,7 @@ struct TaskSpec {
   IgnoreFail ignore_fail;
   std::vector<std::string> sources;    // twin extension: up-to-date checks
   std::vector<std::string> generates;  // twin extension: up-to-date checks
+  std::optional<Executor> executor;
 
   std::vector<std::string> interpreter;  // shell: e.g. {"posix"}, {"bash"}; empty = file default
   std::vector<std::string> imports;      // expr
@@ -102,15 +128,21 @@ struct TaskFile {
   std::vector<EnvEntry> env;
   std::vector<EnvFileRef> envfiles;
   std::vector<std::string> shell_interpreter{"posix"};
-  std::vector<std::shared_ptr<const TaskSpec>> tasks;  // in file order
+  std::optional<Executor> executor;
+  std::vector<std::shared_ptr<const TaskSpec>> tasks;  // in file order, then included ones
 
   const TaskSpec* find(std::string_view name) const;
   std::vector<std::string> names() const;
 };
 
 // Parses a task configuration table: twin.toml's top level or pyproject's [tool.poe] (both have
-// `tasks`, `env`, `envfile`, `shell_interpreter`, ... as Poe defines them).
-Result<TaskFile> parse_task_file(const toml::table& config, const std::filesystem::path& path);
+// `tasks`, `env`, `envfile`, `shell_interpreter`, `include`, ... as Poe defines them).
+// `include` names other TOML or JSON files (a path, `{ path, cwd }`, or a list of those;
+// ${TWIN_ROOT}/${POE_ROOT} expand; relative to `root`) whose tasks join the file's after its own,
+// unless a task of that name already exists. A missing included file is skipped, as Poe does;
+// one that cannot be parsed is an error. Includes of included files are not followed.
+Result<TaskFile> parse_task_file(const toml::table& config, const std::filesystem::path& path,
+                                 const std::filesystem::path& root);
 
 // The tasks of the project at `root`: `explicit_file` when given (twin.toml layout, or a
 // pyproject.toml), else <root>/twin.toml's [tasks], else <root>/pyproject.toml's [tool.poe].
