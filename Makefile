@@ -42,6 +42,7 @@ format: build
 	@$(TWIN) task format
 
 lint: build
+	@scripts/install-deps.sh lint
 	@$(TWIN) task lint
 
 clean:

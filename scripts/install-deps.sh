@@ -2,11 +2,19 @@
 # Installs the Debian packages twin needs, listed one per line in scripts/packages/*.txt
 # (one file per module, so modules can add packages without touching each other's lists).
 # Idempotent and silent when everything is already present; prints what it installs otherwise.
+# Usage: install-deps.sh [EXTRA...]  also installs scripts/packages/extra/EXTRA.txt (tools only
+# some targets need, e.g. `lint`, kept out of the set every build and CI run installs).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
+lists=("$here"/packages/*.txt)
+for extra in "$@"; do
+  [ -f "$here/packages/extra/$extra.txt" ] || { echo "install-deps: no list packages/extra/$extra.txt" >&2; exit 2; }
+  lists+=("$here/packages/extra/$extra.txt")
+done
+
 wanted=()
-for list in "$here"/packages/*.txt; do
+for list in "${lists[@]}"; do
   while IFS= read -r line; do
     line="${line%%#*}"
     line="$(echo "$line" | xargs)"

@@ -100,12 +100,15 @@ struct fmt::formatter<twin::Status> : fmt::formatter<std::string> {
 // `TWIN_ASSIGN_OR_RETURN(auto x, f())` declares x from a Result<T>, or returns its error.
 #define TWIN_ASSIGN_OR_RETURN(lhs, expr) \
   TWIN_ASSIGN_OR_RETURN_IMPL(TWIN_CONCAT(twin_result_, __LINE__), lhs, expr)
+// `tmp` is a name and `lhs` a declaration, so neither can be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define TWIN_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                     \
   auto tmp = (expr);                                                   \
   if (!tmp.has_value()) {                                              \
     return ::twin::internal_status::propagate(std::move(tmp).error()); \
   }                                                                    \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 namespace twin::internal_status {
 // Converts to whatever the enclosing function returns: Status or Result<T>.
