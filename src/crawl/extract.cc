@@ -11,11 +11,12 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+
+#include "libxml_arena.h"
 
 namespace twin::crawl {
 namespace {
@@ -23,27 +24,141 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Small DOM helpers.
 
-struct DocumentDeleter {
-  void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
-};
-using Document = std::unique_ptr<xmlDoc, DocumentDeleter>;
+// ---------------------------------------------------------------------------------------------
+// Raw-text elements removed before parsing.
 
-Document parse_html(std::string_view html) {
-  static std::once_flag once;
-  std::call_once(once, [] { xmlInitParser(); });
-  if (html.empty()) return nullptr;
-  // One parser context per thread, reset for each document: creating a context costs as much
-  // as parsing a small page.
-  struct ContextDeleter {
-    void operator()(htmlParserCtxt* context) const { htmlFreeParserCtxt(context); }
-  };
-  thread_local std::unique_ptr<htmlParserCtxt, ContextDeleter> context(htmlNewParserCtxt());
-  if (!context) return nullptr;
-  return Document(htmlCtxtReadMemory(
-      context.get(), html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
-      HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-          HTML_PARSE_COMPACT | HTML_PARSE_NODEFDTD));
+bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Whether `text` at `pos` starts with `word` (lower-case ASCII), compared case-insensitively.
+bool starts_with_at(std::string_view text, size_t pos, std::string_view word) {
+  if (text.size() - pos < word.size()) return false;
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (ascii_lower(text[pos + i]) != word[i]) return false;
+  }
+  return true;
 }
+
+// The position just past the '>' closing the tag whose name starts at `pos`, honouring quoted
+// attribute values; text.size() when the tag never closes.
+size_t end_of_tag(std::string_view text, size_t pos) {
+  char quote = 0;
+  for (; pos < text.size(); ++pos) {
+    const char c = text[pos];
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '>') {
+      return pos + 1;
+    }
+  }
+  return text.size();
+}
+
+// The position of the next "</name" (case-insensitive) from `pos`, or npos.
+size_t find_end_tag(std::string_view text, size_t pos, std::string_view name) {
+  while ((pos = text.find("</", pos)) != std::string_view::npos) {
+    if (starts_with_at(text, pos + 2, name)) return pos;
+    pos += 2;
+  }
+  return std::string_view::npos;
+}
+
+// What the extractor never reads, cut out of the HTML before libxml2 sees it: comments, and
+// <script> (except JSON-LD), <style>, <svg>, <noscript> and <template> elements with everything
+// inside them. On real pages they are half the bytes or more, and the parser would otherwise
+// build and free their subtrees only for the extractor to drop them. Tags are scanned with
+// their quoted attribute values, so "<script" inside an attribute is not mistaken for a tag.
+// Script and style contents end at their end tag as in the HTML parser; the other elements end
+// at their matching end tag (nesting counted for <svg>); an unclosed one runs to the end.
+std::string without_unread_elements(std::string_view html) {
+  static constexpr std::array<std::string_view, 5> kDropped = {"script", "style", "svg", "noscript",
+                                                               "template"};
+  std::string out;
+  out.reserve(html.size());
+  size_t copied = 0;  // html[copied, pos) is still to be copied
+  size_t pos = 0;
+  while (true) {
+    const void* found = std::memchr(html.data() + pos, '<', html.size() - pos);
+    if (found == nullptr) break;
+    pos = static_cast<size_t>(static_cast<const char*>(found) - html.data());
+    if (html.compare(pos, 4, "<!--") == 0) {
+      const size_t end = html.find("-->", pos + 4);
+      out.append(html, copied, pos - copied);
+      copied = pos = end == std::string_view::npos ? html.size() : end + 3;
+      continue;
+    }
+    if (pos + 1 >= html.size() || !is_ascii_alpha(html[pos + 1])) {
+      ++pos;
+      continue;
+    }
+    size_t name_end = pos + 1;
+    while (name_end < html.size() && (is_ascii_alpha(html[name_end]) || html[name_end] == '-' ||
+                                      (html[name_end] >= '0' && html[name_end] <= '9'))) {
+      ++name_end;
+    }
+    const std::string_view name = html.substr(pos + 1, name_end - pos - 1);
+    const size_t tag_end = end_of_tag(html, name_end);
+    std::string_view dropped;
+    for (std::string_view candidate : kDropped) {
+      if (name.size() == candidate.size() && starts_with_at(html, pos + 1, candidate)) {
+        dropped = candidate;
+      }
+    }
+    if (dropped.empty() ||
+        (dropped == "script" &&
+         html.substr(name_end, tag_end - name_end).find("ld+json") != std::string_view::npos)) {
+      pos = tag_end;
+      continue;
+    }
+    size_t element_end = html.size();
+    if (html[tag_end - 1] == '>' && html[tag_end - 2] == '/' && dropped == "svg") {
+      element_end = tag_end;  // <svg ... />
+    } else if (dropped == "svg") {
+      int depth = 1;
+      size_t scan = tag_end;
+      while (depth > 0 && scan < html.size()) {
+        const size_t next = html.find('<', scan);
+        if (next == std::string_view::npos) break;
+        if (starts_with_at(html, next + 1, "svg")) ++depth;
+        if (starts_with_at(html, next + 1, "/svg")) --depth;
+        scan = next + 1;
+        if (depth == 0) element_end = end_of_tag(html, next + 1);
+      }
+    } else {
+      const size_t end = find_end_tag(html, tag_end, dropped);
+      if (end != std::string_view::npos) element_end = end_of_tag(html, end + 2);
+    }
+    out.append(html, copied, pos - copied);
+    copied = pos = element_end;
+  }
+  out.append(html, copied, html.size() - copied);
+  return out;
+}
+
+// A page parsed by libxml2. The tree and everything libxml2 allocated for it live in this
+// thread's arena (libxml_arena.h) and are released together when the object is destroyed: no
+// xmlFreeDoc walk, no free() per node. One object per thread at a time.
+class ParsedHtml {
+ public:
+  explicit ParsedHtml(std::string_view html) {
+    if (html.empty()) return;
+    // A fresh parser context per document: its dictionary lives in the arena too.
+    htmlParserCtxt* context = htmlNewParserCtxt();
+    if (context == nullptr) return;
+    doc_ = htmlCtxtReadMemory(context, html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
+                              HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                  HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_NODEFDTD);
+  }
+  xmlDoc* get() const { return doc_; }
+  explicit operator bool() const { return doc_ != nullptr; }
+
+ private:
+  LibxmlArenaScope arena_;
+  xmlDoc* doc_ = nullptr;
+};
 
 std::string_view name_of(const xmlNode* node) {
   return node->name ? reinterpret_cast<const char*>(node->name) : "";
@@ -913,7 +1028,7 @@ xmlNode* body_of(xmlDoc* doc) {
 }  // namespace
 
 ExtractedArticle extract_article(std::string_view html) {
-  Document doc = parse_html(html);
+  const ParsedHtml doc(without_unread_elements(html));
   if (!doc) return {};
   xmlNode* root = xmlDocGetRootElement(doc.get());
   if (root == nullptr) return {};
@@ -927,7 +1042,7 @@ ExtractedArticle extract_article(std::string_view html) {
 }
 
 ExtractedArticle extract_with_selectors(std::string_view html, const SiteSelectors& selectors) {
-  Document doc = parse_html(html);
+  const ParsedHtml doc(without_unread_elements(html));
   if (!doc) return {};
   xmlNode* root = xmlDocGetRootElement(doc.get());
   if (root == nullptr) return {};
