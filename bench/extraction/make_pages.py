@@ -254,6 +254,16 @@ def related_html(rng, cls="related-posts", as_article=False):
     return f'<section class="{cls}"><h2>You might also like</h2>{inner}</section>'
 
 
+def jetpack_blocks(rng):
+    """Jetpack's sharing bar, likes widget and server-rendered related posts, inside .entry-content
+    as WordPress.com and self-hosted blogs with Jetpack serve them."""
+    services = "".join(f'<li class="share-{n}"><a rel="nofollow noopener noreferrer" data-shared="sharing-{n}-42" class="share-{n} sd-button share-icon" href="/2024/03/post/?share={n}" target="_blank" title="Click to share on {n.title()}"><span>{n.title()}</span></a></li>' for n in ["twitter", "facebook", "linkedin", "reddit"])
+    related = "".join(f'<div class="jp-relatedposts-post jp-relatedposts-post{i} jp-relatedposts-post-thumbs" data-post-id="{i + 7}" data-post-format="false"><a class="jp-relatedposts-post-a" href="/p/{i}" title="{E(t)}" rel="nofollow" data-origin="42" data-position="{i}"><img class="jp-relatedposts-post-img" src="/img/{i}.jpg" width="350" height="200" alt="{E(t)}"></a><h4 class="jp-relatedposts-post-title"><a class="jp-relatedposts-post-a" href="/p/{i}" title="{E(t)}" rel="nofollow">{E(t)}</a></h4><p class="jp-relatedposts-post-excerpt">{E(d)}</p><p class="jp-relatedposts-post-date">March {i + 2}, 2024</p><p class="jp-relatedposts-post-context">In &quot;Engineering&quot;</p></div>' for i, (t, d) in enumerate(rng.sample(RELATED, 3)))
+    return (f'<div class="sharedaddy sd-sharing-enabled"><div class="robots-nocontent sd-block sd-social sd-social-icon-text sd-sharing"><h3 class="sd-title">Share this:</h3><div class="sd-content"><ul>{services}<li class="share-end"></li></ul></div></div></div>'
+            "<div class='sharedaddy sd-block sd-like jetpack-likes-widget-wrapper jetpack-likes-widget-unloaded' id='like-post-wrapper-1-42-65f0' data-src='https://widgets.wp.com/likes/#blog_id=1&amp;post_id=42' data-name='like-post-frame-1-42-65f0' data-title='Like or Reblog'><h3 class=\"sd-title\">Like this:</h3><div class='likes-widget-placeholder post-likes-widget-placeholder' style='height: 55px;'><span class='button'><span>Like</span></span> <span class=\"loading\">Loading...</span></div><span class='sd-text-color'></span><a class='sd-link-color'></a></div>"
+            f'<div id="jp-relatedposts" class="jp-relatedposts"><h3 class="jp-relatedposts-headline"><em>Related</em></h3><div class="jp-relatedposts-items jp-relatedposts-items-visual jp-relatedposts-grid">{related}</div></div>')
+
+
 def wordpress(a, rng):
     title, subtitle, author, date, blocks = a
     return head(a, "Byte Sized Blog") + f"""
@@ -265,7 +275,7 @@ def wordpress(a, rng):
 <header class="entry-header"><h1 class="entry-title">{E(title)}</h1><div class="entry-meta"><span class="posted-on">Posted on <time datetime="{date}">{date}</time></span> <span class="byline">by {E(author)}</span></div></header>
 <div class="entry-content">
 {body_html(blocks)}
-<div class="sharedaddy sd-sharing-enabled"><h3 class="sd-title">Share this:</h3><ul><li><a href="#">Twitter</a></li><li><a href="#">Facebook</a></li><li><a href="#">LinkedIn</a></li></ul></div>
+{jetpack_blocks(rng)}
 </div>
 <footer class="entry-footer"><span class="cat-links">Posted in <a href="/c/eng">Engineering</a></span> <span class="tags-links">Tagged <a href="/t/a">backend</a>, <a href="/t/b">architecture</a></span></footer>
 </article>

@@ -57,25 +57,53 @@ size_t end_of_tag(std::string_view text, size_t pos) {
   return text.size();
 }
 
-// The position of the next "</name" (case-insensitive) from `pos`, or npos.
-size_t find_end_tag(std::string_view text, size_t pos, std::string_view name) {
-  while ((pos = text.find("</", pos)) != std::string_view::npos) {
-    if (starts_with_at(text, pos + 2, name)) return pos;
-    pos += 2;
+// Whether a tag named `name` (lower-case) starts at text[pos] ('<' or "</" already skipped):
+// the name, case-insensitively, followed by a character that cannot continue a tag name.
+bool tag_name_at(std::string_view text, size_t pos, std::string_view name) {
+  if (!starts_with_at(text, pos, name)) return false;
+  if (pos + name.size() == text.size()) return true;
+  const char next = text[pos + name.size()];
+  return next == '>' || next == '/' || next == ' ' || next == '\t' || next == '\n' ||
+         next == '\r' || next == '\f';
+}
+
+// Where the element whose start tag ends at `pos` ends (just past its end tag), or npos when
+// its end tag is missing. Raw text (script, style) ends at the first end tag, as in the
+// parser; other elements at the end tag that balances nested ones of the same name.
+size_t end_of_element(std::string_view text, size_t pos, std::string_view name, bool raw_text) {
+  int depth = 1;
+  while ((pos = text.find('<', pos)) != std::string_view::npos) {
+    ++pos;
+    if (pos < text.size() && text[pos] == '/' && tag_name_at(text, pos + 1, name)) {
+      if (--depth == 0 || raw_text) return end_of_tag(text, pos + 1 + name.size());
+    } else if (!raw_text && tag_name_at(text, pos, name)) {
+      const size_t tag_end = end_of_tag(text, pos + name.size());
+      if (text[tag_end - 2] != '/') ++depth;  // <svg/> opens nothing
+      pos = tag_end;
+    }
   }
   return std::string_view::npos;
 }
 
-// What the extractor never reads, cut out of the HTML before libxml2 sees it: comments, and
-// <script> (except JSON-LD), <style>, <svg>, <noscript> and <template> elements with everything
-// inside them. On real pages they are half the bytes or more, and the parser would otherwise
-// build and free their subtrees only for the extractor to drop them. Tags are scanned with
-// their quoted attribute values, so "<script" inside an attribute is not mistaken for a tag.
-// Script and style contents end at their end tag as in the HTML parser; the other elements end
-// at their matching end tag (nesting counted for <svg>); an unclosed one runs to the end.
+// What the extractor never reads, cut out of the HTML before libxml2 sees it: comments,
+// <script> (except JSON-LD), <style>, <svg>, <noscript>, <template>, and <nav> and <aside>
+// (which the extractor drops whole anyway), with everything inside them. On real pages these
+// are half the bytes or more, and the parser would otherwise build their subtrees only for the
+// extractor to drop them. Tags are scanned with their quoted attribute values, so "<script"
+// inside an attribute is not mistaken for a tag. An element whose end tag is missing is left to
+// the parser, except script and style, which then run to the end there as here.
 std::string without_unread_elements(std::string_view html) {
-  static constexpr std::array<std::string_view, 5> kDropped = {"script", "style", "svg", "noscript",
-                                                               "template"};
+  struct Cut {
+    std::string_view name;
+    bool raw_text;
+  };
+  static constexpr std::array<Cut, 7> kCuts = {{{"script", true},
+                                                {"style", true},
+                                                {"svg", false},
+                                                {"noscript", false},
+                                                {"template", false},
+                                                {"nav", false},
+                                                {"aside", false}}};
   std::string out;
   out.reserve(html.size());
   size_t copied = 0;  // html[copied, pos) is still to be copied
@@ -94,42 +122,27 @@ std::string without_unread_elements(std::string_view html) {
       ++pos;
       continue;
     }
-    size_t name_end = pos + 1;
-    while (name_end < html.size() && (is_ascii_alpha(html[name_end]) || html[name_end] == '-' ||
-                                      (html[name_end] >= '0' && html[name_end] <= '9'))) {
-      ++name_end;
+    const Cut* cut = nullptr;
+    for (const Cut& candidate : kCuts) {
+      if (tag_name_at(html, pos + 1, candidate.name)) cut = &candidate;
     }
-    const std::string_view name = html.substr(pos + 1, name_end - pos - 1);
-    const size_t tag_end = end_of_tag(html, name_end);
-    std::string_view dropped;
-    for (std::string_view candidate : kDropped) {
-      if (name.size() == candidate.size() && starts_with_at(html, pos + 1, candidate)) {
-        dropped = candidate;
-      }
-    }
-    if (dropped.empty() ||
-        (dropped == "script" &&
-         html.substr(name_end, tag_end - name_end).find("ld+json") != std::string_view::npos)) {
+    const size_t tag_end = end_of_tag(html, pos + 1);
+    if (cut == nullptr ||
+        (cut->name == "script" &&
+         html.substr(pos, tag_end - pos).find("ld+json") != std::string_view::npos)) {
       pos = tag_end;
       continue;
     }
-    size_t element_end = html.size();
-    if (html[tag_end - 1] == '>' && html[tag_end - 2] == '/' && dropped == "svg") {
-      element_end = tag_end;  // <svg ... />
-    } else if (dropped == "svg") {
-      int depth = 1;
-      size_t scan = tag_end;
-      while (depth > 0 && scan < html.size()) {
-        const size_t next = html.find('<', scan);
-        if (next == std::string_view::npos) break;
-        if (starts_with_at(html, next + 1, "svg")) ++depth;
-        if (starts_with_at(html, next + 1, "/svg")) --depth;
-        scan = next + 1;
-        if (depth == 0) element_end = end_of_tag(html, next + 1);
+    size_t element_end = tag_end;
+    if (html[tag_end - 2] != '/') {  // <svg ... /> is whole
+      element_end = end_of_element(html, tag_end, cut->name, cut->raw_text);
+      if (element_end == std::string_view::npos) {
+        if (!cut->raw_text) {
+          pos = tag_end;
+          continue;
+        }
+        element_end = html.size();
       }
-    } else {
-      const size_t end = find_end_tag(html, tag_end, dropped);
-      if (end != std::string_view::npos) element_end = end_of_tag(html, end + 2);
     }
     out.append(html, copied, pos - copied);
     copied = pos = element_end;
@@ -189,7 +202,7 @@ bool has_attribute(const xmlNode* node, std::string_view name) {
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = ascii_lower(c);
   return out;
 }
 
@@ -294,10 +307,8 @@ xmlNode* select_first(xmlNode* root, std::string_view selector) {
   return found;
 }
 
-void remove_node(xmlNode* node) {
-  xmlUnlinkNode(node);
-  xmlFreeNode(node);
-}
+// Unlinks `node`; its memory goes with the document's arena (ParsedHtml).
+void remove_node(xmlNode* node) { xmlUnlinkNode(node); }
 
 // ---------------------------------------------------------------------------------------------
 // Metadata: JSON-LD, OpenGraph, <meta>.
@@ -440,7 +451,7 @@ bool any_word(std::string_view text, std::string_view separators, const Visit& v
     const size_t length = end - start;
     if (length > 0 && length <= buffer.size()) {
       for (size_t i = 0; i < length; ++i) {
-        buffer[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[start + i])));
+        buffer[i] = ascii_lower(text[start + i]);
       }
       if (visit(std::string_view(buffer.data(), length))) return true;
     }
@@ -451,36 +462,23 @@ bool any_word(std::string_view text, std::string_view separators, const Visit& v
 
 // Parts (split on space, '-', '_') of class and id names that mark boilerplate.
 bool is_boilerplate_part(std::string_view part) {
-  static const NameSet kParts = {"ad",           "ads",           "adsbygoogle",
-                                 "advert",       "advertisement", "advertising",
-                                 "sponsor",      "sponsored",     "promo",
-                                 "promoted",     "banner",        "nav",
-                                 "navbar",       "navigation",    "menu",
-                                 "breadcrumb",   "breadcrumbs",   "sidebar",
-                                 "aside",        "footer",        "masthead",
-                                 "comment",      "comments",      "disqus",
-                                 "replies",      "respond",       "share",
-                                 "sharing",      "social",        "sharebar",
-                                 "related",      "recommended",   "recommendations",
-                                 "recirc",       "outbrain",      "taboola",
-                                 "cookie",       "cookies",       "consent",
-                                 "gdpr",         "newsletter",    "subscribe",
-                                 "subscription", "signup",        "paywall",
-                                 "popup",        "modal",         "overlay",
-                                 "toc",          "pagination",    "pager",
-                                 "tags",         "tag",           "widget",
-                                 "byline",       "meta",          "author",
-                                 "bio",          "avatar",        "skip",
-                                 "hidden",       "caption",       "credits",
-                                 "print",        "rss",           "toolbar",
-                                 "header",       "topbar",        "dateline",
-                                 "timestamp",    "categories",    "follow",
-                                 "more",         "readmore",      "upnext",
-                                 "trending",     "popular",       "prevnext",
-                                 "postnav",      "jump",          "feedback",
-                                 "rating",       "edit",          "announcement",
-                                 "alert",        "notice",        "cta",
-                                 "donate",       "login"};
+  static const NameSet kParts = {
+      "ad", "ads", "adsbygoogle", "advert", "advertisement", "advertising", "sponsor", "sponsored",
+      "promo", "promoted", "banner", "nav", "navbar", "navigation", "menu", "breadcrumb",
+      "breadcrumbs", "sidebar", "aside", "footer", "masthead", "comment", "comments", "disqus",
+      "replies", "respond", "share", "sharing", "social", "sharebar", "related", "recommended",
+      "recommendations", "recirc", "outbrain", "taboola", "cookie", "cookies", "consent", "gdpr",
+      "newsletter", "subscribe", "subscription", "signup", "paywall", "popup", "modal", "overlay",
+      "toc", "pagination", "pager", "tags", "tag", "widget", "byline", "meta", "author", "bio",
+      "avatar", "skip", "hidden", "caption", "credits", "print", "rss", "toolbar", "header",
+      "topbar", "dateline", "timestamp", "categories", "follow", "more", "readmore", "upnext",
+      "trending", "popular", "prevnext", "postnav", "jump", "feedback", "rating", "edit",
+      "announcement", "alert", "notice", "cta", "donate", "login",
+      // WordPress/Jetpack and share plugins: the sharing bar
+      // (div.sharedaddy, .sd-sharing, .robots-nocontent), likes,
+      // related posts (.jp-relatedposts), AddToAny, ShareThis.
+      "sharedaddy", "sd", "nocontent", "relatedposts", "likes", "addtoany", "a2a", "sharethis",
+      "shareaholic"};
   return kParts.contains(part);
 }
 
@@ -795,7 +793,7 @@ class MarkdownWriter {
     std::string out;
     for (char c : text) {
       if (std::isalnum(static_cast<unsigned char>(c))) {
-        out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        out += ascii_lower(c);
       }
     }
     return out;
@@ -864,11 +862,23 @@ class MarkdownWriter {
     return false;
   }
 
+  // Headings of share, like and related-posts widgets ("Share this:", "Like this:", "Related")
+  // whose container's name did not give them away; `key` is normalized(). "Related work" stays.
+  static bool is_widget_label(std::string_view key) {
+    static const NameSet kLabels = {
+        "share",           "sharethis",        "sharethispost",  "sharethisarticle",
+        "sharethisstory",  "likethis",         "related",        "relatedposts",
+        "relatedarticles", "youmightalsolike", "youmayalsolike", "readnext"};
+    return kLabels.contains(key);
+  }
+
   void heading(xmlNode* node, int level) {
     flush_paragraph();
     const std::string text = text_of(node);
     if (text.empty()) return;
-    auto skipped = std::find(skip_headings_.begin(), skip_headings_.end(), normalized(text));
+    const std::string key = normalized(text);
+    if (is_widget_label(key)) return;
+    auto skipped = std::find(skip_headings_.begin(), skip_headings_.end(), key);
     if (skipped != skip_headings_.end()) {
       skip_headings_.erase(skipped);
       return;

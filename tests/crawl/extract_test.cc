@@ -115,6 +115,47 @@ TEST(ExtractTest, SubstackStructure) {
   EXPECT_EQ(article.content, "First paragraph.\n\nSecond paragraph here.");
 }
 
+// WordPress with Jetpack, as WordPress.com and self-hosted blogs serve it: the sharing bar, the
+// likes widget and server-rendered related posts sit inside .entry-content, after the article.
+constexpr const char* kJetpackPage =
+    R"(<html><body><article class="post"><h1 class="entry-title">On caching</h1>
+<div class="entry-content">
+<p>Caches make slow things fast, until the day they serve stale data to every customer at once.</p>
+<p>The fix is rarely a shorter expiry time, and usually a clear owner for every cached value.</p>
+<div class="sharedaddy sd-sharing-enabled"><div class="robots-nocontent sd-block sd-social sd-social-icon-text sd-sharing"><h3 class="sd-title">Share this:</h3><div class="sd-content"><ul><li class="share-twitter"><a rel="nofollow noopener noreferrer" data-shared="sharing-twitter-42" class="share-twitter sd-button share-icon" href="/?share=twitter" target="_blank" title="Click to share on Twitter"><span>Twitter</span></a></li><li class="share-facebook"><a class="share-facebook sd-button share-icon" href="/?share=facebook"><span>Facebook</span></a></li><li class="share-end"></li></ul></div></div></div>
+<div class='sharedaddy sd-block sd-like jetpack-likes-widget-wrapper jetpack-likes-widget-unloaded' id='like-post-wrapper-1-42' data-src='https://widgets.wp.com/likes/#blog_id=1' data-name='like-post-frame-1-42'><h3 class="sd-title">Like this:</h3><div class='likes-widget-placeholder post-likes-widget-placeholder' style='height: 55px;'><span class='button'><span>Like</span></span> <span class="loading">Loading...</span></div></div>
+<div id='jp-relatedposts' class='jp-relatedposts'><h3 class="jp-relatedposts-headline"><em>Related</em></h3>
+<div class="jp-relatedposts-items jp-relatedposts-items-visual"><div class="jp-relatedposts-post jp-relatedposts-post0" data-post-id="7"><h4 class="jp-relatedposts-post-title"><a class="jp-relatedposts-post-a" href="/7">Cache invalidation, the hard parts</a></h4><p class="jp-relatedposts-post-excerpt">Why every team eventually writes its own invalidation layer, and regrets it a year later.</p><p class="jp-relatedposts-post-date">March 2, 2024</p><p class="jp-relatedposts-post-context">In "Engineering"</p></div></div></div>
+</div></article></body></html>)";
+
+TEST(ExtractTest, DropsJetpackSharingLikesAndRelatedPosts) {
+  const std::string content = extract_article(kJetpackPage).content;
+  EXPECT_EQ(content,
+            "Caches make slow things fast, until the day they serve stale data to every customer "
+            "at once.\n\nThe fix is rarely a shorter expiry time, and usually a clear owner for "
+            "every cached value.");
+}
+
+// Scripts, styles, SVG, noscript, templates and comments are cut before parsing; the cut must
+// not be fooled by "<script" in an attribute or comment, nor lose the JSON-LD.
+TEST(ExtractTest, CutsUnreadElementsWithoutLosingTextAroundThem) {
+  const std::string html = R"(<html><head>
+<script type="application/ld+json">{"@type":"Article","headline":"From JSON-LD"}</script>
+<style>p::after { content: "</p><p>not text</p>"; }</style></head><body><article>
+<p data-note="<script>not a tag">First paragraph, with commas, long enough to count as text.</p>
+<!-- <script> a comment --><SCRIPT>document.write("</div><p>injected</p>")</SCRIPT>
+<p>Second <svg viewBox="0 0 1 1"><svg><text>nested</text></svg><text>icon</text></svg>paragraph, also long enough, and kept.</p>
+<noscript><p>Enable JavaScript</p></noscript><template><p>template text</p></template>
+<p>Third paragraph after everything<svg/> the cut removed, still here and long enough.</p>
+</article></body></html>)";
+  const ExtractedArticle article = extract_article(html);
+  EXPECT_EQ(article.title, "From JSON-LD");
+  EXPECT_EQ(article.content,
+            "First paragraph, with commas, long enough to count as text.\n\nSecond paragraph, "
+            "also long enough, and kept.\n\nThird paragraph after everything the cut removed, "
+            "still here and long enough.");
+}
+
 // The team's metric (shared/tools/extract_f1.py): 4-token shingles of \w+ tokens, TP/FP/FN
 // normalised per page, precision and recall averaged over pages.
 std::map<std::vector<std::string>, int> shingles(const std::string& text) {
