@@ -1,5 +1,6 @@
 #include "twin/llm_twin/digital_data_etl.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -364,7 +365,9 @@ Status crawl_links(StepContext& ctx) {
   }
 
   DocumentWriter writer(*warehouse, user, lineage_of(ctx), recrawl);
-  ProgressBar progress(planned.size(), ::isatty(STDERR_FILENO) == 1);
+  // The console shows the progress bar and the report unless -q lowered it to warnings.
+  const bool console_informs = spdlog::default_logger_raw()->should_log(spdlog::level::info);
+  ProgressBar progress(planned.size(), console_informs && ::isatty(STDERR_FILENO) == 1);
   size_t done = 0;
   for (size_t start = 0; start < planned.size(); start += kLinksPerBatch) {
     if (ctx.cancel_requested()) {
@@ -401,7 +404,7 @@ Status crawl_links(StepContext& ctx) {
   ctx.logger().info("Successfully crawled {} / {} links.", report.successful(), links.size());
   for (const auto& line : report.lines()) {
     ctx.logger().info("{}", line);
-    fmt::print(stderr, "{}\n", line);
+    if (console_informs) fmt::print(stderr, "{}\n", line);
   }
   std::fflush(stderr);
   ctx.add_output_metadata("crawled_links", report.handbook_metadata());
