@@ -163,6 +163,8 @@ class CrawlReport {
   }
 
   // A summary line, the per-domain table and the failures, for people.
+  const std::vector<LinkNote>& failures() const { return failures_; }
+
   std::vector<std::string> lines() const {
     DomainCounts sum;
     for (const auto& [domain, counts] : domains_) {
@@ -405,6 +407,13 @@ Status crawl_links(StepContext& ctx) {
   for (const auto& line : report.lines()) {
     ctx.logger().info("{}", line);
     if (console_informs) fmt::print(stderr, "{}\n", line);
+  }
+  // Under -q the report is not printed, but a failed link is still worth a warning (the run
+  // itself succeeds).
+  if (!console_informs) {
+    for (const auto& failure : report.failures()) {
+      spdlog::warn("crawl_links: failed: {}: {}", failure.link, failure.reason);
+    }
   }
   std::fflush(stderr);
   ctx.add_output_metadata("crawled_links", report.handbook_metadata());

@@ -136,6 +136,19 @@ TEST(ExtractTest, DropsJetpackSharingLikesAndRelatedPosts) {
             "every cached value.");
 }
 
+// ASP.NET WebForms wraps the whole page in one <form>; only forms without the article go.
+TEST(ExtractTest, KeepsTheArticleInsideAPageWideForm) {
+  const std::string html = R"(<html><body><form id="aspnetForm" method="post" action="./post.aspx">
+<input type="hidden" name="__VIEWSTATE" value="abc"><div class="page"><h1>WebForms post</h1>
+<div class="post"><p>The article sits inside the form that ASP.NET puts around every page, with commas.</p>
+<p>A second paragraph, long enough to count, closes the post for the reader.</p></div>
+<form class="search"><input name="q"><p>Search the site for anything you like today.</p></form>
+</div></form></body></html>)";
+  EXPECT_EQ(extract_article(html).content,
+            "The article sits inside the form that ASP.NET puts around every page, with "
+            "commas.\n\nA second paragraph, long enough to count, closes the post for the reader.");
+}
+
 // Scripts, styles, SVG, noscript, templates and comments are cut before parsing; the cut must
 // not be fooled by "<script" in an attribute or comment, nor lose the JSON-LD.
 TEST(ExtractTest, CutsUnreadElementsWithoutLosingTextAroundThem) {
