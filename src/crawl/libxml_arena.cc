@@ -96,7 +96,7 @@ class Arena {
 };
 
 thread_local Arena thread_arena;
-thread_local bool arena_active = false;
+thread_local int arena_depth = 0;  // open LibxmlArenaScopes on this thread
 
 // Returns the thread's blocks to the system when the thread ends.
 struct ArenaReleaser {
@@ -105,7 +105,7 @@ struct ArenaReleaser {
 thread_local ArenaReleaser arena_releaser;
 
 void* arena_malloc(size_t size) {
-  return arena_active ? thread_arena.allocate(size) : std::malloc(size);
+  return arena_depth > 0 ? thread_arena.allocate(size) : std::malloc(size);
 }
 
 void arena_free(void* pointer) {
@@ -141,12 +141,12 @@ void install_libxml_arena_hooks() {
 LibxmlArenaScope::LibxmlArenaScope() {
   install_libxml_arena_hooks();
   (void)&arena_releaser;  // odr-use: constructs the thread's releaser
-  arena_active = true;
+  ++arena_depth;
 }
 
 LibxmlArenaScope::~LibxmlArenaScope() {
-  xmlResetLastError();  // its strings may live in the arena
-  arena_active = false;
+  if (--arena_depth > 0) return;  // an outer scope still reads its document
+  xmlResetLastError();            // its strings may live in the arena
   thread_arena.reset();
 }
 

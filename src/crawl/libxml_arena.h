@@ -9,9 +9,9 @@
 // it is released at once, so the document must not be used (nor xmlFreeDoc'd) after that.
 //
 // Contract: libxml2 objects allocated in a scope never leave the thread or outlive the scope;
-// libxml2's per-thread last error is reset when the scope ends for that reason. Scopes do not
-// nest. install_libxml_arena_hooks() must run before libxml2 allocates anything that is later
-// reallocated outside a scope; calling it more than once is harmless.
+// libxml2's per-thread last error is reset when the scope ends for that reason. Scopes may nest;
+// the arena is released when the outermost one ends. Memory libxml2 got from malloc before the
+// hooks were installed is still freed with free(). Installing them more than once is harmless.
 #pragma once
 
 #include <cstddef>

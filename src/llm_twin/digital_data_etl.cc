@@ -412,7 +412,12 @@ Status crawl_links(StepContext& ctx) {
   // itself succeeds).
   if (!console_informs) {
     for (const auto& failure : report.failures()) {
-      spdlog::warn("crawl_links: failed: {}: {}", failure.link, failure.reason);
+      // Most reasons already start with the link.
+      if (failure.reason.starts_with(failure.link)) {
+        spdlog::warn("failed: {}", failure.reason);
+      } else {
+        spdlog::warn("failed: {}: {}", failure.link, failure.reason);
+      }
     }
   }
   std::fflush(stderr);
