@@ -214,7 +214,10 @@ class UnreadCutter {
         pos_ = attribute_start;
         skip_to(end);
         // <a href="x"class="y"> loses href but keeps a space before class.
-        if (!is_html_space(html_[attribute_start])) out_ += ' ';
+        if (end < html_.size() && !is_html_space(html_[end]) && html_[end] != '>' &&
+            html_[end] != '/') {
+          out_ += ' ';
+        }
       }
     }
   }

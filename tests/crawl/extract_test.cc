@@ -1,13 +1,16 @@
 #include "twin/crawl/extract.h"
 
 #include <gtest/gtest.h>
+#include <libxml/HTMLparser.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "crawl/status_stream.h"
 
@@ -167,6 +170,63 @@ TEST(ExtractTest, CutsUnreadElementsWithoutLosingTextAroundThem) {
             "First paragraph, with commas, long enough to count as text.\n\nSecond paragraph, "
             "also long enough, and kept.\n\nThird paragraph after everything the cut removed, "
             "still here and long enough.");
+}
+
+// The attribute pass keeps what the extractor reads, whatever the spelling, and never glues a
+// tag's name to its next attribute.
+TEST(ExtractTest, AttributePassKeepsReadAttributesInAnySpelling) {
+  const std::string html = R"(<html><body><article>
+<p>Keep this paragraph, which has <a href="/x"class="ref">a link inside</a> and enough words.</p>
+<DIV CLASS="Sidebar" data-x='1>2'><p>Sidebar text that must go away, even though it is long.</p></DIV>
+<div hidden><p>Hidden text that must go away as well, although it is long enough.</p></div>
+<div style="display: none" data-track=a><p>Invisible text that must also go away, it is long.</p></div>
+<p title=unquoted>Last paragraph with an unquoted attribute before it, still kept here.</p>
+</article></body></html>)";
+  EXPECT_EQ(extract_article(html).content,
+            "Keep this paragraph, which has a link inside and enough words.\n\n"
+            "Last paragraph with an unquoted attribute before it, still kept here.");
+}
+
+// libxml2's allocator hooks are process-wide: extractions on several threads at once, and plain
+// libxml2 use outside any extraction, must not disturb each other.
+TEST(ExtractTest, ConcurrentExtractionsAndPlainLibxml2UseAgree) {
+  const std::filesystem::path dir = TWIN_SOURCE_DIR "/bench/extraction/pages";
+  std::vector<std::string> pages;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    pages.push_back(text.str());
+  }
+  ASSERT_GE(pages.size(), 20u);
+  std::vector<std::string> expected;
+  for (const auto& page : pages) expected.push_back(extract_article(page).content);
+
+  std::atomic<int> mismatches = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round) {
+        for (size_t i = 0; i < pages.size(); ++i) {
+          const size_t k = (i + static_cast<size_t>(t) * 7) % pages.size();
+          if (extract_article(pages[k]).content != expected[k]) ++mismatches;
+        }
+      }
+    });
+  }
+  threads.emplace_back([&] {  // libxml2 outside any extraction: malloc and free as usual
+    for (int round = 0; round < 3; ++round) {
+      for (const auto& page : pages) {
+        xmlDoc* doc = htmlReadMemory(
+            page.data(), static_cast<int>(page.size()), nullptr, "UTF-8",
+            HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+        if (doc == nullptr || xmlDocGetRootElement(doc) == nullptr) ++mismatches;
+        xmlFreeDoc(doc);
+      }
+    }
+  });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 // The team's metric (shared/tools/extract_f1.py): 4-token shingles of \w+ tokens, TP/FP/FN
