@@ -9,6 +9,7 @@ import html
 import json
 import os
 import random
+import re
 
 from articles import ARTICLES
 
@@ -31,6 +32,154 @@ COOKIE = "We use cookies and similar technologies to improve your experience, an
 NEWSLETTER = "Get the best articles on software engineering delivered to your inbox every week. Join more than 40,000 developers who read our newsletter, no spam, unsubscribe at any time."
 BIO = "{author} is a software engineer who writes about distributed systems, databases and the craft of programming. Previously at several startups, now consulting for teams that want to ship faster."
 NAV = ["Home", "Articles", "Tutorials", "Podcast", "About", "Contact"]
+
+
+# ---------------------------------------------------------------------------------------------
+# What real article pages carry around the article, by bytes: inline critical CSS, preload
+# links and dozens of <meta> tags, an SVG icon sprite, a mega menu, share bars with inline
+# icons, framework state blobs (__NEXT_DATA__-style JSON that repeats the article), analytics
+# and bundled JavaScript, a footer with link columns and a consent dialog. Sizes follow what
+# blogs, news sites, Medium and Substack serve: 50-300 KB of HTML per article page.
+
+WORDS = ("data flow cache query layer model index token build deploy service cluster queue event "
+         "stream batch graph node edge shard replica commit branch merge review schema table "
+         "column vector search rank score learn train infer prompt agent tool plan").split()
+
+
+def css_blob(rng, rules):
+    props = ["display:flex", "display:block", "margin:0 auto", "padding:12px 16px", "color:#1a1a1a",
+             "font-size:1.125rem", "line-height:1.6", "border-radius:4px", "gap:8px",
+             "background:#fff", "max-width:720px", "position:relative", "z-index:10",
+             "transition:opacity .2s ease-in-out", "grid-template-columns:repeat(3,1fr)",
+             "font-family:-apple-system,BlinkMacSystemFont,Segoe UI,Roboto,sans-serif"]
+    out = []
+    for i in range(rules):
+        sel = f".{rng.choice(WORDS)}-{rng.randrange(16**4):04x}"
+        if rng.random() < 0.3:
+            sel += f" > .{rng.choice(WORDS)}__{rng.choice(WORDS)}"
+        if rng.random() < 0.1:
+            out.append(f"@media (min-width:{rng.choice([640, 768, 1024, 1280])}px){{{sel}{{{';'.join(rng.sample(props, 3))}}}}}")
+        else:
+            out.append(f"{sel}{{{';'.join(rng.sample(props, rng.randint(2, 5)))}}}")
+    return "".join(out)
+
+
+def js_blob(rng, chunks):
+    out = ['!function(){"use strict";var e={},t={};function n(r){var o=t[r];if(void 0!==o)return o.exports;var i=t[r]={exports:{}};return e[r](i,i.exports,n),i.exports}']
+    for i in range(chunks):
+        a, b, c = (f"{rng.choice(WORDS)[:2]}{rng.randrange(100)}" for _ in range(3))
+        out.append(f';n.d({a},{{{b}:function(){{return {c}}}}});var {c}=function({a},{b}){{if(!{a}||"object"!=typeof {a})return {b}&&{b}.{rng.choice(WORDS)};for(var r=0,o=Object.keys({a});r<o.length;r++){b}[o[r]]={a}[o[r]]<{rng.randrange(999)}?"{rng.choice(WORDS)}":{a}[o[r]];return {b}}}')
+    out.append("}();")
+    return "".join(out)
+
+
+def state_blob(rng, a, posts):
+    title, subtitle, author, date, blocks = a
+    body = [{"type": k, "text": v if isinstance(v, str) else " ".join(v), "id": f"p{rng.randrange(16**6):06x}"}
+            for k, v in blocks]
+    items = []
+    for i in range(posts):
+        t, d = RELATED[i % len(RELATED)]
+        items.append({"__typename": "Post", "id": f"{rng.randrange(16**12):012x}", "title": t,
+                      "excerpt": d, "slug": t.lower().replace(" ", "-")[:50],
+                      "author": {"name": COMMENTS[i % len(COMMENTS)][0], "avatar": f"https://cdn.example.com/img/{rng.randrange(10**8)}.jpg"},
+                      "readingTime": rng.randint(2, 15), "clapCount": rng.randrange(5000),
+                      "tags": rng.sample(WORDS, 4), "publishedAt": f"2024-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T08:00:00Z"})
+    return json.dumps({"props": {"pageProps": {"post": {"title": title, "subtitle": subtitle,
+                       "author": author, "date": date, "body": body}, "related": items}},
+                       "buildId": f"{rng.randrange(16**10):010x}", "isFallback": False}, separators=(",", ":"))
+
+
+def svg_path(rng, points):
+    return "M" + " ".join(f"{rng.uniform(0, 24):.3f} {rng.uniform(0, 24):.3f}" + rng.choice(["L", "C", "Q", "Z M"]) for _ in range(points)) + "0 0Z"
+
+
+def svg_sprite(rng):
+    icons = ["twitter", "facebook", "linkedin", "mail", "search", "menu", "close", "bookmark", "rss", "github"]
+    symbols = "".join(f'<symbol id="icon-{n}" viewBox="0 0 24 24"><path d="{svg_path(rng, rng.randint(20, 60))}"/></symbol>' for n in icons)
+    return f'<svg xmlns="http://www.w3.org/2000/svg" style="display:none">{symbols}</svg>'
+
+
+def icon(name):
+    return f'<svg class="icon icon-{name}" width="20" height="20" aria-hidden="true" focusable="false"><use href="#icon-{name}"></use></svg>'
+
+
+def mega_menu(rng):
+    cols = []
+    for c in range(rng.randint(4, 7)):
+        links = "".join(f'<li class="menu-item menu-item-type-taxonomy menu-item-object-category menu-item-{rng.randrange(9999)}"><a class="menu-link text-sm font-medium text-gray-700 hover:text-gray-900" href="/{rng.choice(WORDS)}/{rng.choice(WORDS)}" data-track="nav-{c}">{rng.choice(WORDS).title()} {rng.choice(WORDS)}</a></li>' for _ in range(rng.randint(6, 14)))
+        cols.append(f'<li class="menu-item menu-item-has-children"><button class="submenu-toggle" aria-expanded="false">{rng.choice(WORDS).title()}{icon("menu")}</button><ul class="sub-menu grid grid-cols-2 gap-4">{links}</ul></li>')
+    return f'<div class="mega-menu-wrapper" data-component="MegaMenu"><nav class="mega-menu" aria-label="Primary"><ul class="menu">{"".join(cols)}</ul><form role="search" class="search-form"><input type="search" name="s" placeholder="Search"><button>{icon("search")}</button></form></nav></div>'
+
+
+def share_bar():
+    return '<div class="share-bar" data-component="ShareBar">' + "".join(f'<a class="share-link share-{n}" href="https://{n}.example/share?u=https%3A%2F%2Fexample.org%2Fp" rel="noopener" target="_blank" aria-label="Share on {n}">{icon(n)}</a>' for n in ["twitter", "facebook", "linkedin", "mail"]) + "</div>"
+
+
+def big_footer(rng):
+    cols = "".join(f'<div class="footer-col"><h4 class="footer-heading">{rng.choice(WORDS).title()}</h4><ul>' + "".join(f'<li><a href="/{rng.choice(WORDS)}-{rng.randrange(99)}" class="footer-link">{rng.choice(WORDS).title()} {rng.choice(WORDS)}</a></li>' for _ in range(rng.randint(5, 9))) + "</ul></div>" for _ in range(rng.randint(3, 5)))
+    social = "".join(f'<a href="https://{n}.example/site" aria-label="{n}">{icon(n)}</a>' for n in ["twitter", "github", "rss", "linkedin"])
+    return f'<div class="site-footer-extended" role="contentinfo"><div class="footer-columns">{cols}</div><div class="footer-social">{social}</div></div>'
+
+
+def story_cards(rng, count):
+    """A "more stories" grid as news sites and blog themes render it: markup-heavy cards."""
+    cards = []
+    for i in range(count):
+        t, d = RELATED[rng.randrange(len(RELATED))]
+        img = rng.randrange(10**8)
+        srcset = ", ".join(f"https://cdn.example.com/img/{img}-{w}.webp {w}w" for w in (320, 640, 960, 1280))
+        cards.append(f'<li class="story-card story-card--{rng.choice(WORDS)} flex flex-col gap-2 rounded-lg" data-id="{rng.randrange(10**9)}" data-position="{i}">'
+                     f'<a class="story-card__link block" href="/{rng.choice(WORDS)}/{img}" data-track="card" data-track-label="{E(t)}">'
+                     f'<picture class="story-card__media"><source type="image/webp" srcset="{srcset}" sizes="(min-width:768px) 33vw, 100vw">'
+                     f'<img class="story-card__image aspect-video object-cover" src="https://cdn.example.com/img/{img}-640.jpg" alt="" loading="lazy" decoding="async" width="640" height="360"></picture>'
+                     f'<span class="story-card__kicker text-xs uppercase tracking-wide">{rng.choice(WORDS).title()}</span>'
+                     f'<h3 class="story-card__title text-lg font-semibold leading-snug">{E(t)}</h3></a>'
+                     f'<p class="story-card__excerpt text-sm text-gray-600 line-clamp-2">{E(d)}</p>'
+                     f'<div class="story-card__meta"><span class="story-card__author">{E(COMMENTS[i % 4][0])}</span><time datetime="2024-02-0{i % 9 + 1}">Feb {i % 9 + 1}</time>{icon("bookmark")}</div></li>')
+    return f'<section class="more-stories" aria-label="More stories"><h2 class="more-stories__title">More stories</h2><ul class="more-stories__grid grid grid-cols-3">{"".join(cards)}</ul></section>'
+
+
+def consent_dialog():
+    return f'<div id="consent-root" class="consent" role="dialog" aria-modal="true" hidden><div class="consent__body"><h2>We value your privacy</h2><p>{COOKIE}</p><button class="consent__accept">Accept all</button><button class="consent__reject">Reject all</button><a href="/privacy">Manage options</a></div></div>'
+
+
+def head_bloat(rng, a, size):
+    title = a[0]
+    metas = "".join(f'<meta name="{n}" content="{v}">' for n, v in [
+        ("robots", "index, follow, max-image-preview:large"), ("theme-color", "#ffffff"),
+        ("twitter:card", "summary_large_image"), ("twitter:site", "@example"),
+        ("generator", "WordPress 6.4.2"), ("msapplication-TileColor", "#2b5797")])
+    metas += "".join(f'<meta property="{n}" content="{E(v)}">' for n, v in [
+        ("og:type", "article"), ("og:url", "https://example.org/p/" + title.lower().replace(" ", "-")),
+        ("og:image", f"https://cdn.example.com/img/{rng.randrange(10**8)}-1200x630.jpg"),
+        ("og:image:width", "1200"), ("og:image:height", "630"), ("article:section", "Engineering")])
+    links = "".join(f'<link rel="{r}" href="https://cdn.example.com/{k}/{rng.randrange(16**8):08x}.{x}"{e}>' for r, k, x, e in
+                    [("preload", "fonts", "woff2", ' as="font" type="font/woff2" crossorigin'),
+                     ("preload", "fonts", "woff2", ' as="font" type="font/woff2" crossorigin'),
+                     ("modulepreload", "js", "js", ""), ("modulepreload", "js", "js", ""),
+                     ("stylesheet", "css", "css", ' media="all"'), ("icon", "img", "png", ' sizes="32x32"')])
+    css = f'<style id="critical-css">{css_blob(rng, size // 80)}</style>'
+    analytics = ('<script async src="https://www.googletagmanager.com/gtag/js?id=G-ABC123"></script>'
+                 "<script>(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':new Date().getTime(),event:'gtm.js'});"
+                 "var f=d.getElementsByTagName(s)[0],j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;"
+                 "j.src='https://www.googletagmanager.com/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);})(window,document,'script','dataLayer','GTM-XXXX');</script>")
+    return metas + links + css + analytics
+
+
+def realistic(page, a, rng, weight):
+    """Wraps a page in the bytes real sites add; `weight` scales them (1.0: about 150 KB)."""
+    if weight <= 0:
+        return page
+    size = int(rng.uniform(0.35, 2.0) * weight * 150_000)
+    page = page.replace("</head>", head_bloat(rng, a, int(size * 0.15)) + "</head>", 1)
+    top = svg_sprite(rng) + mega_menu(rng)
+    bottom = (share_bar() + story_cards(rng, size // 5000) + big_footer(rng) + consent_dialog()
+              + f'<script id="__NEXT_DATA__" type="application/json">{state_blob(rng, a, max(3, size // 8000))}</script>'
+              + f'<script>{js_blob(rng, size // 1000)}</script>'
+              + '<noscript><img height="1" width="1" style="display:none" src="https://px.example.com/tr?id=1&ev=PageView&noscript=1"></noscript>')
+    page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + top, page, count=1)
+    return page.replace("</body>", bottom + "</body>", 1)
 
 
 def body_html(blocks, p_attr="", code_wrap=None):
@@ -105,6 +254,16 @@ def related_html(rng, cls="related-posts", as_article=False):
     return f'<section class="{cls}"><h2>You might also like</h2>{inner}</section>'
 
 
+def jetpack_blocks(rng):
+    """Jetpack's sharing bar, likes widget and server-rendered related posts, inside .entry-content
+    as WordPress.com and self-hosted blogs with Jetpack serve them."""
+    services = "".join(f'<li class="share-{n}"><a rel="nofollow noopener noreferrer" data-shared="sharing-{n}-42" class="share-{n} sd-button share-icon" href="/2024/03/post/?share={n}" target="_blank" title="Click to share on {n.title()}"><span>{n.title()}</span></a></li>' for n in ["twitter", "facebook", "linkedin", "reddit"])
+    related = "".join(f'<div class="jp-relatedposts-post jp-relatedposts-post{i} jp-relatedposts-post-thumbs" data-post-id="{i + 7}" data-post-format="false"><a class="jp-relatedposts-post-a" href="/p/{i}" title="{E(t)}" rel="nofollow" data-origin="42" data-position="{i}"><img class="jp-relatedposts-post-img" src="/img/{i}.jpg" width="350" height="200" alt="{E(t)}"></a><h4 class="jp-relatedposts-post-title"><a class="jp-relatedposts-post-a" href="/p/{i}" title="{E(t)}" rel="nofollow">{E(t)}</a></h4><p class="jp-relatedposts-post-excerpt">{E(d)}</p><p class="jp-relatedposts-post-date">March {i + 2}, 2024</p><p class="jp-relatedposts-post-context">In &quot;Engineering&quot;</p></div>' for i, (t, d) in enumerate(rng.sample(RELATED, 3)))
+    return (f'<div class="sharedaddy sd-sharing-enabled"><div class="robots-nocontent sd-block sd-social sd-social-icon-text sd-sharing"><h3 class="sd-title">Share this:</h3><div class="sd-content"><ul>{services}<li class="share-end"></li></ul></div></div></div>'
+            "<div class='sharedaddy sd-block sd-like jetpack-likes-widget-wrapper jetpack-likes-widget-unloaded' id='like-post-wrapper-1-42-65f0' data-src='https://widgets.wp.com/likes/#blog_id=1&amp;post_id=42' data-name='like-post-frame-1-42-65f0' data-title='Like or Reblog'><h3 class=\"sd-title\">Like this:</h3><div class='likes-widget-placeholder post-likes-widget-placeholder' style='height: 55px;'><span class='button'><span>Like</span></span> <span class=\"loading\">Loading...</span></div><span class='sd-text-color'></span><a class='sd-link-color'></a></div>"
+            f'<div id="jp-relatedposts" class="jp-relatedposts"><h3 class="jp-relatedposts-headline"><em>Related</em></h3><div class="jp-relatedposts-items jp-relatedposts-items-visual jp-relatedposts-grid">{related}</div></div>')
+
+
 def wordpress(a, rng):
     title, subtitle, author, date, blocks = a
     return head(a, "Byte Sized Blog") + f"""
@@ -116,7 +275,7 @@ def wordpress(a, rng):
 <header class="entry-header"><h1 class="entry-title">{E(title)}</h1><div class="entry-meta"><span class="posted-on">Posted on <time datetime="{date}">{date}</time></span> <span class="byline">by {E(author)}</span></div></header>
 <div class="entry-content">
 {body_html(blocks)}
-<div class="sharedaddy sd-sharing-enabled"><h3 class="sd-title">Share this:</h3><ul><li><a href="#">Twitter</a></li><li><a href="#">Facebook</a></li><li><a href="#">LinkedIn</a></li></ul></div>
+{jetpack_blocks(rng)}
 </div>
 <footer class="entry-footer"><span class="cat-links">Posted in <a href="/c/eng">Engineering</a></span> <span class="tags-links">Tagged <a href="/t/a">backend</a>, <a href="/t/b">architecture</a></span></footer>
 </article>
@@ -388,7 +547,9 @@ def main():
         rng = random.Random(i)
         page_id = f"{i:02d}-{layout.__name__}"
         with open(os.path.join(pages, page_id + ".html"), "w", encoding="utf-8") as out:
-            out.write(layout(article, rng))
+            page = layout(article, rng)
+            # Old hand-made pages (tables, bare) stay small, as they are on the web.
+            out.write(realistic(page, article, rng, 0 if layout in (tables, bare) else 1.0))
         truth[page_id] = {"articleBody": ground_truth(article[4])}
     with open(os.path.join(HERE, "GROUND_TRUTH.json"), "w", encoding="utf-8") as out:
         json.dump(truth, out, indent=1, ensure_ascii=False, sort_keys=True)

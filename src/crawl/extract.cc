@@ -11,11 +11,12 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+
+#include "libxml_arena.h"
 
 namespace twin::crawl {
 namespace {
@@ -23,27 +24,245 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Small DOM helpers.
 
-struct DocumentDeleter {
-  void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
-};
-using Document = std::unique_ptr<xmlDoc, DocumentDeleter>;
+// ---------------------------------------------------------------------------------------------
+// Raw-text elements removed before parsing.
 
-Document parse_html(std::string_view html) {
-  static std::once_flag once;
-  std::call_once(once, [] { xmlInitParser(); });
-  if (html.empty()) return nullptr;
-  // One parser context per thread, reset for each document: creating a context costs as much
-  // as parsing a small page.
-  struct ContextDeleter {
-    void operator()(htmlParserCtxt* context) const { htmlFreeParserCtxt(context); }
-  };
-  thread_local std::unique_ptr<htmlParserCtxt, ContextDeleter> context(htmlNewParserCtxt());
-  if (!context) return nullptr;
-  return Document(htmlCtxtReadMemory(
-      context.get(), html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
-      HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-          HTML_PARSE_COMPACT | HTML_PARSE_NODEFDTD));
+bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Whether `text` at `pos` starts with `word` (lower-case ASCII), compared case-insensitively.
+bool starts_with_at(std::string_view text, size_t pos, std::string_view word) {
+  if (text.size() - pos < word.size()) return false;
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (ascii_lower(text[pos + i]) != word[i]) return false;
+  }
+  return true;
 }
+
+// The position just past the '>' closing the tag whose name starts at `pos`, honouring quoted
+// attribute values; text.size() when the tag never closes.
+size_t end_of_tag(std::string_view text, size_t pos) {
+  char quote = 0;
+  for (; pos < text.size(); ++pos) {
+    const char c = text[pos];
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '>') {
+      return pos + 1;
+    }
+  }
+  return text.size();
+}
+
+// Whether a tag named `name` (lower-case) starts at text[pos] ('<' or "</" already skipped):
+// the name, case-insensitively, followed by a character that cannot continue a tag name.
+bool tag_name_at(std::string_view text, size_t pos, std::string_view name) {
+  if (!starts_with_at(text, pos, name)) return false;
+  if (pos + name.size() == text.size()) return true;
+  const char next = text[pos + name.size()];
+  return next == '>' || next == '/' || next == ' ' || next == '\t' || next == '\n' ||
+         next == '\r' || next == '\f';
+}
+
+// Where the element whose start tag ends at `pos` ends (just past its end tag), or npos when
+// its end tag is missing. Raw text (script, style) ends at the first end tag, as in the
+// parser; other elements at the end tag that balances nested ones of the same name.
+size_t end_of_element(std::string_view text, size_t pos, std::string_view name, bool raw_text) {
+  int depth = 1;
+  while ((pos = text.find('<', pos)) != std::string_view::npos) {
+    ++pos;
+    if (pos < text.size() && text[pos] == '/' && tag_name_at(text, pos + 1, name)) {
+      if (--depth == 0 || raw_text) return end_of_tag(text, pos + 1 + name.size());
+    } else if (!raw_text && tag_name_at(text, pos, name)) {
+      const size_t tag_end = end_of_tag(text, pos + name.size());
+      if (text[tag_end - 2] != '/') ++depth;  // <svg/> opens nothing
+      pos = tag_end;
+    }
+  }
+  return std::string_view::npos;
+}
+
+bool is_html_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f'; }
+
+// The attributes the extractor reads (attribute() and has_attribute() calls in this file, and
+// what libxml2 reads for the encoding); the pre-parse pass removes all others.
+bool is_read_attribute(std::string_view name) {
+  static constexpr std::array<std::string_view, 17> kRead = {
+      "class", "id",       "role",    "hidden",     "aria-hidden", "aria-level",
+      "style", "itemprop", "type",    "lang",       "content",     "property",
+      "name",  "datetime", "charset", "http-equiv", "xml:lang"};
+  if (name.size() > 11) return false;
+  std::array<char, 11> lowered{};
+  for (size_t i = 0; i < name.size(); ++i) lowered[i] = ascii_lower(name[i]);
+  const std::string_view key(lowered.data(), name.size());
+  return std::find(kRead.begin(), kRead.end(), key) != kRead.end();
+}
+
+// Copies `html` into a new string leaving out what the extractor never reads. What is left out:
+//  - comments;
+//  - <script> (except JSON-LD), <style>, <svg>, <noscript>, <template>, and <nav> and <aside>
+//    (which the extractor drops whole anyway), with everything inside them;
+//  - attributes the extractor does not read (href, src, srcset, data-*, ...).
+// On real pages that is two thirds of the bytes or more, which libxml2 would otherwise parse
+// into nodes only for the extractor to drop them. Each start tag is scanned attribute by
+// attribute as the HTML tokenizer does (names end at space, '/', '>' or '='; values quoted or
+// not), so "<script" inside an attribute value is not mistaken for a tag; everything kept is
+// copied byte for byte. An element whose end tag is missing is left to the parser, except script
+// and style, which then run to the end there as here.
+class UnreadCutter {
+ public:
+  explicit UnreadCutter(std::string_view html) : html_(html) { out_.reserve(html.size()); }
+
+  std::string run() && {
+    while (true) {
+      const void* found = std::memchr(html_.data() + pos_, '<', html_.size() - pos_);
+      if (found == nullptr) break;
+      pos_ = static_cast<size_t>(static_cast<const char*>(found) - html_.data());
+      if (html_.compare(pos_, 4, "<!--") == 0) {
+        const size_t end = html_.find("-->", pos_ + 4);
+        skip_to(end == std::string_view::npos ? html_.size() : end + 3);
+      } else if (pos_ + 1 < html_.size() && is_ascii_alpha(html_[pos_ + 1])) {
+        start_tag();
+      } else {
+        ++pos_;
+      }
+    }
+    out_.append(html_, copied_, html_.size() - copied_);
+    return std::move(out_);
+  }
+
+ private:
+  struct Cut {
+    std::string_view name;
+    bool raw_text;
+  };
+  static constexpr std::array<Cut, 7> kCuts = {{{"script", true},
+                                                {"style", true},
+                                                {"svg", false},
+                                                {"noscript", false},
+                                                {"template", false},
+                                                {"nav", false},
+                                                {"aside", false}}};
+
+  // Leaves html_[pos_, end) out of the copy.
+  void skip_to(size_t end) {
+    out_.append(html_, copied_, pos_ - copied_);
+    copied_ = pos_ = end;
+  }
+
+  // At '<' + letter: the whole element when it is cut, else the tag minus unread attributes.
+  void start_tag() {
+    const size_t tag_start = pos_;
+    const Cut* cut = nullptr;
+    for (const Cut& candidate : kCuts) {
+      if (tag_name_at(html_, pos_ + 1, candidate.name)) cut = &candidate;
+    }
+    if (cut != nullptr) {
+      const size_t tag_end = end_of_tag(html_, pos_ + 1);
+      const bool json_ld =
+          cut->name == "script" &&
+          html_.substr(pos_, tag_end - pos_).find("ld+json") != std::string_view::npos;
+      if (!json_ld) {
+        size_t element_end = tag_end;
+        if (html_[tag_end - 2] != '/') {  // <svg ... /> is whole
+          element_end = end_of_element(html_, tag_end, cut->name, cut->raw_text);
+          if (element_end == std::string_view::npos && cut->raw_text) element_end = html_.size();
+        }
+        if (element_end != std::string_view::npos) {
+          skip_to(element_end);
+          return;
+        }
+      }
+    }
+    pos_ = tag_start + 1;
+    while (pos_ < html_.size() && !is_html_space(html_[pos_]) && html_[pos_] != '>' &&
+           html_[pos_] != '/') {
+      ++pos_;
+    }
+    attributes();
+  }
+
+  // From just after the tag name to just past the tag's '>'.
+  void attributes() {
+    while (pos_ < html_.size()) {
+      const size_t attribute_start = pos_;  // the spaces before the name go with it
+      while (pos_ < html_.size() && (is_html_space(html_[pos_]) || html_[pos_] == '/')) ++pos_;
+      if (pos_ >= html_.size()) return;
+      if (html_[pos_] == '>') {
+        ++pos_;
+        return;
+      }
+      const size_t name_start = pos_;
+      ++pos_;  // a name's first character may be '=' or a quote
+      while (pos_ < html_.size() && !is_html_space(html_[pos_]) && html_[pos_] != '>' &&
+             html_[pos_] != '/' && html_[pos_] != '=') {
+        ++pos_;
+      }
+      const std::string_view name = html_.substr(name_start, pos_ - name_start);
+      size_t after_spaces = pos_;
+      while (after_spaces < html_.size() && is_html_space(html_[after_spaces])) ++after_spaces;
+      if (after_spaces < html_.size() && html_[after_spaces] == '=') {
+        pos_ = after_spaces + 1;
+        while (pos_ < html_.size() && is_html_space(html_[pos_])) ++pos_;
+        value();
+      }
+      if (!is_read_attribute(name)) {
+        const size_t end = pos_;
+        pos_ = attribute_start;
+        skip_to(end);
+        // <a href="x"class="y"> loses href but keeps a space before class.
+        if (end < html_.size() && !is_html_space(html_[end]) && html_[end] != '>' &&
+            html_[end] != '/') {
+          out_ += ' ';
+        }
+      }
+    }
+  }
+
+  // At an attribute value: quoted (to the matching quote) or bare (to a space or '>').
+  void value() {
+    if (pos_ >= html_.size()) return;
+    const char quote = html_[pos_];
+    if (quote == '"' || quote == '\'') {
+      const size_t end = html_.find(quote, pos_ + 1);
+      pos_ = end == std::string_view::npos ? html_.size() : end + 1;
+      return;
+    }
+    while (pos_ < html_.size() && !is_html_space(html_[pos_]) && html_[pos_] != '>') ++pos_;
+  }
+
+  std::string_view html_;
+  std::string out_;
+  size_t pos_ = 0;
+  size_t copied_ = 0;  // html_[copied_, pos_) is still to be copied
+};
+
+std::string without_unread_parts(std::string_view html) { return UnreadCutter(html).run(); }
+
+// A page parsed by libxml2. The tree and everything libxml2 allocated for it live in this
+// thread's arena (libxml_arena.h) and are released together when the object is destroyed: no
+// xmlFreeDoc walk, no free() per node. One object per thread at a time.
+class ParsedHtml {
+ public:
+  explicit ParsedHtml(std::string_view html) {
+    if (html.empty()) return;
+    // A fresh parser context per document: its dictionary lives in the arena too.
+    htmlParserCtxt* context = htmlNewParserCtxt();
+    if (context == nullptr) return;
+    doc_ = htmlCtxtReadMemory(context, html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
+                              HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                  HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_NODEFDTD);
+  }
+  xmlDoc* get() const { return doc_; }
+  explicit operator bool() const { return doc_ != nullptr; }
+
+ private:
+  LibxmlArenaScope arena_;
+  xmlDoc* doc_ = nullptr;
+};
 
 std::string_view name_of(const xmlNode* node) {
   return node->name ? reinterpret_cast<const char*>(node->name) : "";
@@ -74,7 +293,7 @@ bool has_attribute(const xmlNode* node, std::string_view name) {
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = ascii_lower(c);
   return out;
 }
 
@@ -179,10 +398,8 @@ xmlNode* select_first(xmlNode* root, std::string_view selector) {
   return found;
 }
 
-void remove_node(xmlNode* node) {
-  xmlUnlinkNode(node);
-  xmlFreeNode(node);
-}
+// Unlinks `node`; its memory goes with the document's arena (ParsedHtml).
+void remove_node(xmlNode* node) { xmlUnlinkNode(node); }
 
 // ---------------------------------------------------------------------------------------------
 // Metadata: JSON-LD, OpenGraph, <meta>.
@@ -325,7 +542,7 @@ bool any_word(std::string_view text, std::string_view separators, const Visit& v
     const size_t length = end - start;
     if (length > 0 && length <= buffer.size()) {
       for (size_t i = 0; i < length; ++i) {
-        buffer[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[start + i])));
+        buffer[i] = ascii_lower(text[start + i]);
       }
       if (visit(std::string_view(buffer.data(), length))) return true;
     }
@@ -336,36 +553,23 @@ bool any_word(std::string_view text, std::string_view separators, const Visit& v
 
 // Parts (split on space, '-', '_') of class and id names that mark boilerplate.
 bool is_boilerplate_part(std::string_view part) {
-  static const NameSet kParts = {"ad",           "ads",           "adsbygoogle",
-                                 "advert",       "advertisement", "advertising",
-                                 "sponsor",      "sponsored",     "promo",
-                                 "promoted",     "banner",        "nav",
-                                 "navbar",       "navigation",    "menu",
-                                 "breadcrumb",   "breadcrumbs",   "sidebar",
-                                 "aside",        "footer",        "masthead",
-                                 "comment",      "comments",      "disqus",
-                                 "replies",      "respond",       "share",
-                                 "sharing",      "social",        "sharebar",
-                                 "related",      "recommended",   "recommendations",
-                                 "recirc",       "outbrain",      "taboola",
-                                 "cookie",       "cookies",       "consent",
-                                 "gdpr",         "newsletter",    "subscribe",
-                                 "subscription", "signup",        "paywall",
-                                 "popup",        "modal",         "overlay",
-                                 "toc",          "pagination",    "pager",
-                                 "tags",         "tag",           "widget",
-                                 "byline",       "meta",          "author",
-                                 "bio",          "avatar",        "skip",
-                                 "hidden",       "caption",       "credits",
-                                 "print",        "rss",           "toolbar",
-                                 "header",       "topbar",        "dateline",
-                                 "timestamp",    "categories",    "follow",
-                                 "more",         "readmore",      "upnext",
-                                 "trending",     "popular",       "prevnext",
-                                 "postnav",      "jump",          "feedback",
-                                 "rating",       "edit",          "announcement",
-                                 "alert",        "notice",        "cta",
-                                 "donate",       "login"};
+  static const NameSet kParts = {
+      "ad", "ads", "adsbygoogle", "advert", "advertisement", "advertising", "sponsor", "sponsored",
+      "promo", "promoted", "banner", "nav", "navbar", "navigation", "menu", "breadcrumb",
+      "breadcrumbs", "sidebar", "aside", "footer", "masthead", "comment", "comments", "disqus",
+      "replies", "respond", "share", "sharing", "social", "sharebar", "related", "recommended",
+      "recommendations", "recirc", "outbrain", "taboola", "cookie", "cookies", "consent", "gdpr",
+      "newsletter", "subscribe", "subscription", "signup", "paywall", "popup", "modal", "overlay",
+      "toc", "pagination", "pager", "tags", "tag", "widget", "byline", "meta", "author", "bio",
+      "avatar", "skip", "hidden", "caption", "credits", "print", "rss", "toolbar", "header",
+      "topbar", "dateline", "timestamp", "categories", "follow", "more", "readmore", "upnext",
+      "trending", "popular", "prevnext", "postnav", "jump", "feedback", "rating", "edit",
+      "announcement", "alert", "notice", "cta", "donate", "login",
+      // WordPress/Jetpack and share plugins: the sharing bar
+      // (div.sharedaddy, .sd-sharing, .robots-nocontent), likes,
+      // related posts (.jp-relatedposts), AddToAny, ShareThis.
+      "sharedaddy", "sd", "nocontent", "relatedposts", "likes", "addtoany", "a2a", "sharethis",
+      "shareaholic"};
   return kParts.contains(part);
 }
 
@@ -377,11 +581,11 @@ bool has_boilerplate_name(const xmlNode* node) {
 }
 
 bool is_dropped_tag(std::string_view tag) {
-  static const NameSet kTags = {"script", "style",  "noscript", "template",   "svg",    "iframe",
-                                "button", "input",  "select",   "textarea",   "nav",    "aside",
-                                "footer", "header", "form",     "figcaption", "object", "embed",
-                                "canvas", "video",  "audio",    "dialog",     "menu",   "link",
-                                "meta",   "label"};
+  static const NameSet kTags = {"script", "style",  "noscript", "template", "svg",
+                                "iframe", "button", "input",    "select",   "textarea",
+                                "nav",    "aside",  "footer",   "header",   "figcaption",
+                                "object", "embed",  "canvas",   "video",    "audio",
+                                "dialog", "menu",   "link",     "meta",     "label"};
   return kTags.contains(tag);
 }
 
@@ -490,7 +694,9 @@ void collect_boilerplate(xmlNode* first, std::vector<xmlNode*>& doomed) {
     if (!is_element(node)) continue;
     const std::string_view tag = name_of(node);
     bool drop = is_dropped_tag(tag) || is_hidden(node);
-    if (!drop && tag != "body" && tag != "article" && tag != "main" && has_boilerplate_name(node)) {
+    // A <form> is a search box or a comment form, unless it wraps the page (ASP.NET WebForms).
+    if (!drop && tag != "body" && tag != "article" && tag != "main" &&
+        (tag == "form" || has_boilerplate_name(node))) {
       drop = !holds_article(node);
     }
     if (drop) {
@@ -680,7 +886,7 @@ class MarkdownWriter {
     std::string out;
     for (char c : text) {
       if (std::isalnum(static_cast<unsigned char>(c))) {
-        out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        out += ascii_lower(c);
       }
     }
     return out;
@@ -749,11 +955,23 @@ class MarkdownWriter {
     return false;
   }
 
+  // Headings of share, like and related-posts widgets ("Share this:", "Like this:", "Related")
+  // whose container's name did not give them away; `key` is normalized(). "Related work" stays.
+  static bool is_widget_label(std::string_view key) {
+    static const NameSet kLabels = {
+        "share",           "sharethis",        "sharethispost",  "sharethisarticle",
+        "sharethisstory",  "likethis",         "related",        "relatedposts",
+        "relatedarticles", "youmightalsolike", "youmayalsolike", "readnext"};
+    return kLabels.contains(key);
+  }
+
   void heading(xmlNode* node, int level) {
     flush_paragraph();
     const std::string text = text_of(node);
     if (text.empty()) return;
-    auto skipped = std::find(skip_headings_.begin(), skip_headings_.end(), normalized(text));
+    const std::string key = normalized(text);
+    if (is_widget_label(key)) return;
+    auto skipped = std::find(skip_headings_.begin(), skip_headings_.end(), key);
     if (skipped != skip_headings_.end()) {
       skip_headings_.erase(skipped);
       return;
@@ -913,7 +1131,7 @@ xmlNode* body_of(xmlDoc* doc) {
 }  // namespace
 
 ExtractedArticle extract_article(std::string_view html) {
-  Document doc = parse_html(html);
+  const ParsedHtml doc(without_unread_parts(html));
   if (!doc) return {};
   xmlNode* root = xmlDocGetRootElement(doc.get());
   if (root == nullptr) return {};
@@ -927,7 +1145,7 @@ ExtractedArticle extract_article(std::string_view html) {
 }
 
 ExtractedArticle extract_with_selectors(std::string_view html, const SiteSelectors& selectors) {
-  Document doc = parse_html(html);
+  const ParsedHtml doc(without_unread_parts(html));
   if (!doc) return {};
   xmlNode* root = xmlDocGetRootElement(doc.get());
   if (root == nullptr) return {};

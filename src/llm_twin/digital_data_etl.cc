@@ -1,5 +1,6 @@
 #include "twin/llm_twin/digital_data_etl.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -162,6 +163,8 @@ class CrawlReport {
   }
 
   // A summary line, the per-domain table and the failures, for people.
+  const std::vector<LinkNote>& failures() const { return failures_; }
+
   std::vector<std::string> lines() const {
     DomainCounts sum;
     for (const auto& [domain, counts] : domains_) {
@@ -364,7 +367,9 @@ Status crawl_links(StepContext& ctx) {
   }
 
   DocumentWriter writer(*warehouse, user, lineage_of(ctx), recrawl);
-  ProgressBar progress(planned.size(), ::isatty(STDERR_FILENO) == 1);
+  // The console shows the progress bar and the report unless -q lowered it to warnings.
+  const bool console_informs = spdlog::default_logger_raw()->should_log(spdlog::level::info);
+  ProgressBar progress(planned.size(), console_informs && ::isatty(STDERR_FILENO) == 1);
   size_t done = 0;
   for (size_t start = 0; start < planned.size(); start += kLinksPerBatch) {
     if (ctx.cancel_requested()) {
@@ -401,7 +406,19 @@ Status crawl_links(StepContext& ctx) {
   ctx.logger().info("Successfully crawled {} / {} links.", report.successful(), links.size());
   for (const auto& line : report.lines()) {
     ctx.logger().info("{}", line);
-    fmt::print(stderr, "{}\n", line);
+    if (console_informs) fmt::print(stderr, "{}\n", line);
+  }
+  // Under -q the report is not printed, but a failed link is still worth a warning (the run
+  // itself succeeds).
+  if (!console_informs) {
+    for (const auto& failure : report.failures()) {
+      // Most reasons already start with the link.
+      if (failure.reason.starts_with(failure.link)) {
+        spdlog::warn("failed: {}", failure.reason);
+      } else {
+        spdlog::warn("failed: {}: {}", failure.link, failure.reason);
+      }
+    }
   }
   std::fflush(stderr);
   ctx.add_output_metadata("crawled_links", report.handbook_metadata());

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "crawl/linkedin_site.h"
 #include "crawl/loopback_server.h"
 #include "crawl/status_stream.h"
 #include "twin/crawl/crawler.h"
@@ -37,30 +38,6 @@ document.addEventListener('DOMContentLoaded', () => {
 });
 </script></body></html>)";
 
-// A LinkedIn-like site: /in/jane/recent-activity needs a session cookie, /login sets it for the
-// right credentials, and the feed adds posts as the reader scrolls (7 posts in all).
-constexpr const char* kLoginPage = R"(<!DOCTYPE html><html><body><h1>Sign in</h1>
-<form method="post" action="/login"><input id="username" name="session_key">
-<input id="password" name="session_password" type="password"><button type="submit">Sign in</button>
-</form></body></html>)";
-
-constexpr const char* kFeedPage = R"(<!DOCTYPE html><html><body><main id="feed"></main><script>
-let shown = 0;
-function post(i) {
-  const div = document.createElement('div');
-  div.className = 'feed-shared-update-v2';
-  div.style.minHeight = '900px';
-  div.innerHTML = '<div class="update-components-text"><span>Post number ' + i +
-      ' about building LLM systems.</span></div><img src="/img/' + i + '.png">';
-  return div;
-}
-function more(n) { for (let k = 0; k < n && shown < 7; ++k) document.getElementById('feed').appendChild(post(++shown)); }
-more(3);
-window.addEventListener('scroll', () => {
-  if (window.innerHeight + window.scrollY >= document.body.scrollHeight - 50) setTimeout(() => more(2), 100);
-});
-</script></body></html>)";
-
 class BrowserTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -74,28 +51,7 @@ class BrowserTest : public ::testing::Test {
     http.Get("/js/article", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(kJavaScriptPage, "text/html");
     });
-    http.Get("/login", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(kLoginPage, "text/html");
-    });
-    http.Post("/login", [](const httplib::Request& req, httplib::Response& res) {
-      if (req.get_param_value("session_key") == "jane@example.com" &&
-          req.get_param_value("session_password") == "correct horse") {
-        res.set_header("Set-Cookie", "session=ok; Path=/");
-        res.set_redirect("/feed/", 303);
-      } else {
-        res.set_content(kLoginPage, "text/html");
-      }
-    });
-    http.Get("/feed/", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("<html><body><p>Welcome back</p></body></html>", "text/html");
-    });
-    http.Get("/in/jane/recent-activity/", [](const httplib::Request& req, httplib::Response& res) {
-      if (req.get_header_value("Cookie").find("session=ok") == std::string::npos) {
-        res.set_redirect("/login", 302);
-        return;
-      }
-      res.set_content(kFeedPage, "text/html");
-    });
+    testing_support::serve_linkedin_site(http);
     server_.start();
   }
 
@@ -108,8 +64,8 @@ class BrowserTest : public ::testing::Test {
     config.routes.push_back(
         Route{feed, std::regex(feed), CrawlerKind::kLinkedIn, Render::kBrowser});
     config.scroll_limit = scroll_limit;
-    config.linkedin_username = "jane@example.com";
-    config.linkedin_password = "correct horse";
+    config.linkedin_username = testing_support::kLinkedInUsername;
+    config.linkedin_password = testing_support::kLinkedInPassword;
     return config;
   }
 

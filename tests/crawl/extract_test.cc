@@ -1,13 +1,16 @@
 #include "twin/crawl/extract.h"
 
 #include <gtest/gtest.h>
+#include <libxml/HTMLparser.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "crawl/status_stream.h"
 
@@ -113,6 +116,117 @@ TEST(ExtractTest, SubstackStructure) {
   EXPECT_EQ(article.title, "Substack title");
   EXPECT_EQ(article.subtitle, "Sub");
   EXPECT_EQ(article.content, "First paragraph.\n\nSecond paragraph here.");
+}
+
+// WordPress with Jetpack, as WordPress.com and self-hosted blogs serve it: the sharing bar, the
+// likes widget and server-rendered related posts sit inside .entry-content, after the article.
+constexpr const char* kJetpackPage =
+    R"(<html><body><article class="post"><h1 class="entry-title">On caching</h1>
+<div class="entry-content">
+<p>Caches make slow things fast, until the day they serve stale data to every customer at once.</p>
+<p>The fix is rarely a shorter expiry time, and usually a clear owner for every cached value.</p>
+<div class="sharedaddy sd-sharing-enabled"><div class="robots-nocontent sd-block sd-social sd-social-icon-text sd-sharing"><h3 class="sd-title">Share this:</h3><div class="sd-content"><ul><li class="share-twitter"><a rel="nofollow noopener noreferrer" data-shared="sharing-twitter-42" class="share-twitter sd-button share-icon" href="/?share=twitter" target="_blank" title="Click to share on Twitter"><span>Twitter</span></a></li><li class="share-facebook"><a class="share-facebook sd-button share-icon" href="/?share=facebook"><span>Facebook</span></a></li><li class="share-end"></li></ul></div></div></div>
+<div class='sharedaddy sd-block sd-like jetpack-likes-widget-wrapper jetpack-likes-widget-unloaded' id='like-post-wrapper-1-42' data-src='https://widgets.wp.com/likes/#blog_id=1' data-name='like-post-frame-1-42'><h3 class="sd-title">Like this:</h3><div class='likes-widget-placeholder post-likes-widget-placeholder' style='height: 55px;'><span class='button'><span>Like</span></span> <span class="loading">Loading...</span></div></div>
+<div id='jp-relatedposts' class='jp-relatedposts'><h3 class="jp-relatedposts-headline"><em>Related</em></h3>
+<div class="jp-relatedposts-items jp-relatedposts-items-visual"><div class="jp-relatedposts-post jp-relatedposts-post0" data-post-id="7"><h4 class="jp-relatedposts-post-title"><a class="jp-relatedposts-post-a" href="/7">Cache invalidation, the hard parts</a></h4><p class="jp-relatedposts-post-excerpt">Why every team eventually writes its own invalidation layer, and regrets it a year later.</p><p class="jp-relatedposts-post-date">March 2, 2024</p><p class="jp-relatedposts-post-context">In "Engineering"</p></div></div></div>
+</div></article></body></html>)";
+
+TEST(ExtractTest, DropsJetpackSharingLikesAndRelatedPosts) {
+  const std::string content = extract_article(kJetpackPage).content;
+  EXPECT_EQ(content,
+            "Caches make slow things fast, until the day they serve stale data to every customer "
+            "at once.\n\nThe fix is rarely a shorter expiry time, and usually a clear owner for "
+            "every cached value.");
+}
+
+// ASP.NET WebForms wraps the whole page in one <form>; only forms without the article go.
+TEST(ExtractTest, KeepsTheArticleInsideAPageWideForm) {
+  const std::string html = R"(<html><body><form id="aspnetForm" method="post" action="./post.aspx">
+<input type="hidden" name="__VIEWSTATE" value="abc"><div class="page"><h1>WebForms post</h1>
+<div class="post"><p>The article sits inside the form that ASP.NET puts around every page, with commas.</p>
+<p>A second paragraph, long enough to count, closes the post for the reader.</p></div>
+<form class="search"><input name="q"><p>Search the site for anything you like today.</p></form>
+</div></form></body></html>)";
+  EXPECT_EQ(extract_article(html).content,
+            "The article sits inside the form that ASP.NET puts around every page, with "
+            "commas.\n\nA second paragraph, long enough to count, closes the post for the reader.");
+}
+
+// Scripts, styles, SVG, noscript, templates and comments are cut before parsing; the cut must
+// not be fooled by "<script" in an attribute or comment, nor lose the JSON-LD.
+TEST(ExtractTest, CutsUnreadElementsWithoutLosingTextAroundThem) {
+  const std::string html = R"(<html><head>
+<script type="application/ld+json">{"@type":"Article","headline":"From JSON-LD"}</script>
+<style>p::after { content: "</p><p>not text</p>"; }</style></head><body><article>
+<p data-note="<script>not a tag">First paragraph, with commas, long enough to count as text.</p>
+<!-- <script> a comment --><SCRIPT>document.write("</div><p>injected</p>")</SCRIPT>
+<p>Second <svg viewBox="0 0 1 1"><svg><text>nested</text></svg><text>icon</text></svg>paragraph, also long enough, and kept.</p>
+<noscript><p>Enable JavaScript</p></noscript><template><p>template text</p></template>
+<p>Third paragraph after everything<svg/> the cut removed, still here and long enough.</p>
+</article></body></html>)";
+  const ExtractedArticle article = extract_article(html);
+  EXPECT_EQ(article.title, "From JSON-LD");
+  EXPECT_EQ(article.content,
+            "First paragraph, with commas, long enough to count as text.\n\nSecond paragraph, "
+            "also long enough, and kept.\n\nThird paragraph after everything the cut removed, "
+            "still here and long enough.");
+}
+
+// The attribute pass keeps what the extractor reads, whatever the spelling, and never glues a
+// tag's name to its next attribute.
+TEST(ExtractTest, AttributePassKeepsReadAttributesInAnySpelling) {
+  const std::string html = R"(<html><body><article>
+<p>Keep this paragraph, which has <a href="/x"class="ref">a link inside</a> and enough words.</p>
+<DIV CLASS="Sidebar" data-x='1>2'><p>Sidebar text that must go away, even though it is long.</p></DIV>
+<div hidden><p>Hidden text that must go away as well, although it is long enough.</p></div>
+<div style="display: none" data-track=a><p>Invisible text that must also go away, it is long.</p></div>
+<p title=unquoted>Last paragraph with an unquoted attribute before it, still kept here.</p>
+</article></body></html>)";
+  EXPECT_EQ(extract_article(html).content,
+            "Keep this paragraph, which has a link inside and enough words.\n\n"
+            "Last paragraph with an unquoted attribute before it, still kept here.");
+}
+
+// libxml2's allocator hooks are process-wide: extractions on several threads at once, and plain
+// libxml2 use outside any extraction, must not disturb each other.
+TEST(ExtractTest, ConcurrentExtractionsAndPlainLibxml2UseAgree) {
+  const std::filesystem::path dir = TWIN_SOURCE_DIR "/bench/extraction/pages";
+  std::vector<std::string> pages;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    pages.push_back(text.str());
+  }
+  ASSERT_GE(pages.size(), 20u);
+  std::vector<std::string> expected;
+  for (const auto& page : pages) expected.push_back(extract_article(page).content);
+
+  std::atomic<int> mismatches = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round) {
+        for (size_t i = 0; i < pages.size(); ++i) {
+          const size_t k = (i + static_cast<size_t>(t) * 7) % pages.size();
+          if (extract_article(pages[k]).content != expected[k]) ++mismatches;
+        }
+      }
+    });
+  }
+  threads.emplace_back([&] {  // libxml2 outside any extraction: malloc and free as usual
+    for (int round = 0; round < 3; ++round) {
+      for (const auto& page : pages) {
+        xmlDoc* doc = htmlReadMemory(
+            page.data(), static_cast<int>(page.size()), nullptr, "UTF-8",
+            HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+        if (doc == nullptr || xmlDocGetRootElement(doc) == nullptr) ++mismatches;
+        xmlFreeDoc(doc);
+      }
+    }
+  });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 // The team's metric (shared/tools/extract_f1.py): 4-token shingles of \w+ tokens, TP/FP/FN

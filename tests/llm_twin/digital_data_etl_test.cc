@@ -3,16 +3,19 @@
 #include "twin/llm_twin/digital_data_etl.h"
 
 #include <gmock/gmock.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "crawl/linkedin_site.h"
 #include "crawl/loopback_server.h"
 #include "crawl/test_pages.h"
 #include "support/run_twin.h"
 #include "support/scratch_database.h"
 #include "support/temp_dir.h"
+#include "twin/crawl/config.h"
 
 namespace twin {
 namespace {
@@ -267,6 +270,27 @@ TEST_P(DigitalDataEtlTest, AFailingLinkDoesNotFailTheOthers) {
             (json{{"successful", 1}, {"total", 3}}));
 }
 
+// -q leaves warnings and errors only: no per-domain report, no step chatter; the failure and
+// the skipped settings are still said.
+TEST_P(DigitalDataEtlTest, QuietRunPrintsOnlyWarningsAndErrors) {
+  write_config("etl.yaml", {server_.url("/blog/ghost"), server_.url("/missing")});
+  const CommandOutput quiet = twin("-q pipeline run digital_data_etl --config etl.yaml");
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_THAT(quiet.err, ::testing::Not(HasSubstr("DOMAIN")));
+  EXPECT_THAT(quiet.err, ::testing::Not(HasSubstr("link(s)")));
+  EXPECT_THAT(quiet.err, ::testing::Not(HasSubstr("info")));
+  EXPECT_THAT(quiet.err, HasSubstr("settings.docker"));
+  EXPECT_THAT(quiet.err, HasSubstr("warning: failed: " + server_.url("/missing")));
+  EXPECT_EQ(find("articles").size(), 1u);
+
+  // Without -q the report is there (stderr is not a terminal: no progress bar).
+  write_config("etl.yaml", {server_.url("/blog/wordpress")});
+  const CommandOutput normal = twin("pipeline run digital_data_etl --config etl.yaml");
+  EXPECT_EQ(normal.exit_code, 0) << normal.err;
+  EXPECT_THAT(normal.err, HasSubstr("DOMAIN"));
+  EXPECT_THAT(normal.err, ::testing::Not(HasSubstr("\r")));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DigitalDataEtlTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& param_info) { return param_info.param; });
 
@@ -338,6 +362,93 @@ TEST(ResolveLocalLinkTest, RelativeLinksResolveAgainstTheRoot) {
             "https://example.com/a");
   EXPECT_EQ(llm_twin::resolve_local_link("/abs/path", root.path()), "/abs/path");
   EXPECT_EQ(llm_twin::resolve_local_link("file:///abs/x.html", root.path()), "file:///abs/x.html");
+}
+
+}  // namespace
+}  // namespace twin
+
+namespace twin {
+namespace {
+
+bool browser_installed() {
+  const crawl::BrowserOptions defaults;
+  return ::access(defaults.chromedriver.c_str(), X_OK) == 0 &&
+         ::access(defaults.chromium.c_str(), X_OK) == 0;
+}
+
+// The LinkedIn path end to end: a link routed to the LinkedIn crawler ([[crawl.routes]]) on a
+// loopback login-protected feed, credentials from .env, one PostDocument per post in the
+// warehouse with the run's lineage, and a second run that fetches nothing.
+TEST(DigitalDataEtlLinkedInTest, StoresEachPostOfTheFeedWithLineage) {
+  if (!browser_installed()) {
+    GTEST_SKIP() << "chromium and chromium-driver are not installed "
+                    "(scripts/install-deps.sh installs them)";
+  }
+  LoopbackServer server;
+  testing_support::serve_linkedin_site(server.http());
+  server.start();
+  TempDir project;
+  std::ofstream(project.path() / "twin.toml") << R"(
+[crawl]
+per_host_delay = "0s"
+max_retries = 0
+[[crawl.routes]]
+match = '^http://127\.0\.0\.1:\d+/in/'
+crawler = "linkedin"
+)";
+  std::ofstream(project.path() / ".env")
+      << "LINKEDIN_USERNAME=" << testing_support::kLinkedInUsername << "\n"
+      << "LINKEDIN_PASSWORD=\"" << testing_support::kLinkedInPassword << "\"\n";
+  const std::string feed = server.url(testing_support::kLinkedInFeedPath);
+  std::ofstream(project.path() / "etl.yaml")
+      << "parameters:\n  user_full_name: Jane Doe\n  links:\n    - " << feed << "\n";
+
+  const CommandOutput run =
+      run_twin("pipeline run digital_data_etl --config etl.yaml --json", project.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  const json outcome = json::parse(run.out);
+  ASSERT_EQ(outcome["run"]["status"], "completed") << run.err;
+  const std::string run_id = outcome["run"]["id"];
+  std::string crawl_step_run;
+  for (const auto& step : outcome["steps"]) {
+    if (step["step"] == "crawl_links") crawl_step_run = step["id"];
+  }
+  ASSERT_FALSE(crawl_step_run.empty()) << outcome.dump();
+
+  const CommandOutput users = run_twin("warehouse find users --json", project.path());
+  const std::string user_id = json::parse(users.out).at(0)["_id"];
+  const CommandOutput found = run_twin("warehouse find posts --json", project.path());
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  const json posts = json::parse(found.out);
+  ASSERT_EQ(posts.size(), testing_support::kLinkedInPosts) << posts.dump(1);
+  std::set<std::string> texts;
+  std::set<std::string> links;
+  for (const auto& post : posts) {
+    EXPECT_EQ(post["platform"], "linkedin");
+    EXPECT_EQ(post["author_id"], user_id);
+    EXPECT_EQ(post["author_full_name"], "Jane Doe");
+    EXPECT_EQ(post["_lineage"]["run_id"], run_id);
+    EXPECT_EQ(post["_lineage"]["step_run_id"], crawl_step_run);
+    texts.insert(post["content"]["text"].get<std::string>());
+    links.insert(post["link"].get<std::string>());
+  }
+  EXPECT_TRUE(texts.contains("Post number 1 about building LLM systems.")) << posts.dump(1);
+  EXPECT_TRUE(texts.contains("Post number 7 about building LLM systems.")) << posts.dump(1);
+  EXPECT_TRUE(links.contains(feed + "#post-1"));
+
+  const CommandOutput show = run_twin("runs show " + run_id + " --json", project.path());
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_EQ(json::parse(show.out)["run"]["metadata"]["stored_documents"]["posts"],
+            testing_support::kLinkedInPosts);
+
+  // Idempotent: the feed is in the warehouse, so a second run does not open it again.
+  const size_t feed_hits = server.requests_for(testing_support::kLinkedInFeedPath).size();
+  const CommandOutput again =
+      run_twin("pipeline run digital_data_etl --config etl.yaml", project.path());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(server.requests_for(testing_support::kLinkedInFeedPath).size(), feed_hits);
+  EXPECT_EQ(json::parse(run_twin("warehouse find posts --json", project.path()).out).size(),
+            testing_support::kLinkedInPosts);
 }
 
 }  // namespace

@@ -10,8 +10,14 @@
 // An explicit article body (<article>, itemprop="articleBody", <main>) is preferred when it holds
 // most of the page's paragraph text. Metadata comes from JSON-LD, OpenGraph and <meta> tags.
 //
+// Before parsing, a byte scan cuts what the extractor never reads (comments, scripts except
+// JSON-LD, styles, SVG, noscript, templates, <nav>, <aside>, unread attributes), which is most
+// of a real page's bytes.
+//
 // Thread-safety: the functions are reentrant (libxml2's parser is, once initialised; the first
-// call initialises it).
+// call initialises it). Side effect: the first call routes libxml2's allocator, process-wide,
+// through hooks that bump-allocate from a per-thread arena while a page is being extracted and
+// call malloc/free unchanged otherwise (src/crawl/libxml_arena.h).
 #pragma once
 
 #include <string>
