@@ -58,6 +58,10 @@ struct RunsPage {
 inline constexpr std::string_view kPipelineRunTag = "twin.pipeline_run_id";
 // MLflow's run name tag, kept in step with RunInfo::run_name.
 inline constexpr std::string_view kRunNameTag = "mlflow.runName";
+// The artifact root of `twin server`, as MLflow's server with --serve-artifacts: experiment "<id>"
+// gets "mlflow-artifacts:/<id>", a run "mlflow-artifacts:/<id>/<run_id>/artifacts", and clients
+// up- and download through /api/2.0/mlflow-artifacts/artifacts/<id>/<run_id>/artifacts/...
+inline constexpr std::string_view kMlflowArtifactsRoot = "mlflow-artifacts:";
 // The name and id of the experiment every store has (MLflow's Default experiment).
 inline constexpr std::string_view kDefaultExperimentId = "0";
 
