@@ -102,8 +102,9 @@ Result<int> register_model(Context& ctx, const registry::RegisterFilesRequest& r
     fmt::print("{}\n", version_json(v).dump(2));
     return 0;
   }
-  fmt::print("registered {} version {}: {} files, {} bytes\n  source  {}\n", v.name, v.version,
-             v.files.size(), total_size(v), v.source);
+  fmt::print("registered {} version {}: {} files, {} bytes (README.md is its model card)\n", v.name,
+             v.version, v.files.size(), total_size(v));
+  fmt::print("  source  {}\n", v.source);
   if (!ctx.quiet()) {
     fmt::print("  see it   twin models show {}@{}   (or the dashboard: twin server, #/models/{})\n",
                v.name, v.version, v.name);
