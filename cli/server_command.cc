@@ -68,6 +68,11 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
                                            *database, std::string(tracking::kMlflowArtifactsRoot)));
   TWIN_ASSIGN_OR_RETURN(orchestrator::Stores pipeline_stores,
                         orchestrator::open_stores(ctx.settings()));
+  // Earlier versions gave experiments file://<artifact store>/mlruns/<id>, the same folder the
+  // proxy serves as mlflow-artifacts:/<id>: move them so their new runs upload through it too.
+  const std::string artifact_uri = ctx.settings().value_or("TWIN_ARTIFACT_URI", "");
+  TWIN_RETURN_IF_ERROR(db::status_of(tracking->move_artifact_root(
+      artifact_uri + "/mlruns", std::string(tracking::kMlflowArtifactsRoot))));
   TWIN_ASSIGN_OR_RETURN(auto registry, registry::ModelRegistry::open(
                                            *database, {.artifacts = pipeline_stores.artifacts.get(),
                                                        .tracking = tracking.get()}));

@@ -623,6 +623,24 @@ Result<std::vector<Metric>> TrackingStore::metric_history(const std::string& run
   });
 }
 
+Result<int64_t> TrackingStore::move_artifact_root(std::string_view from_root,
+                                                  std::string_view to_root) {
+  return database_.run_in_transaction([&](db::Connection& c) -> Result<int64_t> {
+    TWIN_ASSIGN_OR_RETURN(db::Rows rows, c.query("SELECT experiment_id, artifact_location FROM "
+                                                 "tracking_experiments"));
+    int64_t moved = 0;
+    for (const db::Row& row : rows) {
+      const int64_t id = row.int64(0);
+      if (row.text(1) != fmt::format("{}/{}", from_root, id)) continue;
+      TWIN_RETURN_IF_ERROR(db::status_of(
+          c.execute("UPDATE tracking_experiments SET artifact_location = ? WHERE experiment_id = ?",
+                    {fmt::format("{}/{}", to_root, id), id})));
+      ++moved;
+    }
+    return moved;
+  });
+}
+
 Result<std::vector<std::string>> TrackingStore::runs_of_pipeline_run(
     const std::string& pipeline_run_id) {
   TWIN_ASSIGN_OR_RETURN(db::Rows rows, database_.query("SELECT run_id FROM tracking_runs WHERE "

@@ -344,6 +344,23 @@ TEST_P(TrackingStoreTest, SqlSearchAgreesWithTheReferenceEvaluator) {
   EXPECT_EQ(found->runs[0].tags, all[0].tags);
 }
 
+TEST_P(TrackingStoreTest, MoveArtifactRootRewritesOnlyExperimentsUnderIt) {
+  const std::string moved = new_experiment("moved");
+  auto kept = store_->create_experiment("kept", "s3://bucket/elsewhere");
+  ASSERT_TRUE(kept) << kept.error();
+  const tracking::Run before = new_run(moved, "before");
+  auto count = store_->move_artifact_root("file:///tmp/twin-artifacts/mlruns", "mlflow-artifacts:");
+  ASSERT_TRUE(count) << count.error();
+  EXPECT_EQ(*count, 2);  // Default and "moved"
+  EXPECT_EQ(store_->get_experiment("0")->artifact_location, "mlflow-artifacts:/0");
+  EXPECT_EQ(store_->get_experiment(moved)->artifact_location, "mlflow-artifacts:/" + moved);
+  EXPECT_EQ(store_->get_experiment(*kept)->artifact_location, "s3://bucket/elsewhere");
+  const tracking::Run after = new_run(moved, "after");
+  EXPECT_EQ(after.info.artifact_uri,
+            fmt::format("mlflow-artifacts:/{}/{}/artifacts", moved, after.info.run_id));
+  EXPECT_EQ(store_->get_run(before.info.run_id)->info.artifact_uri, before.info.artifact_uri);
+}
+
 TEST_P(TrackingStoreTest, PipelineRunLink) {
   CreateRunRequest request;
   request.tags = {{std::string(kPipelineRunTag), "pipeline-run-7"}};

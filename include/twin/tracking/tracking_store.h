@@ -101,6 +101,12 @@ class TrackingStore {
   // Every point of one metric, by step then timestamp.
   Result<std::vector<Metric>> metric_history(const std::string& run_id, const std::string& key);
 
+  // Experiments whose artifact_location is "<from_root>/<experiment_id>" get
+  // "<to_root>/<experiment_id>" (for two roots naming the same folder, e.g. an older server's
+  // file:// root and mlflow-artifacts:); their new runs get URIs under it, existing runs keep
+  // theirs. Returns how many experiments moved.
+  Result<int64_t> move_artifact_root(std::string_view from_root, std::string_view to_root);
+
   // Every run's id produced by the given pipeline run (for lineage views).
   Result<std::vector<std::string>> runs_of_pipeline_run(const std::string& pipeline_run_id);
 
