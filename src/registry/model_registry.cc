@@ -454,8 +454,9 @@ Result<ModelVersion> ModelRegistry::create_version(const CreateVersionRequest& r
 Status ModelRegistry::store_model_card(db::Connection& c, const std::string& name, int64_t version,
                                        const std::string& markdown) {
   if (stores_.artifacts != nullptr) {
+    // Flushed by the caller after the transaction, not while it holds the database; a card lost
+    // to a power loss before that shows as a missing blob (its size is recorded).
     TWIN_ASSIGN_OR_RETURN(artifacts::BlobInfo blob, stores_.artifacts->put_bytes(markdown));
-    TWIN_RETURN_IF_ERROR(stores_.artifacts->flush());
     TWIN_RETURN_IF_ERROR(
         upsert_file(c, name, version, {std::string(kModelCardFile), blob.hash, blob.size}));
   }
@@ -472,7 +473,8 @@ Result<ModelVersion> ModelRegistry::insert_version(const CreateVersionRequest& r
   if (request.model_card.empty() && !request.run_id.empty() && stores_.tracking != nullptr) {
     if (auto found = stores_.tracking->get_run(request.run_id)) run = std::move(*found);
   }
-  return database_.run_in_transaction([&](db::Connection& c) -> Result<ModelVersion> {
+  Result<ModelVersion> inserted = database_.run_in_transaction([&](db::Connection& c)
+                                                                   -> Result<ModelVersion> {
     TWIN_ASSIGN_OR_RETURN(
         auto model, c.query_one("SELECT name FROM registry_models WHERE name = ?", {request.name}));
     if (!model) {
@@ -506,6 +508,10 @@ Result<ModelVersion> ModelRegistry::insert_version(const CreateVersionRequest& r
     TWIN_RETURN_IF_ERROR(touch_model(c, request.name));
     return load_version(c, request.name, version);
   });
+  if (inserted && stores_.artifacts != nullptr) {
+    TWIN_RETURN_IF_ERROR(stores_.artifacts->flush());
+  }
+  return inserted;
 }
 
 Result<ModelVersion> ModelRegistry::register_files(const RegisterFilesRequest& request) {
@@ -647,10 +653,12 @@ Status ModelRegistry::set_version_tag(const std::string& name, int64_t version, 
 
 Status ModelRegistry::set_model_card(const std::string& name, int64_t version,
                                      const std::string& markdown) {
-  return database_.run_in_transaction([&](db::Connection& c) -> Status {
+  const Status stored = database_.run_in_transaction([&](db::Connection& c) -> Status {
     TWIN_RETURN_IF_ERROR(db::status_of(load_version(c, name, version)));
     return store_model_card(c, name, version, markdown);
   });
+  if (!stored.is_ok() || stores_.artifacts == nullptr) return stored;
+  return stores_.artifacts->flush();
 }
 
 Result<std::vector<ModelVersion>> ModelRegistry::latest_versions(
