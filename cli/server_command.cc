@@ -27,7 +27,17 @@ struct ServerFlags {
   int port = 8237;
   std::string cors_origin;
   int threads = 8;
+  size_t max_artifact_mb = 1024;
 };
+
+// Where mlflow-artifacts:/ URIs live: <artifact store folder>/mlruns for a file:// store; none
+// (the proxy answers 503) for other stores.
+std::filesystem::path mlflow_artifacts_dir(const artifacts::ArtifactStore& store) {
+  constexpr std::string_view kFile = "file://";
+  const std::string uri = store.uri();
+  if (!uri.starts_with(kFile)) return {};
+  return std::filesystem::path(uri.substr(kFile.size(), uri.find('?') - kFile.size())) / "mlruns";
+}
 
 // The built dashboard: TWIN_WEB_DIR when set, else web/ next to the twin binary (where the build
 // puts it).
@@ -52,13 +62,20 @@ sigset_t block_stop_signals() {
 
 Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   const std::string metadata_uri = ctx.settings().value_or("TWIN_METADATA_URI", "");
-  const std::string artifact_uri = ctx.settings().value_or("TWIN_ARTIFACT_URI", "");
   TWIN_ASSIGN_OR_RETURN(auto database, db::Database::open(metadata_uri));
-  TWIN_ASSIGN_OR_RETURN(auto tracking,
-                        tracking::TrackingStore::open(*database, artifact_uri + "/mlruns"));
-  TWIN_ASSIGN_OR_RETURN(auto registry, registry::ModelRegistry::open(*database));
+  // Runs get mlflow-artifacts:/ URIs, served by this server's artifact proxy.
+  TWIN_ASSIGN_OR_RETURN(auto tracking, tracking::TrackingStore::open(
+                                           *database, std::string(tracking::kMlflowArtifactsRoot)));
   TWIN_ASSIGN_OR_RETURN(orchestrator::Stores pipeline_stores,
                         orchestrator::open_stores(ctx.settings()));
+  // Earlier versions gave experiments file://<artifact store>/mlruns/<id>, the same folder the
+  // proxy serves as mlflow-artifacts:/<id>: move them so their new runs upload through it too.
+  const std::string artifact_uri = ctx.settings().value_or("TWIN_ARTIFACT_URI", "");
+  TWIN_RETURN_IF_ERROR(db::status_of(tracking->move_artifact_root(
+      artifact_uri + "/mlruns", std::string(tracking::kMlflowArtifactsRoot))));
+  TWIN_ASSIGN_OR_RETURN(auto registry, registry::ModelRegistry::open(
+                                           *database, {.artifacts = pipeline_stores.artifacts.get(),
+                                                       .tracking = tracking.get()}));
   // The same warehouse `twin warehouse` uses (DATABASE_HOST, DATABASE_NAME), opened once; a
   // mongodb:// DATABASE_HOST fails here as it does there.
   TWIN_ASSIGN_OR_RETURN(auto warehouse, warehouse::Warehouse::open(ctx.settings()));
@@ -70,6 +87,8 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   options.cors_origin = flags.cors_origin;
   options.threads = flags.threads;
   options.web_dir = dashboard_dir(ctx.settings());
+  options.max_artifact_bytes = flags.max_artifact_mb * 1024 * 1024;
+  options.mlflow_artifacts_dir = mlflow_artifacts_dir(*pipeline_stores.artifacts);
   if (options.token.empty() && options.host != "127.0.0.1" && options.host != "localhost" &&
       options.host != "::1") {
     spdlog::warn(
@@ -124,6 +143,10 @@ void add_server_command(CLI::App& twin, CommandActions& actions) {
   cmd->add_option("--threads", flags->threads, "Request worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  cmd->add_option("--max-artifact-mb", flags->max_artifact_mb,
+                  "Largest file MLflow clients may upload through the artifact proxy")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024 * 1024));
   cmd->footer(
       "Settings: TWIN_METADATA_URI (where experiments and models live), TWIN_ARTIFACT_URI,\n"
       "DATABASE_HOST and DATABASE_NAME (the data warehouse, as for `twin warehouse`),\n"

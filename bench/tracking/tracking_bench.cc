@@ -2,9 +2,11 @@
 // 1000-point batches, what RunLogger sends), through REST log-batch over one keep-alive
 // connection, and, as the baseline, raw SQLite inserts of the same rows (prepared statement,
 // 1000 rows per transaction, same table, index and pragmas). Also the latency of acknowledging
-// one 1000-metric log-batch (the goal: under 10 ms).
+// one 1000-metric log-batch (the goal: under 10 ms). And runs/search over many runs: the filter,
+// order and page in SQL (what search_runs does) against loading every run of the experiment and
+// filtering and sorting in C++ (what it did before, RunFilter::matches and sort_runs).
 //
-// Usage: tracking_bench [POINTS]   (default 200000)
+// Usage: tracking_bench [POINTS] [RUNS]   (defaults 200000 and 3000)
 #include <fmt/format.h>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -176,6 +178,57 @@ RestFigures rest_log_batch(int points) {
           latencies[std::min(latencies.size() - 1, latencies.size() * 99 / 100)]};
 }
 
+struct SearchFigures {
+  double sql_ms;
+  double in_memory_ms;
+  size_t matched;
+};
+
+SearchFigures search_runs(int runs) {
+  Stores s = open_stores("search");
+  const std::string experiment = *s.tracking->create_experiment("search");
+  for (int i = 0; i < runs; ++i) {
+    twin::tracking::CreateRunRequest create;
+    create.experiment_id = experiment;
+    auto run = s.tracking->create_run(create);
+    twin::tracking::RunDataBatch batch;
+    batch.params = {{"lr", fmt::format("{}", (i % 20) / 100.0)}, {"batch_size", "8"}};
+    batch.metrics = {{"loss", 1.0 / (i % 97 + 1), 0, 10}, {"accuracy", (i % 89) / 89.0, 0, 10}};
+    batch.tags = {{"team", i % 3 == 0 ? "nlp" : "vision"}};
+    if (!s.tracking->log_batch(run->info.run_id, batch).is_ok()) std::exit(1);
+  }
+  twin::tracking::SearchRunsRequest request;
+  request.experiment_ids = {experiment};
+  request.filter = "params.lr = '0.05' and metrics.loss < 0.5 and tags.team = 'nlp'";
+  request.order_by = {"metrics.accuracy DESC"};
+  request.max_results = 50;
+  constexpr int kRepeats = 10;
+  size_t matched = 0;
+  auto start = Clock::now();
+  for (int r = 0; r < kRepeats; ++r) matched = s.tracking->search_runs(request)->runs.size();
+  const double sql_ms = seconds_since(start) * 1000 / kRepeats;
+  const auto filter = *twin::tracking::RunFilter::parse(request.filter);
+  const std::vector<twin::tracking::RunOrder> orders = {
+      *twin::tracking::RunOrder::parse(request.order_by[0])};
+  start = Clock::now();
+  for (int r = 0; r < kRepeats; ++r) {
+    twin::tracking::SearchRunsRequest every;
+    every.experiment_ids = {experiment};
+    every.max_results = static_cast<size_t>(runs);
+    auto all = std::move(s.tracking->search_runs(every)->runs);
+    std::erase_if(all, [&](const auto& run) { return !filter.matches(run); });
+    twin::tracking::sort_runs(all, orders);
+    if (all.size() > 50) all.resize(50);
+    if (all.size() != matched) {
+      fmt::print(stderr, "search: SQL found {} runs, the C++ evaluator {}\n", matched, all.size());
+      std::exit(1);
+    }
+  }
+  const double in_memory_ms = seconds_since(start) * 1000 / kRepeats;
+  std::filesystem::remove_all(s.dir);
+  return {sql_ms, in_memory_ms, matched};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -184,6 +237,8 @@ int main(int argc, char** argv) {
   const double raw = raw_sqlite(points);
   const double cpp = cpp_api(points);
   const RestFigures rest = rest_log_batch(points);
+  const int runs = std::max(100, argc > 2 ? std::atoi(argv[2]) : 3000);
+  const SearchFigures search = search_runs(runs);
   fmt::print("metric points: {} per measurement, batches of {}, SQLite (WAL, synchronous=NORMAL)\n",
              points, kBatch);
   fmt::print("  raw SQLite inserts (baseline)   {:>12.0f} points/s\n", raw);
@@ -194,5 +249,11 @@ int main(int argc, char** argv) {
   fmt::print(
       "  1000-metric log-batch acknowledged in {:.2f} ms median, {:.2f} ms p99 (goal < 10 ms)\n",
       rest.median_ms, rest.p99_ms);
+  fmt::print(
+      "runs/search over {} runs (3 clauses, order by a metric, first page of 50, {} found):\n",
+      runs, search.matched);
+  fmt::print("  load every run, filter in C++ (baseline) {:>8.2f} ms\n", search.in_memory_ms);
+  fmt::print("  filter, order and page in SQL            {:>8.2f} ms   {:.1f}x faster\n",
+             search.sql_ms, search.in_memory_ms / search.sql_ms);
   return 0;
 }

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <system_error>
 
 #include "twin/db/migrations.h"
 #include "twin/tracking/run_filter.h"
@@ -36,6 +39,14 @@ CREATE TABLE registry_version_tags (
 CREATE TABLE registry_aliases (
   name TEXT NOT NULL, alias TEXT NOT NULL, version BIGINT NOT NULL,
   PRIMARY KEY (name, alias),
+  FOREIGN KEY (name, version) REFERENCES registry_versions(name, version) ON DELETE CASCADE);
+)sql",
+       "", ""},
+      {2, "model version files in the artifact store",
+       R"sql(
+CREATE TABLE registry_version_files (
+  name TEXT NOT NULL, version BIGINT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL,
+  size BIGINT NOT NULL, PRIMARY KEY (name, version, path),
   FOREIGN KEY (name, version) REFERENCES registry_versions(name, version) ON DELETE CASCADE);
 )sql",
        "", ""},
@@ -99,6 +110,93 @@ Result<std::vector<ModelVersion>> load_versions(db::Connection& c, const std::st
       out[it->second].aliases.push_back(row.text(2));
     }
   }
+  TWIN_ASSIGN_OR_RETURN(db::Rows files, c.query("SELECT name, version, path, sha256, size FROM "
+                                                "registry_version_files WHERE " +
+                                                    scope + " ORDER BY path",
+                                                params));
+  for (const db::Row& row : files) {
+    if (auto it = index.find({row.text(0), row.int64(1)}); it != index.end()) {
+      out[it->second].files.push_back(
+          {row.text(2), row.text(3), static_cast<uint64_t>(row.int64(4))});
+    }
+  }
+  return out;
+}
+
+Status upsert_file(db::Connection& c, const std::string& name, int64_t version,
+                   const ModelFile& file) {
+  return db::status_of(c.execute(
+      "INSERT INTO registry_version_files (name, version, path, sha256, size) VALUES (?, ?, ?, ?, "
+      "?) ON CONFLICT (name, version, path) DO UPDATE SET sha256 = excluded.sha256, size = "
+      "excluded.size",
+      {name, version, file.path, file.sha256, static_cast<int64_t>(file.size)}));
+}
+
+// A YAML scalar: JSON's double-quoted strings are valid YAML.
+std::string yaml_string(std::string_view text) { return nlohmann::json(text).dump(); }
+
+std::string yaml_number(double value) {
+  if (std::isnan(value)) return ".nan";
+  if (std::isinf(value)) return value > 0 ? ".inf" : "-.inf";
+  return fmt::format("{}", value);
+}
+
+// A markdown table cell: no line breaks, '|' escaped.
+std::string cell(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '|') {
+      out += "\\|";
+    } else if (ch == '\n' || ch == '\r') {
+      out += ' ';
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+// Every regular file of `root` (a file or a folder) with its path relative to the folder.
+Result<std::vector<std::pair<std::string, std::filesystem::path>>> model_files_at(
+    const std::filesystem::path& root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status status = fs::status(root, ec);
+  if (ec || !fs::exists(status)) {
+    return fail(Status::not_found(fmt::format("{}: no such file or folder", root.string())));
+  }
+  std::vector<std::pair<std::string, fs::path>> out;
+  if (fs::is_regular_file(status)) {
+    out.emplace_back(root.filename().string(), root);
+    return out;
+  }
+  if (!fs::is_directory(status)) {
+    return fail(
+        Status::invalid_argument(fmt::format("{}: not a regular file or a folder", root.string())));
+  }
+  const fs::path canonical_root = fs::canonical(root, ec);
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    const fs::path& path = it->path();
+    std::error_code type_error;
+    if (!it->is_regular_file(type_error)) continue;  // follows symlinks; checked to stay inside
+    const fs::path target = fs::canonical(path, ec);
+    if (ec) break;
+    const auto root_end =
+        std::mismatch(canonical_root.begin(), canonical_root.end(), target.begin(), target.end())
+            .first;
+    if (root_end != canonical_root.end()) {
+      return fail(Status::invalid_argument(fmt::format(
+          "{}: a symlink to {}, outside the model folder", path.string(), target.string())));
+    }
+    out.emplace_back(path.lexically_relative(root).generic_string(), path);
+  }
+  if (ec) return fail(Status::io(fmt::format("{}: {}", root.string(), ec.message())));
+  if (out.empty()) {
+    return fail(
+        Status::invalid_argument(fmt::format("{}: the folder has no files", root.string())));
+  }
+  std::ranges::sort(out);
   return out;
 }
 
@@ -191,9 +289,64 @@ Result<std::string> canonical_stage(std::string_view stage) {
       fmt::format("stage '{}' is not None, Staging, Production or Archived", stage)));
 }
 
-Result<std::unique_ptr<ModelRegistry>> ModelRegistry::open(db::Database& database) {
+std::string default_model_card(const ModelVersion& version, const tracking::Run* run) {
+  std::string card = "---\n";
+  card += fmt::format("model_name: {}\nversion: {}\n", yaml_string(version.name), version.version);
+  if (!version.source.empty()) card += fmt::format("source: {}\n", yaml_string(version.source));
+  if (!version.run_id.empty()) card += fmt::format("run_id: {}\n", yaml_string(version.run_id));
+  if (run != nullptr && !run->info.experiment_id.empty()) {
+    card += fmt::format("experiment_id: {}\n", yaml_string(run->info.experiment_id));
+  }
+  if (!version.tags.empty()) {
+    card += "tags:\n";
+    for (const Tag& tag : version.tags) {
+      card += fmt::format("  {}: {}\n", yaml_string(tag.key), yaml_string(tag.value));
+    }
+  }
+  if (run != nullptr && !run->latest_metrics.empty()) {
+    card += "metrics:\n";
+    for (const tracking::Metric& m : run->latest_metrics) {
+      card += fmt::format("  {}: {}\n", yaml_string(m.key), yaml_number(m.value));
+    }
+  }
+  card += "---\n\n";
+  card += fmt::format("# {} (version {})\n\n", version.name, version.version);
+  card += version.description.empty() ? "No description yet.\n" : version.description + "\n";
+  std::vector<ModelFile> files = version.files;
+  std::erase_if(files, [](const ModelFile& f) { return f.path == kModelCardFile; });
+  if (!files.empty()) {
+    card += "\n## Files\n\n| file | bytes | sha256 |\n|---|---:|---|\n";
+    for (const ModelFile& f : files) {
+      card += fmt::format("| {} | {} | `{}` |\n", cell(f.path), f.size, f.sha256);
+    }
+  } else if (!version.source.empty()) {
+    card += fmt::format("\nSource: `{}`\n", version.source);
+  }
+  if (run != nullptr) {
+    card += fmt::format("\n## Training run\n\nRun `{}` ({}), {}.\n", run->info.run_id,
+                        run->info.run_name, tracking::to_string(run->info.status));
+    if (!run->params.empty()) {
+      card += "\n| param | value |\n|---|---|\n";
+      for (const tracking::Param& p : run->params) {
+        card += fmt::format("| {} | {} |\n", cell(p.key), cell(p.value));
+      }
+    }
+    if (!run->latest_metrics.empty()) {
+      card += "\n| metric | value | step |\n|---|---:|---:|\n";
+      for (const tracking::Metric& m : run->latest_metrics) {
+        card += fmt::format("| {} | {} | {} |\n", cell(m.key), yaml_number(m.value), m.step);
+      }
+    }
+  } else if (!version.run_id.empty()) {
+    card += fmt::format("\nTraining run: `{}`.\n", version.run_id);
+  }
+  return card;
+}
+
+Result<std::unique_ptr<ModelRegistry>> ModelRegistry::open(db::Database& database,
+                                                           RegistryStores stores) {
   TWIN_RETURN_IF_ERROR(db::migrate(database, "registry", migrations()));
-  return std::unique_ptr<ModelRegistry>(new ModelRegistry(database));
+  return std::unique_ptr<ModelRegistry>(new ModelRegistry(database, stores));
 }
 
 Result<RegisteredModel> ModelRegistry::create_model(const std::string& name,
@@ -257,8 +410,9 @@ Result<RegisteredModel> ModelRegistry::update_model(const std::string& name,
 Status ModelRegistry::delete_model(const std::string& name) {
   return database_.run_in_transaction([&](db::Connection& c) -> Status {
     // Children first, so the delete works whether or not foreign keys cascade.
-    for (std::string_view table : {"registry_aliases", "registry_version_tags", "registry_versions",
-                                   "registry_model_tags"}) {
+    for (std::string_view table :
+         {"registry_aliases", "registry_version_tags", "registry_version_files",
+          "registry_versions", "registry_model_tags"}) {
       TWIN_RETURN_IF_ERROR(
           db::status_of(c.execute(fmt::format("DELETE FROM {} WHERE name = ?", table), {name})));
     }
@@ -294,7 +448,33 @@ Result<ModelVersion> ModelRegistry::create_version(const CreateVersionRequest& r
   if (request.source.empty() && request.run_id.empty()) {
     return fail(Status::invalid_argument("source: a model version needs a source URI or a run_id"));
   }
-  return database_.run_in_transaction([&](db::Connection& c) -> Result<ModelVersion> {
+  return insert_version(request, {});
+}
+
+Status ModelRegistry::store_model_card(db::Connection& c, const std::string& name, int64_t version,
+                                       const std::string& markdown) {
+  if (stores_.artifacts != nullptr) {
+    // Flushed by the caller after the transaction, not while it holds the database; a card lost
+    // to a power loss before that shows as a missing blob (its size is recorded).
+    TWIN_ASSIGN_OR_RETURN(artifacts::BlobInfo blob, stores_.artifacts->put_bytes(markdown));
+    TWIN_RETURN_IF_ERROR(
+        upsert_file(c, name, version, {std::string(kModelCardFile), blob.hash, blob.size}));
+  }
+  return db::status_of(c.execute(
+      "UPDATE registry_versions SET model_card = ?, last_update_time = ? WHERE name = ? AND "
+      "version = ?",
+      {markdown, tracking::now_ms(), name, version}));
+}
+
+Result<ModelVersion> ModelRegistry::insert_version(const CreateVersionRequest& request,
+                                                   const std::vector<ModelFile>& files) {
+  // The run is read before the transaction: the tracking store borrows its own connection.
+  std::optional<tracking::Run> run;
+  if (request.model_card.empty() && !request.run_id.empty() && stores_.tracking != nullptr) {
+    if (auto found = stores_.tracking->get_run(request.run_id)) run = std::move(*found);
+  }
+  Result<ModelVersion> inserted = database_.run_in_transaction([&](db::Connection& c)
+                                                                   -> Result<ModelVersion> {
     TWIN_ASSIGN_OR_RETURN(
         auto model, c.query_one("SELECT name FROM registry_models WHERE name = ?", {request.name}));
     if (!model) {
@@ -316,9 +496,100 @@ Result<ModelVersion> ModelRegistry::create_version(const CreateVersionRequest& r
           "INSERT INTO registry_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)",
           {request.name, version, tag.key, tag.value})));
     }
+    for (const ModelFile& file : files) {
+      TWIN_RETURN_IF_ERROR(upsert_file(c, request.name, version, file));
+    }
+    std::string card = request.model_card;
+    if (card.empty()) {
+      TWIN_ASSIGN_OR_RETURN(ModelVersion created, load_version(c, request.name, version));
+      card = default_model_card(created, run ? &*run : nullptr);
+    }
+    TWIN_RETURN_IF_ERROR(store_model_card(c, request.name, version, card));
     TWIN_RETURN_IF_ERROR(touch_model(c, request.name));
     return load_version(c, request.name, version);
   });
+  if (inserted && stores_.artifacts != nullptr) {
+    TWIN_RETURN_IF_ERROR(stores_.artifacts->flush());
+  }
+  return inserted;
+}
+
+Result<ModelVersion> ModelRegistry::register_files(const RegisterFilesRequest& request) {
+  if (stores_.artifacts == nullptr) {
+    return fail(Status::failed_precondition(
+        "registering model files needs an artifact store (TWIN_ARTIFACT_URI)"));
+  }
+  if (request.name.empty()) return fail(Status::invalid_argument("name: must not be empty"));
+  TWIN_ASSIGN_OR_RETURN(auto local_files, model_files_at(request.path));
+  std::vector<ModelFile> files;
+  nlohmann::json manifest = {{"files", nlohmann::json::array()}};
+  std::string card;
+  for (const auto& [relative, path] : local_files) {
+    TWIN_ASSIGN_OR_RETURN(artifacts::BlobInfo blob, stores_.artifacts->put_file(path));
+    files.push_back({relative, blob.hash, blob.size});
+    manifest["files"].push_back({{"path", relative}, {"sha256", blob.hash}, {"size", blob.size}});
+    if (relative == kModelCardFile) {
+      TWIN_ASSIGN_OR_RETURN(card, stores_.artifacts->get_bytes(blob.hash));
+    }
+  }
+  TWIN_ASSIGN_OR_RETURN(artifacts::BlobInfo manifest_blob,
+                        stores_.artifacts->put_bytes(manifest.dump(2) + "\n"));
+  TWIN_RETURN_IF_ERROR(stores_.artifacts->flush());
+  if (auto created = create_model(request.name); !created) {
+    if (created.error().code() != StatusCode::kAlreadyExists) return fail(created.error());
+  }
+  CreateVersionRequest version;
+  version.name = request.name;
+  version.source = stores_.artifacts->blob_uri(manifest_blob.hash);
+  version.run_id = request.run_id;
+  version.description = request.description;
+  version.model_card = std::move(card);
+  version.tags = request.tags;
+  return insert_version(version, files);
+}
+
+Result<std::string> ModelRegistry::read_file(const std::string& name, int64_t version,
+                                             const std::string& path) {
+  TWIN_ASSIGN_OR_RETURN(ModelVersion found, get_version(name, version));
+  const auto file = std::ranges::find(found.files, path, &ModelFile::path);
+  if (file == found.files.end()) {
+    return fail(Status::not_found(
+        fmt::format("model '{}' version {} has no file '{}'", name, version, path)));
+  }
+  if (stores_.artifacts == nullptr) {
+    return fail(Status::failed_precondition("reading model files needs an artifact store"));
+  }
+  auto bytes = stores_.artifacts->get_bytes(file->sha256);
+  if (!bytes || bytes->size() != file->size) {
+    return fail(Status::not_found(fmt::format(
+        "model '{}' version {}: the blob of '{}' ({}) is missing from the artifact store", name,
+        version, path, file->sha256)));
+  }
+  return bytes;
+}
+
+Status ModelRegistry::download(const std::string& name, int64_t version,
+                               const std::filesystem::path& destination) {
+  TWIN_ASSIGN_OR_RETURN(ModelVersion found, get_version(name, version));
+  if (stores_.artifacts == nullptr) {
+    return Status::failed_precondition("downloading model files needs an artifact store");
+  }
+  for (const ModelFile& file : found.files) {
+    const std::filesystem::path relative(file.path);
+    const bool escapes =
+        std::any_of(relative.begin(), relative.end(),
+                    [](const std::filesystem::path& part) { return part == ".."; });
+    if (relative.is_absolute() || escapes) {
+      return Status::corruption(
+          fmt::format("model '{}' version {}: unsafe file path '{}'", name, version, file.path));
+    }
+    const std::filesystem::path target = destination / relative;
+    std::error_code ec;
+    std::filesystem::create_directories(target.parent_path(), ec);
+    if (ec) return Status::io(fmt::format("{}: {}", target.parent_path().string(), ec.message()));
+    TWIN_RETURN_IF_ERROR(stores_.artifacts->copy_to_file(file.sha256, target));
+  }
+  return Status::ok();
 }
 
 Result<ModelVersion> ModelRegistry::get_version(const std::string& name, int64_t version) {
@@ -355,7 +626,8 @@ Result<ModelVersion> ModelRegistry::update_version(const std::string& name, int6
 
 Status ModelRegistry::delete_version(const std::string& name, int64_t version) {
   return database_.run_in_transaction([&](db::Connection& c) -> Status {
-    for (std::string_view table : {"registry_aliases", "registry_version_tags"}) {
+    for (std::string_view table :
+         {"registry_aliases", "registry_version_tags", "registry_version_files"}) {
       TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
           fmt::format("DELETE FROM {} WHERE name = ? AND version = ?", table), {name, version})));
     }
@@ -381,14 +653,12 @@ Status ModelRegistry::set_version_tag(const std::string& name, int64_t version, 
 
 Status ModelRegistry::set_model_card(const std::string& name, int64_t version,
                                      const std::string& markdown) {
-  TWIN_ASSIGN_OR_RETURN(const int64_t changed,
-                        database_.execute("UPDATE registry_versions SET model_card = ?, "
-                                          "last_update_time = ? WHERE name = ? AND version = ?",
-                                          {markdown, tracking::now_ms(), name, version}));
-  if (changed == 0) {
-    return Status::not_found(fmt::format("model '{}' has no version {}", name, version));
-  }
-  return Status::ok();
+  const Status stored = database_.run_in_transaction([&](db::Connection& c) -> Status {
+    TWIN_RETURN_IF_ERROR(db::status_of(load_version(c, name, version)));
+    return store_model_card(c, name, version, markdown);
+  });
+  if (!stored.is_ok() || stores_.artifacts == nullptr) return stored;
+  return stores_.artifacts->flush();
 }
 
 Result<std::vector<ModelVersion>> ModelRegistry::latest_versions(

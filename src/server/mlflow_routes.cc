@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "json_endpoint.h"
+#include "mlflow_artifact_routes.h"
 #include "mlflow_json.h"
 #include "twin/tracking/run_filter.h"
 
@@ -146,31 +147,26 @@ Status log_batch_checked(TrackingStore& store, const std::string& run_id,
   return store.log_batch(run_id, batch);
 }
 
-// artifacts/list for file:// artifact roots: the files directly under `path` of the run's
-// artifact folder. `path` may not leave that folder.
-Result<json> list_artifacts(const tracking::Run& run, const std::string& path) {
+// artifacts/list: the entries directly under `path` of the run's artifact folder (file:// or
+// mlflow-artifacts: URIs), each named by its path from the run's root as MLflow does. `path` may
+// not leave that folder; other schemes list as empty.
+Result<json> list_artifacts(const tracking::Run& run, const std::string& path,
+                            const std::filesystem::path& proxy_root) {
   json out = {{"root_uri", run.info.artifact_uri}, {"files", json::array()}};
-  const std::filesystem::path relative(path);
-  if (relative.is_absolute() ||
-      std::ranges::any_of(relative,
-                          [](const std::filesystem::path& part) { return part == ".."; })) {
-    return fail(Status::invalid_argument(
-        fmt::format("path '{}' must be relative and stay inside the run's artifacts", path)));
+  auto run_root = local_artifact_location(run.info.artifact_uri, proxy_root);
+  if (!run_root) {
+    if (run_root.error().code() == StatusCode::kInvalidArgument) return out;  // s3:// etc.
+    return fail(run_root.error());
   }
-  constexpr std::string_view kFileScheme = "file://";
-  if (!run.info.artifact_uri.starts_with(kFileScheme)) return out;
-  const std::filesystem::path root(run.info.artifact_uri.substr(kFileScheme.size()));
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(root / relative, ec)) {
-    const std::string name = (relative / entry.path().filename()).generic_string();
-    json file = {{"path", name}, {"is_dir", entry.is_directory()}};
-    if (entry.is_regular_file()) file["file_size"] = static_cast<int64_t>(entry.file_size());
-    out["files"].push_back(std::move(file));
-  }
+  std::string relative = path;
+  while (relative.ends_with('/')) relative.pop_back();
+  TWIN_ASSIGN_OR_RETURN(std::filesystem::path folder, resolve_artifact_path(*run_root, relative));
+  out["files"] = list_artifact_folder(folder, relative);
   return out;
 }
 
-void add_run_routes(httplib::Server& server, TrackingStore& store) {
+void add_run_routes(httplib::Server& server, TrackingStore& store,
+                    const std::filesystem::path& proxy_root) {
   add_json_endpoint(server, "POST", kPrefix + "/runs/create",
                     [&store](const json& f, const httplib::Request&) -> Result<json> {
                       tracking::CreateRunRequest request;
@@ -279,10 +275,11 @@ void add_run_routes(httplib::Server& server, TrackingStore& store) {
                       return out;
                     });
   add_json_endpoint(server, "GET", kPrefix + "/artifacts/list",
-                    [&store](const json& f, const httplib::Request&) -> Result<json> {
+                    [&store, proxy_root](const json& f, const httplib::Request&) -> Result<json> {
                       TWIN_ASSIGN_OR_RETURN(std::string id, required_run_id(f));
                       TWIN_ASSIGN_OR_RETURN(auto run, store.get_run(id));
-                      return list_artifacts(run, optional_string(f, "path").value_or(""));
+                      return list_artifacts(run, optional_string(f, "path").value_or(""),
+                                            proxy_root);
                     });
 }
 
@@ -444,9 +441,10 @@ void add_model_version_routes(httplib::Server& server, ModelRegistry& registry) 
 
 }  // namespace
 
-void add_mlflow_routes(httplib::Server& server, const ServerStores& stores) {
+void add_mlflow_routes(httplib::Server& server, const ServerStores& stores,
+                       const std::filesystem::path& mlflow_artifacts_dir) {
   add_experiment_routes(server, *stores.tracking);
-  add_run_routes(server, *stores.tracking);
+  add_run_routes(server, *stores.tracking, mlflow_artifacts_dir);
   add_registered_model_routes(server, *stores.registry);
   add_model_version_routes(server, *stores.registry);
 }

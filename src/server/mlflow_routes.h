@@ -4,10 +4,14 @@
 
 #include <httplib.h>
 
+#include <filesystem>
+
 #include "twin/server/server.h"
 
 namespace twin::server {
 
-void add_mlflow_routes(httplib::Server& server, const ServerStores& stores);
+// `mlflow_artifacts_dir`: where mlflow-artifacts:/ URIs live, for artifacts/list.
+void add_mlflow_routes(httplib::Server& server, const ServerStores& stores,
+                       const std::filesystem::path& mlflow_artifacts_dir);
 
 }  // namespace twin::server

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "json_endpoint.h"
+#include "mlflow_artifact_routes.h"
 #include "mlflow_routes.h"
 #include "pipeline_routes.h"
 #include "twin_routes.h"
@@ -47,6 +48,11 @@ std::string cookie_value(const httplib::Request& request, std::string_view name)
     pos = end + 1;
   }
   return "";
+}
+
+bool is_artifact_upload(const httplib::Request& request) {
+  return request.method == "PUT" &&
+         request.path.find("/2.0/mlflow-artifacts/artifacts/") != std::string::npos;
 }
 
 bool is_loopback_host(std::string_view host) {
@@ -108,6 +114,13 @@ struct TwinServer::Impl {
                   "this server needs a token: send 'Authorization: Bearer <TWIN_SERVER_TOKEN>'");
       return Handled::Handled;
     }
+    // httplib's own limit is the larger artifact limit; other bodies are refused here, before
+    // they are read (this handler runs once the headers are in).
+    if (!is_artifact_upload(request) &&
+        request.get_header_value<uint64_t>("Content-Length") > options.max_body_bytes) {
+      write_error(response, 413, "REQUEST_LIMIT_EXCEEDED", "the request body is too large");
+      return Handled::Handled;
+    }
     return Handled::Unhandled;
   }
 
@@ -135,7 +148,7 @@ struct TwinServer::Impl {
     // Responses go out as headers then body; without TCP_NODELAY, Nagle's algorithm holds the
     // body until the client's delayed ACK (~40 ms per request).
     http.set_tcp_nodelay(true);
-    http.set_payload_max_length(options.max_body_bytes);
+    http.set_payload_max_length(std::max(options.max_body_bytes, options.max_artifact_bytes));
     http.set_keep_alive_max_count(100000);
     http.set_keep_alive_timeout(5);
     http.set_read_timeout(30, 0);
@@ -179,7 +192,8 @@ struct TwinServer::Impl {
       response.set_header("Access-Control-Allow-Methods", "GET, POST, PATCH, PUT, DELETE");
       response.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
     });
-    add_mlflow_routes(http, stores);
+    add_mlflow_routes(http, stores, options.mlflow_artifacts_dir);
+    add_mlflow_artifact_routes(http, options.mlflow_artifacts_dir, options.max_artifact_bytes);
     add_twin_routes(http, stores);
     add_pipeline_routes(http, stores);
     add_warehouse_routes(http, stores.warehouse);

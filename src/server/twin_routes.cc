@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "json_endpoint.h"
 #include "mlflow_json.h"
@@ -65,6 +66,23 @@ void add_tracking_routes(httplib::Server& server, tracking::TrackingStore& store
       });
 }
 
+json files_to_json(const std::vector<registry::ModelFile>& files) {
+  json out = json::array();
+  for (const auto& f : files) {
+    out.push_back({{"path", f.path}, {"sha256", f.sha256}, {"size", f.size}});
+  }
+  return out;
+}
+
+Result<int64_t> version_number(const std::string& text) {
+  int64_t version = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    return fail(Status::invalid_argument(fmt::format("version '{}' is not a number", text)));
+  }
+  return version;
+}
+
 void add_registry_routes(httplib::Server& server, registry::ModelRegistry& registry) {
   add_json_endpoint(server, "GET", "/api/twin/models",
                     [&registry](const json&, const httplib::Request&) -> Result<json> {
@@ -77,22 +95,59 @@ void add_registry_routes(httplib::Server& server, registry::ModelRegistry& regis
                     [&registry](const json&, const httplib::Request& request) -> Result<json> {
                       const std::string name = request.matches[1].str();
                       TWIN_ASSIGN_OR_RETURN(auto model, registry.get_model(name));
-                      TWIN_ASSIGN_OR_RETURN(auto versions, registry.search_versions(
-                                                               fmt::format("name = '{}'", name)));
+                      std::string quoted;
+                      for (char c : name)
+                        quoted += c == '\'' ? std::string("''") : std::string(1, c);
+                      TWIN_ASSIGN_OR_RETURN(auto versions,
+                                            registry.search_versions("name = '" + quoted + "'"));
                       json items = json::array();
                       for (const auto& v : versions) {
                         json item = to_json(v);
                         item["has_model_card"] = !v.model_card.empty();
+                        item["model_card"] = v.model_card;
+                        item["files"] = files_to_json(v.files);
                         items.push_back(std::move(item));
                       }
                       return json{{"model", to_json(model)}, {"versions", items}};
                     });
-  server.Get(R"(/api/twin/models/([^/]+)/versions/(\d+)/README\.md)",
+  // The model card: the version's README.md from the artifact store (the database's copy when
+  // the registry has no store).
+  server.Get(
+      R"(/api/twin/models/([^/]+)/versions/(\d+)/README\.md)",
+      [&registry](const httplib::Request& request, httplib::Response& response) {
+        auto version =
+            registry.get_version(request.matches[1].str(), std::stoll(request.matches[2].str()));
+        if (!version) return write_error(response, version.error());
+        auto card = registry.read_file(version->name, version->version,
+                                       std::string(registry::kModelCardFile));
+        response.set_content(card ? *card : version->model_card, "text/markdown; charset=utf-8");
+      });
+  add_json_endpoint(
+      server, "PUT", R"(/api/twin/models/([^/]+)/versions/(\d+)/README\.md)",
+      [&registry](const json& f, const httplib::Request& request) -> Result<json> {
+        TWIN_ASSIGN_OR_RETURN(std::string markdown, required_string(f, "model_card"));
+        TWIN_ASSIGN_OR_RETURN(int64_t version, version_number(request.matches[2].str()));
+        TWIN_RETURN_IF_ERROR(registry.set_model_card(request.matches[1].str(), version, markdown));
+        TWIN_ASSIGN_OR_RETURN(auto updated,
+                              registry.get_version(request.matches[1].str(), version));
+        json out = to_json(updated);
+        out["files"] = files_to_json(updated.files);
+        return json{{"model_version", out}};
+      });
+  // One file of a version, byte for byte (the path is matched after percent-decoding and must
+  // be one of the version's recorded files, so it cannot name anything else).
+  server.Get(R"(/api/twin/models/([^/]+)/versions/(\d+)/files/(.+))",
              [&registry](const httplib::Request& request, httplib::Response& response) {
-               auto version = registry.get_version(request.matches[1].str(),
-                                                   std::stoll(request.matches[2].str()));
-               if (!version) return write_error(response, version.error());
-               response.set_content(version->model_card, "text/markdown; charset=utf-8");
+               const std::string path = request.matches[3].str();
+               auto bytes = registry.read_file(request.matches[1].str(),
+                                               std::stoll(request.matches[2].str()), path);
+               if (!bytes) return write_error(response, bytes.error());
+               const std::string base = path.substr(path.rfind('/') + 1);
+               response.set_header("Content-Disposition",
+                                   fmt::format("attachment; filename=\"{}\"", base));
+               response.set_content(std::move(*bytes), base.ends_with(".md")
+                                                           ? "text/markdown; charset=utf-8"
+                                                           : "application/octet-stream");
              });
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 
+#include "run_search_sql.h"
 #include "twin/db/migrations.h"
 
 namespace twin::tracking {
@@ -515,39 +516,70 @@ Result<RunsPage> TrackingStore::search_runs(const SearchRunsRequest& request) {
     TWIN_ASSIGN_OR_RETURN(RunOrder order, RunOrder::parse(text));
     orders.push_back(std::move(order));
   }
-  size_t offset = 0;
+  int64_t offset = 0;
   if (!request.page_token.empty()) {
     const auto [ptr, ec] = std::from_chars(
         request.page_token.data(), request.page_token.data() + request.page_token.size(), offset);
-    if (ec != std::errc() || ptr != request.page_token.data() + request.page_token.size()) {
+    if (ec != std::errc() || ptr != request.page_token.data() + request.page_token.size() ||
+        offset < 0) {
       return fail(Status::invalid_argument(
           fmt::format("page_token '{}' is not a token from a previous page", request.page_token)));
     }
   }
-  std::string where = "1 = 1";
+  // Filter, order and page in SQL: only the page's runs are loaded.
+  std::string where;
   db::Params params;
   if (!request.experiment_ids.empty()) {
-    where = "experiment_id IN (";
+    where = "r.experiment_id IN (";
     for (size_t i = 0; i < request.experiment_ids.size(); ++i) {
       TWIN_ASSIGN_OR_RETURN(const int64_t id, parse_experiment_id(request.experiment_ids[i]));
       where += i == 0 ? "?" : ", ?";
       params.emplace_back(id);
     }
-    where += ")";
+    where += ") AND ";
   }
-  TWIN_ASSIGN_OR_RETURN(std::vector<Run> runs, database_.run_in_transaction([&](db::Connection& c) {
-    return load_runs(c, where, params);
-  }));
-  std::erase_if(runs, [&](const Run& run) {
-    return !visible_in(run.info.lifecycle_stage, request.view) || !filter.matches(run);
+  if (request.view == ViewType::kActiveOnly) where += "r.lifecycle_stage = 'active' AND ";
+  if (request.view == ViewType::kDeletedOnly) where += "r.lifecycle_stage = 'deleted' AND ";
+  const RunSearchSql search = run_search_sql(filter, orders, database_.dialect());
+  where += search.where;
+  params.insert(params.end(), search.where_params.begin(), search.where_params.end());
+  params.insert(params.end(), search.order_params.begin(), search.order_params.end());
+  const int64_t page_size = static_cast<int64_t>(std::max<size_t>(request.max_results, 1));
+  params.emplace_back(page_size + 1);  // one more tells whether another page follows
+  params.emplace_back(offset);
+  const std::string sql = fmt::format(
+      "SELECT r.run_id FROM tracking_runs r WHERE {} ORDER BY {} LIMIT CAST(? AS BIGINT) OFFSET "
+      "CAST(? AS BIGINT)",
+      where, search.order_by);
+  return database_.run_in_transaction([&](db::Connection& c) -> Result<RunsPage> {
+    TWIN_ASSIGN_OR_RETURN(db::Rows ids, c.query(sql, params));
+    RunsPage page;
+    const size_t count = std::min(ids.size(), static_cast<size_t>(page_size));
+    if (ids.size() > count) page.next_page_token = std::to_string(offset + page_size);
+    // Loaded in chunks to stay under the engines' limits on bound parameters.
+    std::map<std::string, Run> by_id;
+    constexpr size_t kChunk = 500;
+    for (size_t start = 0; start < count; start += kChunk) {
+      std::string in;
+      db::Params chunk;
+      for (size_t i = start; i < std::min(count, start + kChunk); ++i) {
+        in += in.empty() ? "?" : ", ?";
+        chunk.emplace_back(ids[i].text(0));
+      }
+      TWIN_ASSIGN_OR_RETURN(std::vector<Run> runs, load_runs(c, "run_id IN (" + in + ")", chunk));
+      for (Run& run : runs) {
+        std::string id = run.info.run_id;
+        by_id.emplace(std::move(id), std::move(run));
+      }
+    }
+    page.runs.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      if (auto it = by_id.find(ids[i].text(0)); it != by_id.end()) {
+        page.runs.push_back(std::move(it->second));
+      }
+    }
+    return page;
   });
-  sort_runs(runs, orders);
-  RunsPage page;
-  const size_t end = std::min(runs.size(), offset + std::max<size_t>(request.max_results, 1));
-  for (size_t i = std::min(offset, runs.size()); i < end; ++i)
-    page.runs.push_back(std::move(runs[i]));
-  if (end < runs.size()) page.next_page_token = std::to_string(end);
-  return page;
 }
 
 Status TrackingStore::log_batch(const std::string& run_id, const RunDataBatch& batch) {
@@ -588,6 +620,24 @@ Result<std::vector<Metric>> TrackingStore::metric_history(const std::string& run
       out.push_back({key, metric_value(row[0]), row.int64(1), row.int64(2)});
     }
     return out;
+  });
+}
+
+Result<int64_t> TrackingStore::move_artifact_root(std::string_view from_root,
+                                                  std::string_view to_root) {
+  return database_.run_in_transaction([&](db::Connection& c) -> Result<int64_t> {
+    TWIN_ASSIGN_OR_RETURN(db::Rows rows, c.query("SELECT experiment_id, artifact_location FROM "
+                                                 "tracking_experiments"));
+    int64_t moved = 0;
+    for (const db::Row& row : rows) {
+      const int64_t id = row.int64(0);
+      if (row.text(1) != fmt::format("{}/{}", from_root, id)) continue;
+      TWIN_RETURN_IF_ERROR(db::status_of(
+          c.execute("UPDATE tracking_experiments SET artifact_location = ? WHERE experiment_id = ?",
+                    {fmt::format("{}/{}", to_root, id), id})));
+      ++moved;
+    }
+    return moved;
   });
 }
 

@@ -153,7 +153,8 @@ TEST_F(MlflowApiTest, ArtifactsListStaysInsideTheRun) {
   const std::string run_id = create_run(c, "0");
   auto run = server_->tracking().get_run(run_id);
   ASSERT_TRUE(run);
-  const std::filesystem::path dir(run->info.artifact_uri.substr(std::string("file://").size()));
+  EXPECT_EQ(run->info.artifact_uri, "mlflow-artifacts:/0/" + run_id + "/artifacts");
+  const std::filesystem::path dir = server_->artifacts() / "mlruns/0" / run_id / "artifacts";
   std::filesystem::create_directories(dir / "model");
   std::ofstream(dir / "model" / "config.json") << "{}";
   JsonReply listed = get_json(c, kApi + "/artifacts/list?run_id=" + run_id + "&path=model");

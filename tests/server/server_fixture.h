@@ -33,23 +33,30 @@ class RunningServer {
       return;
     }
     database_ = std::move(*database);
+    // As `twin server` does: runs get mlflow-artifacts:/ URIs served from <artifacts>/mlruns.
     auto tracking =
-        tracking::TrackingStore::open(*database_, "file://" + artifacts_.path().string());
-    auto registry = registry::ModelRegistry::open(*database_);
-    if (!tracking || !registry) {
-      error_ = !tracking ? tracking.error().to_string() : registry.error().to_string();
+        tracking::TrackingStore::open(*database_, std::string(tracking::kMlflowArtifactsRoot));
+    auto metadata = metadata::open_metadata_store(database_uri);
+    auto blobs = artifacts::LocalArtifactStore::open(artifacts_.path() / "blobs");
+    if (!tracking || !metadata || !blobs) {
+      error_ = !tracking   ? tracking.error().to_string()
+               : !metadata ? metadata.error().to_string()
+                           : blobs.error().to_string();
       return;
     }
     tracking_ = std::move(*tracking);
-    registry_ = std::move(*registry);
-    auto metadata = metadata::open_metadata_store(database_uri);
-    auto blobs = artifacts::LocalArtifactStore::open(artifacts_.path() / "blobs");
-    if (!metadata || !blobs) {
-      error_ = !metadata ? metadata.error().to_string() : blobs.error().to_string();
-      return;
-    }
     metadata_ = std::move(*metadata);
     blobs_ = std::move(*blobs);
+    auto registry = registry::ModelRegistry::open(
+        *database_, {.artifacts = blobs_.get(), .tracking = tracking_.get()});
+    if (!registry) {
+      error_ = registry.error().to_string();
+      return;
+    }
+    registry_ = std::move(*registry);
+    if (options.mlflow_artifacts_dir.empty()) {
+      options.mlflow_artifacts_dir = artifacts_.path() / "mlruns";
+    }
     auto opened_warehouse =
         warehouse::Warehouse::open("sqlite://" + (artifacts_.path() / "warehouse.db").string());
     if (!opened_warehouse) {

@@ -209,6 +209,158 @@ TEST_P(TrackingStoreTest, SearchFiltersOrdersAndPages) {
   EXPECT_EQ(store_->search_runs(request).error().code(), StatusCode::kInvalidArgument);
 }
 
+// runs/search runs in SQL; RunFilter::matches and sort_runs are its reference semantics. The
+// same filters and orders must select the same runs in the same order, page by page.
+TEST_P(TrackingStoreTest, SqlSearchAgreesWithTheReferenceEvaluator) {
+  const std::string first = new_experiment("first");
+  const std::string second = new_experiment("second");
+  const std::vector<std::string> names = {"bert-base", "Bert-large", "bert_tiny", "gpt%2",
+                                          "llama*3",   "llama?",     "[x]run",    "zeta"};
+  std::vector<std::string> run_ids;
+  for (size_t i = 0; i < names.size() * 2; ++i) {
+    CreateRunRequest request;
+    request.experiment_id = i % 3 == 0 ? second : first;
+    request.run_name = names[i % names.size()] + (i >= names.size() ? "-b" : "");
+    request.start_time_ms = 1000 + static_cast<int64_t>((i * 7) % 5);  // ties on purpose
+    request.user_id = i % 2 == 0 ? "ana" : "Ana";
+    auto run = store_->create_run(request);
+    ASSERT_TRUE(run) << run.error();
+    run_ids.push_back(run->info.run_id);
+    RunDataBatch batch;
+    if (i % 4 != 3) batch.params.push_back({"lr", i % 2 == 0 ? "0.01" : "0.1"});
+    if (i % 3 != 2) batch.params.push_back({"optimizer", i % 2 == 0 ? "adam" : "Adam_W"});
+    batch.params.push_back({"path", i % 5 == 0 ? "a[b]*c" : "plain"});
+    if (i % 5 != 4) {
+      batch.metrics.push_back({"loss", 10.0 - static_cast<double>(i), 1, 5});
+      // An older step with a lower value: the latest (step 2) must be what counts.
+      batch.metrics.push_back({"loss", static_cast<double>(i % 4), 2, 1});
+    }
+    if (i % 2 == 0) batch.metrics.push_back({"acc", 0.5 + static_cast<double>(i % 3) / 10, 0, 0});
+    if (i % 3 == 0) batch.tags.push_back({"team", i % 2 == 0 ? "nlp" : "NLP"});
+    ASSERT_TRUE(store_->log_batch(run->info.run_id, batch).is_ok());
+    if (i % 4 == 1) {
+      ASSERT_TRUE(store_
+                      ->update_run(run->info.run_id, {.status = RunStatus::kFinished,
+                                                      .end_time_ms = 5000 + static_cast<int64_t>(i),
+                                                      .run_name = std::nullopt})
+                      .has_value());
+    }
+  }
+  ASSERT_TRUE(store_->set_run_lifecycle(run_ids[5], LifecycleStage::kDeleted).is_ok());
+
+  std::vector<tracking::Run> all;
+  for (const std::string& id : run_ids) all.push_back(*store_->get_run(id));
+
+  const std::vector<std::string> filters = {
+      "",
+      "params.lr = '0.01'",
+      "params.lr != '0.01'",
+      "params.optimizer LIKE 'adam%'",
+      "params.optimizer ILIKE 'adam%'",
+      "params.optimizer LIKE 'Adam_W'",
+      "params.path LIKE 'a[b]*%'",
+      "params.path LIKE '%*c'",
+      "metrics.loss < 2",
+      "metrics.loss >= 2 and params.lr = '0.1'",
+      "metrics.acc = 0.6",
+      "metrics.acc != 0.6",
+      "tags.team = 'nlp'",
+      "tags.team ILIKE 'NLP'",
+      "tags.\"mlflow.runName\" LIKE 'bert%'",
+      "attributes.run_name ILIKE 'bert%'",
+      "attributes.run_name LIKE '%*%'",
+      "attributes.run_name LIKE '%?%'",
+      "attributes.run_name LIKE '[x]%'",
+      "attributes.run_name LIKE 'gpt%%'",
+      "attributes.run_name = 'zeta'",
+      "attributes.status = 'FINISHED'",
+      "attributes.status != 'RUNNING' and metrics.loss > 0",
+      "attributes.user_id = 'Ana'",
+      "attributes.start_time > 1001",
+      "attributes.end_time <= 5005",
+      "attributes.run_id IN ('" + run_ids[0] + "', '" + run_ids[3] + "')",
+      "attributes.run_id NOT IN ('" + run_ids[0] + "')",
+      "attributes.experiment_id = '" + second + "'",
+      "attributes.no_such_attribute = 'x'",
+      "params.missing = 'x'",
+  };
+  const std::vector<std::vector<std::string>> orderings = {
+      {},
+      {"metrics.loss ASC"},
+      {"metrics.loss DESC"},
+      {"params.lr DESC", "attributes.run_name"},
+      {"params.optimizer"},
+      {"tags.team DESC"},
+      {"attributes.end_time"},
+      {"attributes.run_name DESC"},
+      {"attributes.start_time ASC"},
+      {"metrics.acc DESC", "params.path"},
+  };
+  for (const ViewType view : {ViewType::kActiveOnly, ViewType::kAll, ViewType::kDeletedOnly}) {
+    for (const std::string& filter : filters) {
+      for (const auto& order_by : orderings) {
+        SCOPED_TRACE(fmt::format("filter [{}] order_by [{}] view {}", filter,
+                                 fmt::join(order_by, ", "), static_cast<int>(view)));
+        auto parsed = RunFilter::parse(filter);
+        ASSERT_TRUE(parsed) << parsed.error();
+        std::vector<RunOrder> orders;
+        for (const auto& text : order_by) orders.push_back(*RunOrder::parse(text));
+        std::vector<tracking::Run> expected;
+        for (const tracking::Run& run : all) {
+          if (visible_in(run.info.lifecycle_stage, view) && parsed->matches(run)) {
+            expected.push_back(run);
+          }
+        }
+        sort_runs(expected, orders);
+
+        SearchRunsRequest request;
+        request.experiment_ids = {first, second};
+        request.filter = filter;
+        request.order_by = order_by;
+        request.view = view;
+        request.max_results = 3;
+        std::vector<std::string> got;
+        for (int page = 0; page < 20; ++page) {
+          auto found = store_->search_runs(request);
+          ASSERT_TRUE(found) << found.error();
+          for (const tracking::Run& run : found->runs) got.push_back(run.info.run_id);
+          if (found->next_page_token.empty()) break;
+          request.page_token = found->next_page_token;
+        }
+        std::vector<std::string> want;
+        for (const tracking::Run& run : expected) want.push_back(run.info.run_id);
+        ASSERT_EQ(got, want);
+      }
+    }
+  }
+  // The page carries the runs' data, not only their ids.
+  SearchRunsRequest one;
+  one.filter = "attributes.run_id = '" + run_ids[0] + "'";
+  auto found = store_->search_runs(one);
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->runs.size(), 1u);
+  EXPECT_EQ(found->runs[0].params, all[0].params);
+  EXPECT_EQ(found->runs[0].latest_metrics, all[0].latest_metrics);
+  EXPECT_EQ(found->runs[0].tags, all[0].tags);
+}
+
+TEST_P(TrackingStoreTest, MoveArtifactRootRewritesOnlyExperimentsUnderIt) {
+  const std::string moved = new_experiment("moved");
+  auto kept = store_->create_experiment("kept", "s3://bucket/elsewhere");
+  ASSERT_TRUE(kept) << kept.error();
+  const tracking::Run before = new_run(moved, "before");
+  auto count = store_->move_artifact_root("file:///tmp/twin-artifacts/mlruns", "mlflow-artifacts:");
+  ASSERT_TRUE(count) << count.error();
+  EXPECT_EQ(*count, 2);  // Default and "moved"
+  EXPECT_EQ(store_->get_experiment("0")->artifact_location, "mlflow-artifacts:/0");
+  EXPECT_EQ(store_->get_experiment(moved)->artifact_location, "mlflow-artifacts:/" + moved);
+  EXPECT_EQ(store_->get_experiment(*kept)->artifact_location, "s3://bucket/elsewhere");
+  const tracking::Run after = new_run(moved, "after");
+  EXPECT_EQ(after.info.artifact_uri,
+            fmt::format("mlflow-artifacts:/{}/{}/artifacts", moved, after.info.run_id));
+  EXPECT_EQ(store_->get_run(before.info.run_id)->info.artifact_uri, before.info.artifact_uri);
+}
+
 TEST_P(TrackingStoreTest, PipelineRunLink) {
   CreateRunRequest request;
   request.tags = {{std::string(kPipelineRunTag), "pipeline-run-7"}};

@@ -35,6 +35,8 @@ export const api = {
     const response = await fetch(`/api/twin/models/${encodeURIComponent(name)}/versions/${version}/README.md`);
     return response.ok ? response.text() : '';
   },
+  modelFileUrl: (name, version, path) =>
+    `/api/twin/models/${encodeURIComponent(name)}/versions/${version}/files/${path.split('/').map(encodeURIComponent).join('/')}`,
   pipelines: () => getJson('/api/twin/pipelines'),
   pipelineRuns: (pipeline) => getJson(`/api/twin/pipeline-runs?pipeline=${encodeURIComponent(pipeline)}&limit=200`),
   pipelineRun: (id) => getJson(`/api/twin/pipeline-runs/${encodeURIComponent(id)}`),

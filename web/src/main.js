@@ -13,6 +13,7 @@ import './style.css';
 import { api, ApiError } from './api.js';
 import { h, table, formatTime, formatDuration, formatNumber } from './dom.js';
 import { metricChart } from './charts.js';
+import { renderModelCard } from './markdown.js';
 
 const app = document.getElementById('app');
 let charts = [];
@@ -168,34 +169,60 @@ async function modelsPage() {
   );
 }
 
+function formatBytes(bytes) {
+  const n = Number(bytes);
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
+}
+
 async function modelPage(name) {
   const { model, versions } = await api.model(name);
-  const cardBox = h('pre', { class: 'model-card', 'data-testid': 'model-card' });
-  const showCard = async (version) => {
-    cardBox.textContent = (await api.modelCard(name, version)) || '(this version has no model card)';
+  const detail = h('section', { 'data-testid': 'version-detail' });
+  const showVersion = async (v) => {
+    const card = (await api.modelCard(name, v.version)) || v.model_card || '';
+    const files = v.files ?? [];
+    detail.replaceChildren(
+      h('h2', {}, `Version ${v.version}`),
+      files.length === 0
+        ? h('p', { class: 'muted' }, `No files in twin's artifact store; source: ${v.source}`)
+        : table(
+            ['File', 'Size', 'SHA-256'],
+            files.map((f) => [
+              h('a', { href: api.modelFileUrl(name, v.version, f.path), download: f.path.split('/').pop(), 'data-testid': 'model-file' }, f.path),
+              formatBytes(f.size),
+              h('code', {}, f.sha256.slice(0, 16)),
+            ]),
+            { 'data-testid': 'files-table' },
+          ),
+      h('h3', {}, 'Model card'),
+      h('div', { class: 'model-card', 'data-testid': 'model-card' },
+        card ? renderModelCard(card) : h('p', { class: 'muted' }, '(this version has no model card)')),
+    );
   };
   render(
     h('h1', {}, `Model: ${model.name}`),
     model.description ? h('p', {}, model.description) : '',
     table(
-      ['Version', 'Stage', 'Aliases', 'Source', 'Run', 'Created', 'Card'],
+      ['Version', 'Stage', 'Aliases', 'Source', 'Run', 'Files', 'Created', ''],
       versions.map((v) => [
         `v${v.version}`,
         v.current_stage,
         v.aliases.join(', '),
-        v.source,
+        h('span', { class: 'source', title: v.source }, v.source),
         v.run_id ? h('a', { href: `#/runs/${v.run_id}` }, v.run_id.slice(0, 8)) : '',
+        String((v.files ?? []).filter((f) => f.path !== 'README.md').length),
         formatTime(v.creation_timestamp),
-        v.has_model_card ? h('button', { onclick: () => showCard(v.version) }, 'README.md') : '',
+        h('button', { onclick: () => showVersion(v), 'data-testid': `show-version-${v.version}` }, 'Card & files'),
       ]),
       { 'data-testid': 'versions-table' },
     ),
-    h('h2', {}, 'Model card'),
-    cardBox,
+    detail,
   );
-  const withCard = [...versions].reverse().find((v) => v.has_model_card);
-  if (withCard) await showCard(withCard.version);
-  else cardBox.textContent = '(no model card)';
+  const newest = versions[versions.length - 1];
+  if (newest) await showVersion(newest);
+  else detail.replaceChildren(h('p', {}, 'No versions yet.'));
 }
 
 function unavailable(title, data) {

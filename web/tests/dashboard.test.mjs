@@ -52,11 +52,23 @@ function importWarehouse(project, binary) {
   const result = spawnSync(binary, ['warehouse', 'import', dir], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   if (result.status !== 0) throw new Error(`twin warehouse import failed: ${result.stderr}`);
 }
+// A model registered from local files through the real CLI: its files go to the artifact store
+// and it gets a generated model card.
+const MODEL_CONFIG = '{"hidden_size": 64}\n';
+function registerModel(project, binary) {
+  const dir = join(project, 'my-model');
+  mkdirSync(join(dir, 'tokenizer'), { recursive: true });
+  writeFileSync(join(dir, 'config.json'), MODEL_CONFIG);
+  writeFileSync(join(dir, 'tokenizer', 'vocab.txt'), 'hello\nworld\n');
+  const result = spawnSync(binary, ['models', 'register', 'twin-files', dir, '--description', 'Registered from files'], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  if (result.status !== 0) throw new Error(`twin models register failed: ${result.stderr}`);
+}
 const server = await startTwinServer({
   env: { TWIN_SERVER_TOKEN: token },
   prepare: (project, binary) => {
     runPipeline(project, binary);
     importWarehouse(project, binary);
+    registerModel(project, binary);
   },
 });
 
@@ -141,6 +153,23 @@ try {
   await page.getByText('Fine-tuned on my articles.').waitFor();
   assert.match(await page.getByTestId('versions-table').innerText(), /v1/);
 
+  // A version registered from files: its files with download links, and its generated card
+  // rendered (front matter apart, the title as a heading, the files table as a table).
+  await page.goto(`${server.url}/#/models/twin-files`);
+  await page.getByTestId('files-table').waitFor();
+  const filesText = await page.getByTestId('files-table').innerText();
+  assert.ok(filesText.includes('config.json') && filesText.includes('tokenizer/vocab.txt'), filesText);
+  const frontMatter = await page.getByTestId('card-front-matter').innerText();
+  assert.match(frontMatter, /model_name: "twin-files"/);
+  assert.match(frontMatter, /version: 1/);
+  await page.getByTestId('model-card').getByRole('heading', { name: 'twin-files (version 1)' }).waitFor();
+  await page.getByTestId('model-card').getByText('Registered from files').waitFor();
+  const link = page.getByTestId('model-file').filter({ hasText: 'config.json' });
+  const href = await link.getAttribute('href');
+  assert.equal(href, '/api/twin/models/twin-files/versions/1/files/config.json');
+  const downloaded = await page.evaluate(async (url) => (await fetch(url)).text(), href);
+  assert.equal(downloaded, MODEL_CONFIG);
+
   await page.goto(`${server.url}/#/pipelines`);
   await page.getByTestId('pipelines-table').waitFor();
   assert.match(await page.getByTestId('pipelines-table').innerText(), /hello\s+1\s+hello-1\s+completed/);
@@ -196,7 +225,7 @@ try {
     assert.match(await page.locator('h1').innerText(), /hello-1/);
   }
   assert.deepEqual(problems, []);
-  console.log('dashboard: experiments, runs, charts, run page, models, model card, pipelines, DAG, logs, artifacts, warehouse: ok');
+  console.log('dashboard: experiments, runs, charts, run page, models, model card, model files, pipelines, DAG, logs, artifacts, warehouse: ok');
 } catch (error) {
   failed = true;
   console.error(error);

@@ -78,13 +78,34 @@ try {
   });
   assert.equal(combined.length, 1);
 
+  // Artifacts: the run's artifact_uri points at the server's artifact proxy, where MLflow's
+  // clients PUT files (the npm client has no upload call; this is the request MLflow's Python
+  // client makes); the npm client's Artifacts.list then sees them.
+  assert.equal(run.info.artifact_uri, `mlflow-artifacts:/${experiment_id}/${runId}/artifacts`);
+  const proxyPath = run.info.artifact_uri.replace(/^mlflow-artifacts:\//, '');
+  const upload = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${proxyPath}/model/config.json`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
+    body: '{"hidden_size": 64}',
+  });
+  assert.equal(upload.status, 200, await upload.text());
+  const { files: top } = await client.Artifacts.list({ run_id: runId });
+  assert.deepEqual(top, [{ path: 'model', is_dir: true }]);
+  const { root_uri, files } = await client.Artifacts.list({ run_id: runId, path: 'model' });
+  assert.equal(root_uri, run.info.artifact_uri);
+  assert.deepEqual(files, [{ path: 'model/config.json', is_dir: false, file_size: 19 }]);
+  const download = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${proxyPath}/model/config.json`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  assert.equal(await download.text(), '{"hidden_size": 64}');
+
   const endTime = Date.now();
   const { run_info } = await Runs.update({ run_id: runId, status: 'FINISHED', end_time: endTime });
   assert.equal(run_info.status, 'FINISHED');
   assert.equal(run_info.end_time, endTime);
   const { run: finished } = await Runs.get({ run_id: runId });
   assert.equal(finished.info.status, 'FINISHED');
-  log('mlflow npm client: experiment, run, params, metrics, tags, log-batch, history, search, end: ok');
+  log('mlflow npm client: experiment, run, params, metrics, tags, log-batch, history, search, artifacts, end: ok');
 } catch (error) {
   failed = true;
   console.error(error);

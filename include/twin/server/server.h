@@ -1,6 +1,8 @@
 // TwinServer: `twin server`'s HTTP server. It serves
 //   /api/2.0/mlflow/...   the MLflow REST API (tracking and model registry), so MLflow clients
 //                         and the MLflow callbacks of transformers/TRL log to twin unchanged;
+//   /api/2.0/mlflow-artifacts/artifacts/...  MLflow's artifact proxy over mlflow_artifacts_dir
+//                         (runs get artifact_uri mlflow-artifacts:/<experiment>/<run>/artifacts);
 //   /api/twin/...         twin's own JSON API (pipelines, pipeline runs with their steps, logs,
 //                         artifacts with lineage, preview and download, experiments, runs,
 //                         metrics, models, health, the data warehouse's documents);
@@ -8,10 +10,11 @@
 //
 // Security: binds where told (127.0.0.1 by default). With a token, every /api/ request needs
 // `Authorization: Bearer <token>` or the cookie the dashboard gets by opening `/?token=<token>`
-// once; otherwise 401. Bodies over max_body_bytes get 413. Write requests must be JSON
-// (Content-Type: application/json), so a web page elsewhere cannot post to the API without a
-// CORS preflight, which is refused unless cors_origin names that page's origin. When bound to a
-// loopback address, requests whose Host is not a loopback name are refused (DNS rebinding).
+// once; otherwise 401. Bodies over max_body_bytes get 413 (artifact uploads: max_artifact_bytes).
+// Write requests must be JSON (Content-Type: application/json), so a web page elsewhere cannot post
+// to the API without a CORS preflight, which is refused unless cors_origin names that page's
+// origin. When bound to a loopback address, requests whose Host is not a loopback name are refused
+// (DNS rebinding).
 //
 // Errors use MLflow's shape {"error_code": "...", "message": "..."} with its HTTP statuses.
 //
@@ -40,6 +43,11 @@ struct ServerOptions {
   int port = 8237;    // 0 picks a free port (see TwinServer::port)
   std::string token;  // TWIN_SERVER_TOKEN; empty means no authentication
   size_t max_body_bytes = 16 * 1024 * 1024;
+  // The largest file an MLflow client may upload through the artifact proxy.
+  size_t max_artifact_bytes = size_t{1024} * 1024 * 1024;
+  // Where mlflow-artifacts:/ paths live (<TWIN_ARTIFACT_URI folder>/mlruns); empty: the artifact
+  // proxy answers 503.
+  std::filesystem::path mlflow_artifacts_dir;
   std::filesystem::path web_dir;  // the built dashboard (index.html, assets/); empty: none
   std::string cors_origin;  // an origin allowed cross-origin access ("*" for any); empty: none
   int threads = 8;

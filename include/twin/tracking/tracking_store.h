@@ -58,6 +58,10 @@ struct RunsPage {
 inline constexpr std::string_view kPipelineRunTag = "twin.pipeline_run_id";
 // MLflow's run name tag, kept in step with RunInfo::run_name.
 inline constexpr std::string_view kRunNameTag = "mlflow.runName";
+// The artifact root of `twin server`, as MLflow's server with --serve-artifacts: experiment "<id>"
+// gets "mlflow-artifacts:/<id>", a run "mlflow-artifacts:/<id>/<run_id>/artifacts", and clients
+// up- and download through /api/2.0/mlflow-artifacts/artifacts/<id>/<run_id>/artifacts/...
+inline constexpr std::string_view kMlflowArtifactsRoot = "mlflow-artifacts:";
 // The name and id of the experiment every store has (MLflow's Default experiment).
 inline constexpr std::string_view kDefaultExperimentId = "0";
 
@@ -96,6 +100,12 @@ class TrackingStore {
   Status delete_tag(const std::string& run_id, const std::string& key);
   // Every point of one metric, by step then timestamp.
   Result<std::vector<Metric>> metric_history(const std::string& run_id, const std::string& key);
+
+  // Experiments whose artifact_location is "<from_root>/<experiment_id>" get
+  // "<to_root>/<experiment_id>" (for two roots naming the same folder, e.g. an older server's
+  // file:// root and mlflow-artifacts:); their new runs get URIs under it, existing runs keep
+  // theirs. Returns how many experiments moved.
+  Result<int64_t> move_artifact_root(std::string_view from_root, std::string_view to_root);
 
   // Every run's id produced by the given pipeline run (for lineage views).
   Result<std::vector<std::string>> runs_of_pipeline_run(const std::string& pipeline_run_id);
