@@ -2,7 +2,10 @@
 // cached per connection.
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
+#include <random>
+#include <thread>
 #include <unordered_map>
 
 #include "backends.h"
@@ -217,10 +220,23 @@ class SqliteDatabase final : public Database {
     sqlite3_busy_timeout(handle, static_cast<int>(busy_timeout_.count()));
     // WAL lets readers run beside one writer; NORMAL sync is durable across process crashes.
     const bool in_memory = path_ == ":memory:";
-    TWIN_RETURN_IF_ERROR(connection->execute_script(
-        in_memory ? "PRAGMA foreign_keys = ON"
-                  : "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; "
-                    "PRAGMA synchronous = NORMAL"));
+    const char* setup = in_memory ? "PRAGMA foreign_keys = ON"
+                                  : "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; "
+                                    "PRAGMA synchronous = NORMAL";
+    // Two processes opening a new database at once both try to switch it to WAL; SQLite then
+    // answers one with "database is locked" at once, without waiting in the busy handler. Retry
+    // for as long as the busy timeout allows.
+    const auto deadline = std::chrono::steady_clock::now() + busy_timeout_;
+    std::minstd_rand jitter(std::random_device{}());
+    for (;;) {
+      Status status = connection->execute_script(setup);
+      if (status.code() != StatusCode::kUnavailable ||
+          std::chrono::steady_clock::now() >= deadline) {
+        TWIN_RETURN_IF_ERROR(status);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5 + jitter() % 20));
+    }
     return connection;
   }
 

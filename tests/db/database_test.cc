@@ -1,6 +1,7 @@
 // The db/ conformance suite: every test runs on SQLite and on PostgreSQL.
 #include "twin/db/database.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -303,6 +304,29 @@ TEST(DatabaseOpen, SqliteCreatesParentFolders) {
   auto opened = Database::open("sqlite://" + path.string());
   ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
   EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+// Several processes opening one new database file at once all switch it to WAL; SQLite answers
+// all but one with "database is locked" without waiting, which open must ride out.
+TEST(DatabaseOpen, SqliteConcurrentFirstOpensAllSucceed) {
+  testing_support::TempDir dir;
+  for (int round = 0; round < 10; ++round) {
+    const std::string uri = "sqlite://" + (dir.path() / fmt::format("{}.db", round)).string();
+    std::vector<std::string> errors(4);
+    std::vector<std::thread> openers;
+    for (size_t i = 0; i < errors.size(); ++i) {
+      openers.emplace_back([&, i] {
+        auto opened = Database::open(uri);
+        if (!opened) {
+          errors[i] = opened.error().to_string();
+          return;
+        }
+        if (auto rows = (*opened)->query("SELECT 1"); !rows) errors[i] = rows.error().to_string();
+      });
+    }
+    for (auto& opener : openers) opener.join();
+    for (const auto& error : errors) EXPECT_EQ(error, "") << "round " << round;
+  }
 }
 
 TEST(DatabaseOpen, SqliteInMemory) {
