@@ -29,7 +29,7 @@ Result<ArtifactRef> parse_ref(const std::string& text) {
     size_t used = 0;
     const int64_t version = std::stoll(number, &used);
     if (used == number.size() && version > 0) return ArtifactRef{text.substr(0, at), version};
-  } catch (const std::exception&) {
+  } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): not a number, said below
   }
   return fail(Status::invalid_argument(
       fmt::format("'{}': expected NAME or NAME@VERSION (a number)", text)));

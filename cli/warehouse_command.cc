@@ -70,7 +70,7 @@ std::string summary_of(const json& fields) {
     std::replace(text.begin(), text.end(), '\n', ' ');
     if (text.size() > 48) text = text.substr(0, 45) + "...";
     if (!summary.empty()) summary += "  ";
-    summary += key + "=" + text;
+    summary += fmt::format("{}={}", key, text);
   }
   return summary;
 }

@@ -25,7 +25,7 @@ std::string Sha256::hex_digest() {
   EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(context_), digest.data(), &length);
   static constexpr std::string_view kHex = "0123456789abcdef";
   std::string hex;
-  hex.reserve(length * 2);
+  hex.reserve(size_t{length} * 2);
   for (unsigned int i = 0; i < length; ++i) {
     hex += kHex[digest[i] >> 4];
     hex += kHex[digest[i] & 0x0f];
@@ -58,7 +58,8 @@ Result<std::string> sha256_file(const std::filesystem::path& file) {
 bool is_content_hash(std::string_view hash) {
   if (hash.size() != 64) return false;
   for (char c : hash) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    const bool hex_digit = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    if (!hex_digit) return false;
   }
   return true;
 }

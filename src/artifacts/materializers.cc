@@ -39,7 +39,7 @@ Result<StoredArtifact> save_directory(ArtifactStore& store, const fs::path& dir)
     if (it->is_regular_file()) files.push_back(it->path());
   }
   if (ec) return fail(Status::io(fmt::format("{}: cannot list: {}", dir.string(), ec.message())));
-  std::sort(files.begin(), files.end());
+  std::ranges::sort(files);
   json entries = json::array();
   uint64_t total = 0;
   for (const fs::path& file : files) {

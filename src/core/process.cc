@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -12,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <mutex>
 
@@ -263,7 +263,8 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
   std::vector<std::string> env_strings;
   std::vector<char*> envp;
   if (spec.environment) {
-    for (const auto& [key, value] : *spec.environment) env_strings.push_back(key + "=" + value);
+    for (const auto& [key, value] : *spec.environment)
+      env_strings.push_back(fmt::format("{}={}", key, value));
     for (auto& entry : env_strings) envp.push_back(entry.data());
     envp.push_back(nullptr);
   }

@@ -89,7 +89,7 @@ std::optional<std::string> iconv_to_utf8(std::string_view body, const std::strin
   if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
   std::string out;
   out.reserve(body.size() + body.size() / 4);
-  std::string buffer(16 * 1024, '\0');
+  std::string buffer(size_t{16} * 1024, '\0');
   char* in = const_cast<char*>(body.data());
   size_t in_left = body.size();
   while (in_left > 0) {

@@ -117,7 +117,7 @@ Result<Route> read_route(const toml::table& table) {
     return fail(Status::invalid_argument(
         fmt::format("{}: a [[crawl.routes]] entry needs match = '<regex>'", toml_location(table))));
   }
-  route.match = *match->value<std::string>();
+  route.match = match->as_string()->get();
   try {
     route.pattern = std::regex(route.match, std::regex::ECMAScript);
   } catch (const std::regex_error& error) {
@@ -137,7 +137,7 @@ Result<Route> read_route(const toml::table& table) {
   TWIN_RETURN_IF_ERROR(read_string(table, "render", render));
   if (render == "browser") {
     route.render = Render::kBrowser;
-  } else if (render != "http" && render != "") {
+  } else if (render != "http" && !render.empty()) {
     return fail(Status::invalid_argument(
         fmt::format("{}: crawl.routes render must be \"browser\" or \"http\", not '{}'",
                     toml_location(*table.get("render")), render)));

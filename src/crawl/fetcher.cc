@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <ctime>
 #include <deque>
@@ -76,8 +77,8 @@ Result<UrlParts> parse_url(const std::string& url) {
   if (std::string query = handle.part(CURLUPART_QUERY); !query.empty()) {
     parts.path_and_query += "?" + query;
   }
-  std::transform(parts.host.begin(), parts.host.end(), parts.host.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::ranges::transform(parts.host, parts.host.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return parts;
 }
 
@@ -116,7 +117,7 @@ struct Job {
   std::string body;
   bool too_large = false;
   std::int64_t max_body = 0;
-  char error[CURL_ERROR_SIZE] = {};
+  std::array<char, CURL_ERROR_SIZE> error{};
 };
 
 constexpr size_t kRobotsJob = static_cast<size_t>(-1);
@@ -225,7 +226,7 @@ std::vector<FetchResult> Fetcher::fetch_all(
     curl_easy_setopt(easy, CURLOPT_PRIVATE, job);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, job);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, job->error);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, job->error.data());
     curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl supports
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -315,7 +316,7 @@ std::vector<FetchResult> Fetcher::fetch_all(
     const std::string location = location_raw ? location_raw : "";
     const std::string retry_after = code == CURLE_OK ? header_value(easy, "Retry-After") : "";
     const std::string encoding = code == CURLE_OK ? header_value(easy, "Content-Encoding") : "";
-    const std::string error_text = job->error[0] ? job->error : curl_easy_strerror(code);
+    const std::string error_text = job->error[0] ? job->error.data() : curl_easy_strerror(code);
     curl_multi_remove_handle(multi, easy);
     curl_easy_cleanup(easy);
     job->easy = nullptr;
@@ -359,9 +360,8 @@ std::vector<FetchResult> Fetcher::fetch_all(
       return;
     }
     if (status >= 300 && status < 400 && !location.empty()) {
-      const bool visited =
-          location == job->url ||
-          std::find(job->redirects.begin(), job->redirects.end(), location) != job->redirects.end();
+      const bool visited = location == job->url ||
+                           std::ranges::find(job->redirects, location) != job->redirects.end();
       job->redirects.push_back(job->url);
       if (visited) {
         std::string chain;

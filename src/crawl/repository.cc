@@ -1,10 +1,10 @@
 #include "twin/crawl/repository.h"
 
 #include <fmt/format.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -84,7 +84,7 @@ bool is_skipped_repository_path(const fs::path& relative_path) {
   static constexpr std::array kLockFiles = {
       "package-lock.json", "yarn.lock",     "pnpm-lock.yaml", "poetry.lock", "cargo.lock",
       "gemfile.lock",      "composer.lock", "pipfile.lock",   "go.sum",      "uv.lock"};
-  if (std::find(kLockFiles.begin(), kLockFiles.end(), name) != kLockFiles.end()) return true;
+  if (std::ranges::find(kLockFiles, name) != kLockFiles.end()) return true;
   const std::string extension = lower(relative_path.extension().string());
   static constexpr std::array kBinary = {
       ".lock",   ".png", ".jpg",  ".jpeg",    ".gif",         ".bmp", ".ico",  ".webp",    ".svg",
@@ -94,7 +94,7 @@ bool is_skipped_repository_path(const fs::path& relative_path) {
       ".wav",    ".avi", ".mov",  ".mkv",     ".ttf",         ".otf", ".woff", ".woff2",   ".eot",
       ".pkl",    ".pt",  ".pth",  ".onnx",    ".safetensors", ".npy", ".npz",  ".parquet", ".db",
       ".sqlite", ".h5",  ".ckpt", ".ds_store"};
-  return std::find(kBinary.begin(), kBinary.end(), extension) != kBinary.end();
+  return std::ranges::find(kBinary, extension) != kBinary.end();
 }
 
 bool is_local_git_repository(const std::string& link) {

@@ -9,8 +9,8 @@ namespace {
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::ranges::transform(out, out.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -87,14 +87,14 @@ RobotsRules RobotsRules::parse(std::string_view robots_txt, std::string_view use
   };
   bool found = false;
   for (const Group& group : groups) {
-    if (std::find(group.agents.begin(), group.agents.end(), token) != group.agents.end()) {
+    if (std::ranges::find(group.agents, token) != group.agents.end()) {
       take(group);
       found = true;
     }
   }
   if (!found) {
     for (const Group& group : groups) {
-      if (std::find(group.agents.begin(), group.agents.end(), "*") != group.agents.end()) {
+      if (std::ranges::find(group.agents, "*") != group.agents.end()) {
         take(group);
       }
     }

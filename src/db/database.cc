@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <random>
+#include <ranges>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -101,7 +102,8 @@ Database::Database(Dialect dialect, std::string display_uri, int max_connections
 
 Database::~Database() = default;
 
-Result<std::unique_ptr<Database>> Database::open(std::string_view uri, DatabaseOptions options) {
+Result<std::unique_ptr<Database>> Database::open(std::string_view uri,
+                                                 const DatabaseOptions& options) {
   if (uri.starts_with("sqlite://")) {
     std::string path(uri.substr(9));
     if (path.empty()) {
@@ -157,9 +159,8 @@ void Database::give_back(std::unique_ptr<Connection> connection) {
 }
 
 Connection* Database::transaction_connection_of_this_thread() const {
-  for (auto it = transactions_of_this_thread.rbegin(); it != transactions_of_this_thread.rend();
-       ++it) {
-    if (it->first == this) return it->second;
+  for (const auto& [database, connection] : std::views::reverse(transactions_of_this_thread)) {
+    if (database == this) return connection;
   }
   return nullptr;
 }

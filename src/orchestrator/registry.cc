@@ -67,12 +67,14 @@ const PipelineDefinition* PipelineRegistry::find_pipeline(std::string_view name)
 
 std::vector<std::string> PipelineRegistry::step_names() const {
   std::vector<std::string> names;
+  names.reserve(steps_.size());
   for (const auto& [name, step] : steps_) names.push_back(name);
   return names;
 }
 
 std::vector<std::string> PipelineRegistry::pipeline_names() const {
   std::vector<std::string> names;
+  names.reserve(pipelines_.size());
   for (const auto& [name, pipeline] : pipelines_) names.push_back(name);
   return names;
 }

@@ -1,11 +1,11 @@
 #include "twin/orchestrator/runner.h"
 
-#include <signal.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <condition_variable>
+#include <csignal>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -432,7 +432,7 @@ class RunExecution {
     if (process->timed_out) {
       result.status = Status::unavailable(
           fmt::format("step {}: timed out after {} ms; its process group was stopped", node.name,
-                      node.timeout->count()));
+                      node.timeout.value_or(std::chrono::milliseconds{0}).count()));
       return result;
     }
     if (process->exit_code != 0) {
@@ -561,8 +561,8 @@ Result<int> reap_crashed_runs(metadata::MetadataStore& store) {
 Result<RunOutcome> PipelineRunner::run(PipelineDefinition pipeline, const RunOptions& options) {
   TWIN_RETURN_IF_ERROR(validate_pipeline(pipeline, registry_));
   for (const auto& [step, parameters] : options.config.step_parameters) {
-    if (std::none_of(pipeline.steps.begin(), pipeline.steps.end(),
-                     [&step](const StepNode& node) { return node.name == step; })) {
+    if (std::ranges::none_of(pipeline.steps,
+                             [&step](const StepNode& node) { return node.name == step; })) {
       return fail(Status::invalid_argument(fmt::format(
           "run config: steps.{}: pipeline {} has no step named '{}'", step, pipeline.name, step)));
     }

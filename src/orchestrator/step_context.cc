@@ -55,7 +55,7 @@ Result<std::filesystem::path> StepContext::input_path(std::string_view name) {
     return fail(
         Status::invalid_argument(fmt::format("step {}: no input named '{}'", step_name_, name)));
   }
-  const std::filesystem::path destination = work_dir_ / "inputs" / std::string(name);
+  std::filesystem::path destination = work_dir_ / "inputs" / std::string(name);
   std::error_code ec;
   if (std::filesystem::exists(destination, ec)) return destination;
   std::filesystem::create_directories(destination.parent_path(), ec);

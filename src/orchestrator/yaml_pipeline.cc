@@ -59,7 +59,7 @@ Status check_keys(std::string_view origin, const YAML::Node& map,
                   const std::vector<std::string>& allowed, std::string_view context) {
   for (const auto& entry : map) {
     const std::string key = entry.first.Scalar();
-    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    if (std::ranges::find(allowed, key) != allowed.end()) continue;
     std::string message =
         fmt::format("{}: unknown key '{}' in {}", yaml_location(origin, entry.first), key, context);
     const auto suggestions = closest_matches(key, allowed);

@@ -182,9 +182,7 @@ Result<std::vector<std::pair<std::string, std::filesystem::path>>> model_files_a
     if (!it->is_regular_file(type_error)) continue;  // follows symlinks; checked to stay inside
     const fs::path target = fs::canonical(path, ec);
     if (ec) break;
-    const auto root_end =
-        std::mismatch(canonical_root.begin(), canonical_root.end(), target.begin(), target.end())
-            .first;
+    const auto root_end = std::ranges::mismatch(canonical_root, target).in1;
     if (root_end != canonical_root.end()) {
       return fail(Status::invalid_argument(fmt::format(
           "{}: a symlink to {}, outside the model folder", path.string(), target.string())));
@@ -452,7 +450,7 @@ Result<ModelVersion> ModelRegistry::create_version(const CreateVersionRequest& r
 }
 
 Status ModelRegistry::store_model_card(db::Connection& c, const std::string& name, int64_t version,
-                                       const std::string& markdown) {
+                                       const std::string& markdown) const {
   if (stores_.artifacts != nullptr) {
     // Flushed by the caller after the transaction, not while it holds the database; a card lost
     // to a power loss before that shows as a missing blob (its size is recorded).
@@ -576,9 +574,8 @@ Status ModelRegistry::download(const std::string& name, int64_t version,
   }
   for (const ModelFile& file : found.files) {
     const std::filesystem::path relative(file.path);
-    const bool escapes =
-        std::any_of(relative.begin(), relative.end(),
-                    [](const std::filesystem::path& part) { return part == ".."; });
+    const bool escapes = std::ranges::any_of(
+        relative, [](const std::filesystem::path& part) { return part == ".."; });
     if (relative.is_absolute() || escapes) {
       return Status::corruption(
           fmt::format("model '{}' version {}: unsafe file path '{}'", name, version, file.path));
@@ -653,7 +650,7 @@ Status ModelRegistry::set_version_tag(const std::string& name, int64_t version, 
 
 Status ModelRegistry::set_model_card(const std::string& name, int64_t version,
                                      const std::string& markdown) {
-  const Status stored = database_.run_in_transaction([&](db::Connection& c) -> Status {
+  Status stored = database_.run_in_transaction([&](db::Connection& c) -> Status {
     TWIN_RETURN_IF_ERROR(db::status_of(load_version(c, name, version)));
     return store_model_card(c, name, version, markdown);
   });

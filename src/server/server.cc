@@ -171,18 +171,18 @@ struct TwinServer::Impl {
           }
           return Handled::Handled;
         }));
-    http.set_exception_handler(
-        [](const httplib::Request& request, httplib::Response& response, std::exception_ptr error) {
-          std::string what = "unknown exception";
-          try {
-            if (error) std::rethrow_exception(error);
-          } catch (const std::exception& e) {
-            what = e.what();
-          } catch (...) {
-          }
-          spdlog::error("{} {}: {}", request.method, request.path, what);
-          write_error(response, 500, "INTERNAL_ERROR", what);
-        });
+    http.set_exception_handler([](const httplib::Request& request, httplib::Response& response,
+                                  const std::exception_ptr& error) {
+      std::string what = "unknown exception";
+      try {
+        if (error) std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {  // NOLINT(bugprone-empty-catch): reported as "unknown exception"
+      }
+      spdlog::error("{} {}: {}", request.method, request.path, what);
+      write_error(response, 500, "INTERNAL_ERROR", what);
+    });
     http.Options(".*", [this](const httplib::Request&, httplib::Response& response) {
       if (options.cors_origin.empty()) {
         response.status = 403;

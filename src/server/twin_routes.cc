@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include "json_endpoint.h"
 #include "mlflow_json.h"
@@ -117,7 +118,10 @@ void add_registry_routes(httplib::Server& server, registry::ModelRegistry& regis
       [&registry](const httplib::Request& request, httplib::Response& response) {
         auto version =
             registry.get_version(request.matches[1].str(), std::stoll(request.matches[2].str()));
-        if (!version) return write_error(response, version.error());
+        if (!version) {
+          write_error(response, version.error());
+          return;
+        }
         auto card = registry.read_file(version->name, version->version,
                                        std::string(registry::kModelCardFile));
         response.set_content(card ? *card : version->model_card, "text/markdown; charset=utf-8");
@@ -141,13 +145,15 @@ void add_registry_routes(httplib::Server& server, registry::ModelRegistry& regis
                const std::string path = request.matches[3].str();
                auto bytes = registry.read_file(request.matches[1].str(),
                                                std::stoll(request.matches[2].str()), path);
-               if (!bytes) return write_error(response, bytes.error());
+               if (!bytes) {
+                 write_error(response, bytes.error());
+                 return;
+               }
                const std::string base = path.substr(path.rfind('/') + 1);
                response.set_header("Content-Disposition",
                                    fmt::format("attachment; filename=\"{}\"", base));
-               response.set_content(std::move(*bytes), base.ends_with(".md")
-                                                           ? "text/markdown; charset=utf-8"
-                                                           : "application/octet-stream");
+               response.set_content(*bytes, base.ends_with(".md") ? "text/markdown; charset=utf-8"
+                                                                  : "application/octet-stream");
              });
 }
 
@@ -160,7 +166,8 @@ std::vector<tracking::Metric> downsample(std::vector<tracking::Metric> points, s
   const double stride =
       static_cast<double>(points.size() - 1) / static_cast<double>(max_points - 1);
   for (size_t i = 0; i < max_points; ++i) {
-    out.push_back(std::move(points[static_cast<size_t>(static_cast<double>(i) * stride + 0.5)]));
+    out.push_back(
+        std::move(points[static_cast<size_t>(std::lround(static_cast<double>(i) * stride))]));
   }
   return out;
 }

@@ -33,7 +33,7 @@ Result<Document> Document::from_json(nlohmann::json json) {
 }
 
 std::string new_uuid() {
-  thread_local std::mt19937_64 random([] {
+  thread_local std::mt19937_64 random([] {  // NOLINT(misc-use-internal-linkage): a local
     std::random_device device;
     return (std::uint64_t{device()} << 32) ^ device();
   }());

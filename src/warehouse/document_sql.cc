@@ -15,7 +15,7 @@ Result<FieldPath> parse_field_path(std::string_view path) {
     const size_t dot = path.find('.', start);
     const std::string_view segment =
         path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    const bool valid = !segment.empty() && std::all_of(segment.begin(), segment.end(), [](char c) {
+    const bool valid = !segment.empty() && std::ranges::all_of(segment, [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
     });
     if (!valid) {
@@ -45,10 +45,10 @@ namespace {
 
 // Binds a JSON scalar with its own SQL type.
 db::Value scalar_value(const nlohmann::json& value) {
-  if (value.is_number_integer()) return db::Value(value.get<std::int64_t>());
-  if (value.is_number()) return db::Value(value.get<double>());
-  if (value.is_string()) return db::Value(value.get<std::string>());
-  return db::Value(value.dump());
+  if (value.is_number_integer()) return {value.get<std::int64_t>()};
+  if (value.is_number()) return {value.get<double>()};
+  if (value.is_string()) return {value.get<std::string>()};
+  return {value.dump()};
 }
 
 std::string json_text(const nlohmann::json& value) {

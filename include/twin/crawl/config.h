@@ -51,7 +51,7 @@ struct FetchOptions {
   std::string user_agent = "twin/0.1";
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{60'000};
-  std::int64_t max_body_size = 20 * 1024 * 1024;
+  std::int64_t max_body_size = std::int64_t{20} * 1024 * 1024;
   int max_retries = 3;
   std::chrono::milliseconds retry_backoff{1000};     // doubled at each retry
   std::chrono::milliseconds max_retry_wait{60'000};  // cap on Retry-After and backoff
@@ -68,10 +68,11 @@ struct CrawlConfig {
   FetchOptions fetch;
   BrowserOptions browser;
   std::vector<Route> routes;
-  std::int64_t max_file_size = 1024 * 1024;  // repository files larger than this are skipped
-  int scroll_limit = 10;                     // LinkedIn: scrolls of the feed at most
-  std::string linkedin_username;             // LINKEDIN_USERNAME
-  std::string linkedin_password;             // LINKEDIN_PASSWORD
+  std::int64_t max_file_size =
+      std::int64_t{1024} * 1024;  // repository files larger than this are skipped
+  int scroll_limit = 10;          // LinkedIn: scrolls of the feed at most
+  std::string linkedin_username;  // LINKEDIN_USERNAME
+  std::string linkedin_password;  // LINKEDIN_PASSWORD
 };
 
 // "1s", "250ms", "2m", "0s", or a bare number of seconds.

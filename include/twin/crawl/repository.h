@@ -12,7 +12,7 @@
 namespace twin::crawl {
 
 struct RepositoryOptions {
-  std::int64_t max_file_size = 1024 * 1024;  // larger files are skipped
+  std::int64_t max_file_size = std::int64_t{1024} * 1024;  // larger files are skipped
 };
 
 // Whether a repository file is left out: anything under .git, lock files (*.lock,

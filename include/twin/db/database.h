@@ -139,7 +139,8 @@ class Database {
 
   // Opens the database named by `uri` (see the top of this file). Fails with kInvalidArgument for
   // an unknown scheme, kUnavailable or kNotFound when the server or database cannot be reached.
-  static Result<std::unique_ptr<Database>> open(std::string_view uri, DatabaseOptions options = {});
+  static Result<std::unique_ptr<Database>> open(std::string_view uri,
+                                                const DatabaseOptions& options = {});
 
   Dialect dialect() const { return dialect_; }
   // The URI the database was opened with, with any password masked (for messages).
@@ -190,6 +191,7 @@ class Database {
           },
           options);
       if (!status.is_ok()) return fail(std::move(status));
+      if (!result) return fail(Status::internal("transaction ended without running its function"));
       return std::move(*result);
     }
   }

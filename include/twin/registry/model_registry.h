@@ -173,7 +173,7 @@ class ModelRegistry {
       : database_(database), stores_(stores) {}
   // Stores the card as the version's README.md (with an artifact store) and in its row.
   Status store_model_card(db::Connection& c, const std::string& name, int64_t version,
-                          const std::string& markdown);
+                          const std::string& markdown) const;
   Result<ModelVersion> insert_version(const CreateVersionRequest& request,
                                       const std::vector<ModelFile>& files);
   db::Database& database_;

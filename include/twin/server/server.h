@@ -42,7 +42,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8237;    // 0 picks a free port (see TwinServer::port)
   std::string token;  // TWIN_SERVER_TOKEN; empty means no authentication
-  size_t max_body_bytes = 16 * 1024 * 1024;
+  size_t max_body_bytes = size_t{16} * 1024 * 1024;
   // The largest file an MLflow client may upload through the artifact proxy.
   size_t max_artifact_bytes = size_t{1024} * 1024 * 1024;
   // Where mlflow-artifacts:/ paths live (<TWIN_ARTIFACT_URI folder>/mlruns); empty: the artifact

@@ -25,7 +25,7 @@ struct FingerprintInput {
 
 class UpToDateStore {
  public:
-  explicit UpToDateStore(std::filesystem::path state_dir);
+  explicit UpToDateStore(const std::filesystem::path& state_dir);
 
   // The current fingerprint, or nullopt when a `generates` glob matches no file (the outputs
   // must be made).
