@@ -78,8 +78,7 @@ bool add_globs(Fnv1a& hash, std::string_view tag, const std::vector<std::string>
 
 }  // namespace
 
-UpToDateStore::UpToDateStore(const std::filesystem::path& state_dir)
-    : dir_(state_dir / "tasks") {}
+UpToDateStore::UpToDateStore(const std::filesystem::path& state_dir) : dir_(state_dir / "tasks") {}
 
 std::optional<std::string> UpToDateStore::fingerprint(const FingerprintInput& input) {
   Fnv1a hash;
