@@ -473,6 +473,9 @@ async function route() {
     for (const link of document.querySelectorAll('[data-nav]')) {
       link.classList.toggle('active', link.dataset.nav === nav);
     }
+    // data-route names the page on screen once it has rendered, so a reader (or a test) never
+    // takes the previous page's content for the new one while the new one loads.
+    delete app.dataset.route;
     app.setAttribute('aria-busy', 'true');
     try {
       await page(match);
@@ -480,10 +483,12 @@ async function route() {
       render(errorBox(error));
     } finally {
       app.setAttribute('aria-busy', 'false');
+      if ((window.location.hash || '#/') === hash) app.dataset.route = hash;
     }
     return;
   }
   render(h('h1', {}, 'Not found'), h('p', {}, `Nothing at ${hash}.`));
+  app.dataset.route = hash;
 }
 
 window.addEventListener('hashchange', route);

@@ -101,6 +101,12 @@ await call('POST', 'registered-models/create', { name: 'twin-llama', description
 await call('POST', 'model-versions/create', { name: 'twin-llama', source: 'file:///models/twin/1', run_id: runIds[1], model_card: '# twin-llama\nFine-tuned on my articles.' });
 await call('POST', 'registered-models/alias', { name: 'twin-llama', alias: 'champion', version: '1' });
 
+// Opens a dashboard page by its hash and waits until that page (not the previous one) is shown.
+async function show(page, hash) {
+  await page.goto(`${server.url}/${hash}`);
+  await page.locator(`#app[data-route="${hash}"]`).waitFor();
+}
+
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
 const problems = [];
 let failed = false;
@@ -124,7 +130,7 @@ try {
   await page.getByTestId('experiments-table').waitFor();
   assert.match(await page.getByTestId('experiments-table').innerText(), /dashboard-exp/);
 
-  await page.goto(`${server.url}/#/experiments/${experiment_id}`);
+  await show(page, `#/experiments/${experiment_id}`);
   const runsTable = page.getByTestId('runs-table');
   await runsTable.waitFor();
   const runsText = await runsTable.innerText();
@@ -137,25 +143,25 @@ try {
   });
   assert.ok(chartHasPixels, 'the loss chart drew nothing');
 
-  await page.goto(`${server.url}/#/runs/${runIds[1]}`);
+  await show(page, `#/runs/${runIds[1]}`);
   await page.getByTestId('params-table').waitFor();
   assert.match(await page.getByTestId('params-table').innerText(), /learning_rate\s+0\.0003/);
   assert.match(await page.getByTestId('tags-table').innerText(), /model\s+llama/);
   await page.locator('figure[data-metric="loss"] canvas').waitFor();
 
-  await page.goto(`${server.url}/#/models`);
+  await show(page, `#/models`);
   await page.getByTestId('models-table').waitFor();
   const models = await page.getByTestId('models-table').innerText();
   assert.ok(models.includes('twin-llama') && models.includes('champion'), models);
 
-  await page.goto(`${server.url}/#/models/twin-llama`);
+  await show(page, `#/models/twin-llama`);
   await page.getByTestId('versions-table').waitFor();
   await page.getByText('Fine-tuned on my articles.').waitFor();
   assert.match(await page.getByTestId('versions-table').innerText(), /v1/);
 
   // A version registered from files: its files with download links, and its generated card
   // rendered (front matter apart, the title as a heading, the files table as a table).
-  await page.goto(`${server.url}/#/models/twin-files`);
+  await show(page, `#/models/twin-files`);
   await page.getByTestId('files-table').waitFor();
   const filesText = await page.getByTestId('files-table').innerText();
   assert.ok(filesText.includes('config.json') && filesText.includes('tokenizer/vocab.txt'), filesText);
@@ -170,7 +176,7 @@ try {
   const downloaded = await page.evaluate(async (url) => (await fetch(url)).text(), href);
   assert.equal(downloaded, MODEL_CONFIG);
 
-  await page.goto(`${server.url}/#/pipelines`);
+  await show(page, `#/pipelines`);
   await page.getByTestId('pipelines-table').waitFor();
   assert.match(await page.getByTestId('pipelines-table').innerText(), /hello\s+1\s+hello-1\s+completed/);
   await page.getByRole('link', { name: 'hello-1' }).click();
@@ -186,7 +192,7 @@ try {
   assert.equal((await page.getByTestId('artifact-preview').innerText()).trim(), 'HELLO WORLD');
   assert.match(await page.getByTestId('artifact-table').innerText(), /produced by\s+hello-1 \/ shout/);
 
-  await page.goto(`${server.url}/#/artifacts`);
+  await show(page, `#/artifacts`);
   await page.getByTestId('artifacts-table').waitFor();
   assert.match(await page.getByTestId('artifacts-table').innerText(), /greeting\s+1\s+v1\s+file/);
 
@@ -201,7 +207,7 @@ try {
     assert.equal(stamped.status, 0, stamped.stderr);
   }
 
-  await page.goto(`${server.url}/#/warehouse`);
+  await show(page, `#/warehouse`);
   const warehouseTable = page.getByTestId('warehouse-table');
   await warehouseTable.waitFor();
   const collectionsText = await warehouseTable.innerText();
