@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "support/child_program.h"
 #include "support/run_twin.h"
 #include "support/scratch_database.h"
 #include "support/temp_dir.h"
@@ -20,6 +21,7 @@ using testing_support::run_shell;
 using testing_support::ScratchDatabase;
 using testing_support::shell_quote;
 using testing_support::TempDir;
+using testing_support::wait_for_child_program;
 
 constexpr const char* kHello = R"(name: hello
 parameters: {who: world}
@@ -101,6 +103,9 @@ class PipelineCliTest : public ::testing::TestWithParam<std::string> {
               dir_.path());
     EXPECT_TRUE(wait_for_file(dir_.path() / "started")) << read_file(dir_.path() / "run.err");
     EXPECT_TRUE(wait_for_file(dir_.path() / "twin.pid"));
+    EXPECT_TRUE(wait_for_file(dir_.path() / "step.pid"));
+    EXPECT_TRUE(wait_for_child_program(std::stoi(read_file(dir_.path() / "step.pid")), "sleep"))
+        << "the step's sleep never started";
     return std::stoi(read_file(dir_.path() / "twin.pid"));
   }
 
