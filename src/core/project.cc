@@ -15,7 +15,7 @@ std::filesystem::path nearest_holding(const std::filesystem::path& start, const 
 }  // namespace
 
 std::filesystem::path find_project_root(const std::filesystem::path& start) {
-  const std::filesystem::path absolute = std::filesystem::absolute(start).lexically_normal();
+  std::filesystem::path absolute = std::filesystem::absolute(start).lexically_normal();
   if (auto root = nearest_holding(absolute, "twin.toml"); !root.empty()) return root;
   if (auto root = nearest_holding(absolute, "pyproject.toml"); !root.empty()) return root;
   return absolute;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -798,8 +799,8 @@ xmlNode* readability_candidate(xmlNode* body, StatsCache& stats) {
     if ((tag == "td" || tag == "div") && has_block_child(node)) return;
     const TextStats& s = stats.of(node);
     if (s.text < 25) return;
-    const double points =
-        1.0 + static_cast<double>(s.commas) + std::min(3.0, static_cast<double>(s.text / 100));
+    const double points = 1.0 + static_cast<double>(s.commas) +
+                          std::min(3.0, std::floor(static_cast<double>(s.text) / 100.0));
     xmlNode* ancestor = node->parent;
     for (int level = 0; ancestor != nullptr && is_element(ancestor) && level < 5; ++level) {
       const double divider = level == 0 ? 1.0 : (level == 1 ? 2.0 : level * 3.0);
@@ -867,7 +868,7 @@ xmlNode* choose_content(xmlNode* body, StatsCache& stats) {
 class MarkdownWriter {
  public:
   // Headings equal to one of `skip_headings` (the title, the subtitle) are left out once.
-  MarkdownWriter(StatsCache& stats, std::vector<std::string> skip_headings) : stats_(stats) {
+  MarkdownWriter(StatsCache& stats, const std::vector<std::string>& skip_headings) : stats_(stats) {
     for (const std::string& heading : skip_headings) {
       if (!heading.empty()) skip_headings_.push_back(normalized(heading));
     }
@@ -1082,7 +1083,8 @@ class MarkdownWriter {
     for (xmlNode* item = node->children; item != nullptr; item = item->next) {
       if (!is_element(item)) continue;
       const std::string marker = "- ";
-      prefix_ = saved + std::string(static_cast<size_t>(2 * (list_depth_ - 1)), ' ') + marker;
+      prefix_ = saved;
+      prefix_.append(static_cast<size_t>(2 * (list_depth_ - 1)), ' ').append(marker);
       in_list_item_ = !first;
       first = false;
       block(item);

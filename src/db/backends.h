@@ -11,7 +11,8 @@ namespace twin::db::internal {
 
 // `path` is a file path or ":memory:".
 Result<std::unique_ptr<Database>> open_sqlite(std::string path, const DatabaseOptions& options);
-Result<std::unique_ptr<Database>> open_postgresql(std::string uri, const DatabaseOptions& options);
+Result<std::unique_ptr<Database>> open_postgresql(const std::string& uri,
+                                                  const DatabaseOptions& options);
 
 // Rewrites `?` placeholders as $1, $2... leaving quoted text, quoted identifiers, dollar-quoted
 // strings and comments alone.

@@ -3,6 +3,7 @@
 // binary bytea), results come back as text and are typed by their column's type OID.
 #include <libpq-fe.h>
 
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <unordered_map>
@@ -56,33 +57,33 @@ Status postgresql_status(const PGresult* result, PGconn* connection, std::string
 }
 
 Value cell_value(const PGresult* result, int row, int column) {
-  if (PQgetisnull(result, row, column)) return Value();
+  if (PQgetisnull(result, row, column)) return {};
   const char* text = PQgetvalue(result, row, column);
   const auto length = static_cast<size_t>(PQgetlength(result, row, column));
   switch (PQftype(result, column)) {
     case kBoolOid:
-      return Value(text[0] == 't');
+      return {text[0] == 't'};
     case kInt2Oid:
     case kInt4Oid:
     case kInt8Oid:
     case kOidOid: {
       std::int64_t number = 0;
       std::from_chars(text, text + length, number);
-      return Value(number);
+      return {number};
     }
     case kFloat4Oid:
     case kFloat8Oid:
     case kNumericOid:
-      return Value(Value(std::string_view(text, length)).as_double());
+      return {Value(std::string_view(text, length)).as_double()};
     case kByteaOid: {
       size_t size = 0;
       unsigned char* bytes = PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &size);
       Blob blob{std::string(reinterpret_cast<const char*>(bytes), size)};
       PQfreemem(bytes);
-      return Value(std::move(blob));
+      return {std::move(blob)};
     }
     default:
-      return Value(std::string_view(text, length));
+      return {std::string_view(text, length)};
   }
 }
 
@@ -186,9 +187,10 @@ class PostgresqlConnection final : public Connection {
 
 // Connects with `uri`, or with `uri` but database `database_name` when that is not empty.
 Result<PGconn*> connect_to(const std::string& uri, const std::string& database_name) {
-  const char* keywords[] = {"dbname", database_name.empty() ? nullptr : "dbname", nullptr};
-  const char* values[] = {uri.c_str(), database_name.c_str(), nullptr};
-  PGconn* connection = PQconnectdbParams(keywords, values, 1);
+  const std::array<const char*, 3> keywords{"dbname", database_name.empty() ? nullptr : "dbname",
+                                            nullptr};
+  const std::array<const char*, 3> values{uri.c_str(), database_name.c_str(), nullptr};
+  PGconn* connection = PQconnectdbParams(keywords.data(), values.data(), 1);
   if (connection != nullptr && PQstatus(connection) == CONNECTION_OK) return connection;
   std::string message = connection ? PQerrorMessage(connection) : "out of memory";
   PQfinish(connection);
@@ -263,7 +265,8 @@ class PostgresqlDatabase final : public Database {
 
 }  // namespace
 
-Result<std::unique_ptr<Database>> open_postgresql(std::string uri, const DatabaseOptions& options) {
+Result<std::unique_ptr<Database>> open_postgresql(const std::string& uri,
+                                                  const DatabaseOptions& options) {
   auto database = std::make_unique<PostgresqlDatabase>(uri, options);
   // Connect once now so that a bad URI fails here, not at first use.
   const auto reachable = [&]() -> Status {

@@ -129,18 +129,17 @@ class SqliteConnection final : public Connection {
   static Value column_value(sqlite3_stmt* statement, int i) {
     switch (sqlite3_column_type(statement, i)) {
       case SQLITE_INTEGER:
-        return Value(static_cast<std::int64_t>(sqlite3_column_int64(statement, i)));
+        return {static_cast<std::int64_t>(sqlite3_column_int64(statement, i))};
       case SQLITE_FLOAT:
-        return Value(sqlite3_column_double(statement, i));
+        return {sqlite3_column_double(statement, i)};
       case SQLITE_TEXT: {
         const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, i));
-        return Value(
-            std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(statement, i))));
+        return {std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(statement, i)))};
       }
       case SQLITE_BLOB: {
         const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, i));
         const auto size = static_cast<size_t>(sqlite3_column_bytes(statement, i));
-        return Value(Blob{bytes == nullptr ? std::string() : std::string(bytes, size)});
+        return {Blob{bytes == nullptr ? std::string() : std::string(bytes, size)}};
       }
       default:
         return Value();

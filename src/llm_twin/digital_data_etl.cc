@@ -184,8 +184,8 @@ class CrawlReport {
     out.push_back(
         fmt::format("{:<{}}  {:>4}  {:>6}  {:>7}", "DOMAIN", width, "OK", "FAILED", "SKIPPED"));
     for (const auto& [domain, counts] : domains_) {
-      out.push_back(fmt::format("{:<{}}  {:>4}  {:>6}  {:>7}", domain, width, counts.ok,
-                                counts.failed, counts.skipped));
+      out.emplace_back(fmt::format("{:<{}}  {:>4}  {:>6}  {:>7}", domain, width, counts.ok,
+                                   counts.failed, counts.skipped));
     }
     if (!failures_.empty()) out.push_back("failed:");
     for (const auto& failure : failures_)
@@ -299,6 +299,7 @@ class DocumentWriter {
       if (document.id.empty()) document.id = warehouse::new_uuid();
     }
     std::vector<std::string> ids;
+    ids.reserve(documents.size());
     for (const auto& document : documents) ids.push_back(document.id);
     TWIN_ASSIGN_OR_RETURN(
         [[maybe_unused]] const std::int64_t written,

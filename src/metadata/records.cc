@@ -61,7 +61,7 @@ std::optional<StepStatus> parse_step_status(std::string_view text) {
 namespace twin::metadata {
 
 std::string format_time(int64_t epoch_ms) {
-  const std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
+  const auto seconds = static_cast<std::time_t>(epoch_ms / 1000);
   std::tm utc{};
   ::gmtime_r(&seconds, &utc);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,

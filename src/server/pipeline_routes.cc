@@ -14,8 +14,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kPreviewBytes = 64 * 1024;
-constexpr size_t kMaxLogBytes = 8 * 1024 * 1024;
+constexpr size_t kPreviewBytes = size_t{64} * 1024;
+constexpr size_t kMaxLogBytes = size_t{8} * 1024 * 1024;
 
 json link_to_json(const metadata::StepArtifactLink& link) {
   return {{"name", link.name},
@@ -142,9 +142,15 @@ void add_pipeline_endpoints(httplib::Server& server, metadata::MetadataStore& st
   server.Get(R"(/api/twin/pipeline-runs/([^/]+)/steps/([^/]+)/logs)",
              [&store](const httplib::Request& request, httplib::Response& response) {
                auto run = store.get_run(request.matches[1].str());
-               if (!run) return write_error(response, run.error());
+               if (!run) {
+                 write_error(response, run.error());
+                 return;
+               }
                auto steps = store.list_step_runs(run->id);
-               if (!steps) return write_error(response, steps.error());
+               if (!steps) {
+                 write_error(response, steps.error());
+                 return;
+               }
                for (const auto& step : *steps) {
                  if (step.step != request.matches[2].str()) continue;
                  std::ifstream in(local_path(step.log_uri), std::ios::binary);
@@ -201,24 +207,30 @@ void add_artifact_endpoints(httplib::Server& server, metadata::MetadataStore& st
                       }
                       return out;
                     });
-  server.Get(
-      R"(/api/twin/artifacts/([^/]+)/versions/(\d+)/download)",
-      [&store, blobs](const httplib::Request& request, httplib::Response& response) {
-        auto version = store.get_artifact_version(request.matches[1].str(),
-                                                  std::stoll(request.matches[2].str()));
-        if (!version) return write_error(response, version.error());
-        if (blobs == nullptr) {
-          return write_error(response, Status::unavailable("this server has no artifact store"));
-        }
-        // The blob is named by its content hash from the metadata store, never by a path
-        // from the request, so a download cannot leave the store.
-        auto bytes = blobs->get_bytes(version->content_hash);
-        if (!bytes) return write_error(response, bytes.error());
-        response.set_header(
-            "Content-Disposition",
-            fmt::format("attachment; filename=\"{}-v{}\"", version->artifact, version->version));
-        response.set_content(std::move(*bytes), "application/octet-stream");
-      });
+  server.Get(R"(/api/twin/artifacts/([^/]+)/versions/(\d+)/download)",
+             [&store, blobs](const httplib::Request& request, httplib::Response& response) {
+               auto version = store.get_artifact_version(request.matches[1].str(),
+                                                         std::stoll(request.matches[2].str()));
+               if (!version) {
+                 write_error(response, version.error());
+                 return;
+               }
+               if (blobs == nullptr) {
+                 write_error(response, Status::unavailable("this server has no artifact store"));
+                 return;
+               }
+               // The blob is named by its content hash from the metadata store, never by a path
+               // from the request, so a download cannot leave the store.
+               auto bytes = blobs->get_bytes(version->content_hash);
+               if (!bytes) {
+                 write_error(response, bytes.error());
+                 return;
+               }
+               response.set_header("Content-Disposition",
+                                   fmt::format("attachment; filename=\"{}-v{}\"", version->artifact,
+                                               version->version));
+               response.set_content(*bytes, "application/octet-stream");
+             });
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ std::optional<std::filesystem::path> find_in_path(std::string_view program,
   while (start <= path.size()) {
     size_t colon = path.find(':', start);
     if (colon == std::string::npos) colon = path.size();
-    const std::filesystem::path candidate =
+    std::filesystem::path candidate =
         std::filesystem::path(colon > start ? path.substr(start, colon - start) : ".") / program;
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
     start = colon + 1;
@@ -186,8 +186,9 @@ struct TaskRunner::State {
 
   // ---- environment ------------------------------------------------------------------------
 
-  Status apply_envfiles(const std::vector<EnvFileRef>& refs, const std::filesystem::path& base,
-                        ExecContext& ctx, std::string_view owner) {
+  static Status apply_envfiles(const std::vector<EnvFileRef>& refs,
+                               const std::filesystem::path& base, ExecContext& ctx,
+                               std::string_view owner) {
     for (const auto& ref : refs) {
       const std::filesystem::path path = base / expand_template(ref.path, ctx.env);
       const EnvironmentLookup lookup = [&ctx](std::string_view name) -> std::optional<std::string> {
@@ -211,7 +212,7 @@ struct TaskRunner::State {
     return Status::ok();
   }
 
-  void apply_env(const std::vector<EnvEntry>& entries, ExecContext& ctx) {
+  static void apply_env(const std::vector<EnvEntry>& entries, ExecContext& ctx) {
     for (const auto& entry : entries) {
       if (entry.only_if_unset && ctx.env.contains(entry.name)) continue;
       ctx.env[entry.name] = expand_template(entry.value, ctx.env);
@@ -219,7 +220,7 @@ struct TaskRunner::State {
     }
   }
 
-  std::map<std::string, std::string> exported(const ExecContext& ctx) const {
+  static std::map<std::string, std::string> exported(const ExecContext& ctx) {
     std::map<std::string, std::string> env = ctx.env;
     for (const auto& name : ctx.private_names) env.erase(name);
     return env;
@@ -266,9 +267,10 @@ struct TaskRunner::State {
 
   // Poe's executor (task_spec.h): puts the project's virtualenv first on PATH when one applies.
   Status apply_executor(const TaskSpec& task, ExecContext& ctx) const {
-    const Executor executor = task.executor           ? *task.executor
-                              : task.origin->executor ? *task.origin->executor
-                                                      : file.executor.value_or(Executor{});
+    const std::optional<Executor>& from_origin = task.origin->executor;
+    const Executor executor = task.executor.has_value() ? *task.executor
+                              : from_origin.has_value() ? *from_origin
+                                                        : file.executor.value_or(Executor{});
     if (executor.type == "simple") return Status::ok();
     const bool explicit_virtualenv = executor.type == "virtualenv";
     if (!explicit_virtualenv && ctx.env.contains("VIRTUAL_ENV")) return Status::ok();
@@ -283,7 +285,8 @@ struct TaskRunner::State {
       if (!std::filesystem::is_directory(venv / "bin", ec)) continue;
       const std::string bin = (venv / "bin").string();
       std::string& path = ctx.env["PATH"];
-      if (!path.starts_with(bin + ":") && path != bin) path = path.empty() ? bin : bin + ":" + path;
+      if (!path.starts_with(bin + ":") && path != bin)
+        path.insert(0, path.empty() ? bin : bin + ":");
       ctx.env["VIRTUAL_ENV"] = venv.string();
       return Status::ok();
     }
@@ -339,7 +342,7 @@ struct TaskRunner::State {
     return result->exit_code;
   }
 
-  Result<std::filesystem::path> python(const TaskSpec& task, const ExecContext& ctx) {
+  static Result<std::filesystem::path> python(const TaskSpec& task, const ExecContext& ctx) {
     if (auto found = find_in_path("python3", ctx.env)) return *found;
     return fail(Status::failed_precondition(
         fmt::format("task {} is a {} task: it runs with python3, and there is no python3 on PATH",
@@ -347,7 +350,7 @@ struct TaskRunner::State {
   }
 
   // Python assignments making the task's declared args visible as variables.
-  std::string python_arg_variables(const TaskSpec& task, const ExecContext& ctx) {
+  static std::string python_arg_variables(const TaskSpec& task, const ExecContext& ctx) {
     std::string code;
     for (const auto& arg : task.args) {
       const std::string variable = arg_variable(arg);
@@ -718,6 +721,7 @@ struct TaskRunner::State {
         results[0] = run_node(*ready[0], ctx);
       } else {
         std::vector<std::thread> threads;
+        threads.reserve(ready.size());
         for (size_t i = 0; i < ready.size(); ++i) {
           threads.emplace_back([&, i]() {
             ExecContext concurrent = ctx;

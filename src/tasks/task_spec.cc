@@ -123,6 +123,7 @@ Result<std::vector<EnvEntry>> parse_env(const toml::node& node) {
     return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
   });
   std::vector<EnvEntry> sorted;
+  sorted.reserve(order.size());
   for (size_t i : order) sorted.push_back(std::move(entries[i]));
   return sorted;
 }
@@ -536,6 +537,7 @@ const TaskSpec* TaskFile::find(std::string_view name) const {
 
 std::vector<std::string> TaskFile::names() const {
   std::vector<std::string> all;
+  all.reserve(tasks.size());
   for (const auto& task : tasks) all.push_back(task->name);
   return all;
 }

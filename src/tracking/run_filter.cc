@@ -108,7 +108,7 @@ class Lexer {
       }
     }
     const size_t saved = pos_;
-    const std::string w = upper(word());
+    std::string w = upper(word());
     if (w == "LIKE" || w == "ILIKE" || w == "IN") return w;
     if (w == "NOT") {
       if (upper(word()) == "IN") return "NOT IN";
@@ -358,7 +358,10 @@ bool like_match(std::string_view text, std::string_view pattern, bool ignore_cas
            std::tolower(static_cast<unsigned char>(b));
   };
   // Iterative wildcard matching with backtracking to the last '%'.
-  size_t t = 0, p = 0, star = std::string_view::npos, mark = 0;
+  size_t t = 0;
+  size_t p = 0;
+  size_t star = std::string_view::npos;
+  size_t mark = 0;
   while (t < text.size()) {
     if (p < pattern.size() &&
         (pattern[p] == '_' || (pattern[p] != '%' && same(pattern[p], text[t])))) {
