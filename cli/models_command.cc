@@ -149,6 +149,7 @@ Result<int> list_models(Context& ctx, bool as_json) {
   for (const auto& m : models) {
     const ModelVersion* latest = latest_of(m.name);
     std::vector<std::string> aliases;
+    aliases.reserve(m.aliases.size());
     for (const auto& a : m.aliases) aliases.push_back(fmt::format("{}=v{}", a.alias, a.version));
     table.add_row({m.name, std::to_string(count_of(m.name)),
                    latest ? std::to_string(latest->version) : "-",

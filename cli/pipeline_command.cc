@@ -45,7 +45,7 @@ bool looks_like_file(const std::string& target) {
 
 // A path given on the command line: relative to the working directory, else to the project root.
 fs::path resolve_path(const std::string& given, const fs::path& root) {
-  const fs::path path(given);
+  fs::path path(given);
   std::error_code ec;
   if (path.is_absolute() || fs::exists(path, ec)) return path;
   return root / path;

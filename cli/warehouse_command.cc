@@ -68,7 +68,7 @@ std::string summary_of(const json& fields) {
     if (value.is_structured()) continue;
     std::string text = value.is_string() ? value.get<std::string>() : value.dump();
     std::replace(text.begin(), text.end(), '\n', ' ');
-    if (text.size() > 48) text = text.substr(0, 45) + "...";
+    if (text.size() > 48) text.replace(45, std::string::npos, "...");
     if (!summary.empty()) summary += "  ";
     summary += fmt::format("{}={}", key, text);
   }

@@ -1084,7 +1084,7 @@ class MarkdownWriter {
       if (!is_element(item)) continue;
       const std::string marker = "- ";
       prefix_ = saved;
-      prefix_.append(static_cast<size_t>(2 * (list_depth_ - 1)), ' ').append(marker);
+      prefix_.append(2 * static_cast<size_t>(list_depth_ - 1), ' ').append(marker);
       in_list_item_ = !first;
       first = false;
       block(item);

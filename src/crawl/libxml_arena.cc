@@ -89,7 +89,7 @@ class Arena {
     used_ = 0;
   }
 
-  std::array<Block, kMaxBlocks> blocks_;
+  std::array<Block, kMaxBlocks> blocks_{};
   size_t count_ = 0;
   size_t current_ = 0;
   size_t used_ = 0;

@@ -142,7 +142,7 @@ class SqliteConnection final : public Connection {
         return {Blob{bytes == nullptr ? std::string() : std::string(bytes, size)}};
       }
       default:
-        return Value();
+        return {};
     }
   }
 

@@ -187,9 +187,9 @@ class CrawlReport {
       out.emplace_back(fmt::format("{:<{}}  {:>4}  {:>6}  {:>7}", domain, width, counts.ok,
                                    counts.failed, counts.skipped));
     }
-    if (!failures_.empty()) out.push_back("failed:");
+    if (!failures_.empty()) out.emplace_back("failed:");
     for (const auto& failure : failures_)
-      out.push_back(fmt::format("  {}: {}", failure.link, failure.reason));
+      out.emplace_back(fmt::format("  {}: {}", failure.link, failure.reason));
     return out;
   }
 

@@ -146,7 +146,7 @@ json list_artifact_folder(const fs::path& folder, const std::string& prefix) {
   for (const auto& entry : entries) {
     const std::string name = entry.path().filename().string();
     if (name.starts_with('.') && name.find(".upload-") != std::string::npos) continue;
-    json file = {{"path", prefix.empty() ? name : prefix + "/" + name},
+    json file = {{"path", prefix.empty() ? name : fmt::format("{}/{}", prefix, name)},
                  {"is_dir", entry.is_directory(ec)}};
     if (entry.is_regular_file(ec)) file["file_size"] = static_cast<int64_t>(entry.file_size(ec));
     files.push_back(std::move(file));
@@ -168,21 +168,30 @@ void add_mlflow_artifact_routes(httplib::Server& server, const fs::path& root,
         if (unavailable(response)) return;
         const std::string relative = path_match(request);
         if (request.get_header_value<uint64_t>("Content-Length") > max_artifact_bytes) {
-          return write_error(
+          write_error(
               response, 413, "REQUEST_LIMIT_EXCEEDED",
               fmt::format("artifact '{}' is larger than {} bytes", relative, max_artifact_bytes));
+          return;
         }
         auto target = resolve_artifact_path(root, relative);
-        if (!target) return write_error(response, target.error());
+        if (!target) {
+          write_error(response, target.error());
+          return;
+        }
         if (relative.ends_with('/')) {
-          return write_error(response, Status::invalid_argument(fmt::format(
-                                           "artifact path '{}' names a folder", relative)));
+          write_error(response, Status::invalid_argument(
+                                    fmt::format("artifact path '{}' names a folder", relative)));
+          return;
         }
         const Status received = receive_file(reader, *target, max_artifact_bytes);
         if (received.code() == StatusCode::kFailedPrecondition) {
-          return write_error(response, 413, "REQUEST_LIMIT_EXCEEDED", received.message());
+          write_error(response, 413, "REQUEST_LIMIT_EXCEEDED", received.message());
+          return;
         }
-        if (!received.is_ok()) return write_error(response, received);
+        if (!received.is_ok()) {
+          write_error(response, received);
+          return;
+        }
         response.set_content("{}", "application/json");
       });
   server.Get(kArtifactsPrefix + "/(.+)", [=](const httplib::Request& request,
@@ -190,16 +199,20 @@ void add_mlflow_artifact_routes(httplib::Server& server, const fs::path& root,
     if (unavailable(response)) return;
     const std::string relative = path_match(request);
     auto target = resolve_artifact_path(root, relative);
-    if (!target) return write_error(response, target.error());
+    if (!target) {
+      write_error(response, target.error());
+      return;
+    }
     std::error_code ec;
     if (!fs::is_regular_file(fs::symlink_status(*target, ec))) {
-      return write_error(response,
-                         Status::not_found(fmt::format("no artifact file '{}'", relative)));
+      write_error(response, Status::not_found(fmt::format("no artifact file '{}'", relative)));
+      return;
     }
     auto file = std::make_shared<std::ifstream>(*target, std::ios::binary);
     const auto size = static_cast<size_t>(fs::file_size(*target, ec));
     if (!*file || ec) {
-      return write_error(response, Status::io(fmt::format("cannot read artifact '{}'", relative)));
+      write_error(response, Status::io(fmt::format("cannot read artifact '{}'", relative)));
+      return;
     }
     response.set_header("Content-Disposition",
                         fmt::format("attachment; filename=\"{}\"", target->filename().string()));

@@ -226,7 +226,7 @@ struct TwinServer::Impl {
   }
 };
 
-TwinServer::TwinServer(ServerOptions options, ServerStores stores)
+TwinServer::TwinServer(ServerOptions options, const ServerStores& stores)
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->stores = stores;

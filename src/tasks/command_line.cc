@@ -171,7 +171,8 @@ std::vector<std::string> glob_paths(std::string_view pattern, const std::filesys
   std::vector<std::string> matches;
   glob_walk(prefix.empty() ? base : std::filesystem::path("/"), prefix, segments, 0, matches);
   std::ranges::sort(matches);
-  matches.erase(std::ranges::unique(matches).begin(), matches.end());
+  const auto duplicates = std::ranges::unique(matches);
+  matches.erase(duplicates.begin(), duplicates.end());
   return matches;
 }
 

@@ -253,7 +253,7 @@ struct TaskRunner::State {
   }
 
   // An included file's own env, envfiles and TWIN_CONF_DIR, for the tasks it declares.
-  Status apply_origin(const TaskSpec& task, ExecContext& ctx) {
+  Status apply_origin(const TaskSpec& task, ExecContext& ctx) const {
     const TaskOrigin& origin = *task.origin;
     if (!origin.included) return Status::ok();
     const std::filesystem::path base = base_dir(task, ctx);

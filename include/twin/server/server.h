@@ -66,7 +66,7 @@ struct ServerStores {
 
 class TwinServer {
  public:
-  TwinServer(ServerOptions options, ServerStores stores);
+  TwinServer(ServerOptions options, const ServerStores& stores);
   ~TwinServer();
   TwinServer(const TwinServer&) = delete;
   TwinServer& operator=(const TwinServer&) = delete;
