@@ -18,6 +18,7 @@
 #include "twin/registry/model_registry.h"
 #include "twin/server/server.h"
 #include "twin/tracking/tracking_store.h"
+#include "twin/vectors/vector_store.h"
 #include "twin/warehouse/warehouse.h"
 
 namespace twin::cli {
@@ -29,6 +30,9 @@ struct ServerFlags {
   std::string cors_origin;
   int threads = 8;
   size_t max_artifact_mb = 1024;
+  int qdrant_port = 6333;  // Qdrant's own default, where its clients look
+  bool qdrant_port_given = false;
+  std::string qdrant_log;
 };
 
 // Where mlflow-artifacts:/ URIs live: <artifact store folder>/mlruns for a file:// store; none
@@ -80,6 +84,9 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   // The same warehouse `twin warehouse` uses (DATABASE_HOST, DATABASE_NAME), opened once; a
   // mongodb:// DATABASE_HOST fails here as it does there.
   TWIN_ASSIGN_OR_RETURN(auto warehouse, warehouse::Warehouse::open(ctx.settings()));
+  // The vector store the pipelines write (embedded, or the Qdrant the settings name), served
+  // through Qdrant's API.
+  TWIN_ASSIGN_OR_RETURN(auto vector_store, vectors::VectorStore::open(ctx.settings()));
 
   server::ServerOptions options;
   options.host = flags.host;
@@ -90,6 +97,9 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   options.web_dir = dashboard_dir(ctx.settings());
   options.max_artifact_bytes = flags.max_artifact_mb * 1024 * 1024;
   options.mlflow_artifacts_dir = mlflow_artifacts_dir(*pipeline_stores.artifacts);
+  options.qdrant_port = flags.qdrant_port;
+  options.qdrant_port_optional = !flags.qdrant_port_given;
+  options.qdrant_exchange_log = flags.qdrant_log;
   if (options.token.empty() && options.host != "127.0.0.1" && options.host != "localhost" &&
       options.host != "::1") {
     spdlog::warn(
@@ -103,7 +113,8 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
                                     .registry = registry.get(),
                                     .metadata = pipeline_stores.metadata.get(),
                                     .artifacts = pipeline_stores.artifacts.get(),
-                                    .warehouse = warehouse.get()});
+                                    .warehouse = warehouse.get(),
+                                    .vectors = vector_store.get()});
   TWIN_RETURN_IF_ERROR(http.bind());
   std::thread signal_waiter([&http, signals] {
     int received = 0;
@@ -120,6 +131,11 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   fmt::print("  dashboard:  {}/{}\n", url, options.token.empty() ? "" : "?token=" + options.token);
   fmt::print("  MLflow:     MLFLOW_TRACKING_URI={}{}\n", url,
              options.token.empty() ? "" : "  MLFLOW_TRACKING_TOKEN=<TWIN_SERVER_TOKEN>");
+  if (http.qdrant_port() > 0) {
+    fmt::print("  Qdrant API: http://{}:{}/ ({}){}\n", host, http.qdrant_port(),
+               vector_store->describe(),
+               options.token.empty() ? "" : "  api-key: <TWIN_SERVER_TOKEN>");
+  }
   std::fflush(stdout);
 
   const Status served = http.serve();
@@ -148,6 +164,15 @@ void add_server_command(CLI::App& twin, CommandActions& actions) {
                   "Largest file MLflow clients may upload through the artifact proxy")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024 * 1024));
+  cmd->add_option("--qdrant-port", flags->qdrant_port,
+                  "Port of the Qdrant REST API over the vector store; 0 picks a free one, -1 "
+                  "serves none (the default 6333 is skipped with a warning when taken)")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, 65535))
+      ->each([flags](const std::string&) { flags->qdrant_port_given = true; });
+  cmd->add_option("--qdrant-log", flags->qdrant_log,
+                  "Append every Qdrant API request and response to FILE, one JSON line each")
+      ->type_name("FILE");
   cmd->footer(
       "Settings: TWIN_METADATA_URI (where experiments and models live), TWIN_ARTIFACT_URI,\n"
       "DATABASE_HOST and DATABASE_NAME (the data warehouse, as for `twin warehouse`),\n"

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <fstream>
+#include <mutex>
 #include <chrono>
 #include <thread>
 
@@ -13,6 +15,7 @@
 #include "mlflow_artifact_routes.h"
 #include "mlflow_routes.h"
 #include "pipeline_routes.h"
+#include "qdrant_routes.h"
 #include "twin_routes.h"
 #include "warehouse_routes.h"
 
@@ -74,7 +77,9 @@ struct TwinServer::Impl {
   ServerOptions options;
   ServerStores stores;
   httplib::Server http;
+  httplib::Server qdrant_http;
   int bound_port = -1;
+  int bound_qdrant_port = -1;
   std::atomic<bool> stop_requested{false};
 
   bool authorized(const httplib::Request& request) const {
@@ -84,8 +89,92 @@ struct TwinServer::Impl {
     if (header.starts_with(kBearer) && same_secret(header.substr(kBearer.size()), options.token)) {
       return true;
     }
+    const std::string api_key = request.get_header_value("api-key");  // Qdrant clients
+    if (!api_key.empty() && same_secret(api_key, options.token)) return true;
     const std::string cookie = cookie_value(request, kTokenCookie);
     return !cookie.empty() && same_secret(cookie, options.token);
+  }
+
+  // The Qdrant listener's checks: the same Host rule, token and body limit as the main API.
+  httplib::Server::HandlerResponse before_qdrant_routing(const httplib::Request& request,
+                                                         httplib::Response& response) const {
+    using Handled = httplib::Server::HandlerResponse;
+    auto refuse = [&](int status, std::string_view message) {
+      response.status = status;
+      response.set_content(
+          nlohmann::json{{"status", {{"error", message}}}, {"time", 0}}.dump(),
+          "application/json");
+      return Handled::Handled;
+    };
+    if (is_loopback_host(options.host) && request.has_header("Host") &&
+        !is_loopback_host(host_name(request.get_header_value("Host")))) {
+      return refuse(403, "this server listens on a loopback address and answers loopback host "
+                         "names only");
+    }
+    const bool health = request.path == "/" || request.path == "/healthz" ||
+                        request.path == "/livez" || request.path == "/readyz";
+    if (!health && !authorized(request)) {
+      return refuse(401, "Must provide an API key or an Authorization bearer token");
+    }
+    if (request.get_header_value<uint64_t>("Content-Length") > options.max_body_bytes) {
+      return refuse(413, "the request body is too large");
+    }
+    return Handled::Unhandled;
+  }
+
+  void configure_qdrant() {
+    const int threads = std::max(options.threads, 1);
+    qdrant_http.new_task_queue = [threads] {
+      return new httplib::ThreadPool(static_cast<size_t>(threads));
+    };
+    qdrant_http.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
+    qdrant_http.set_tcp_nodelay(true);
+    qdrant_http.set_payload_max_length(options.max_body_bytes);
+    qdrant_http.set_keep_alive_timeout(5);
+    qdrant_http.set_read_timeout(30, 0);
+    qdrant_http.set_pre_routing_handler([this](const httplib::Request& q, httplib::Response& r) {
+      return before_qdrant_routing(q, r);
+    });
+    qdrant_http.set_error_handler(httplib::Server::HandlerWithResponse(
+        [](const httplib::Request& request, httplib::Response& response) {
+          using Handled = httplib::Server::HandlerResponse;
+          if (!response.body.empty()) return Handled::Unhandled;
+          const std::string message =
+              response.status == 404
+                  ? fmt::format("Not found: no endpoint {} {}", request.method, request.path)
+                  : fmt::format("HTTP {}", response.status);
+          response.set_content(
+              nlohmann::json{{"status", {{"error", message}}}, {"time", 0}}.dump(),
+              "application/json");
+          return Handled::Handled;
+        }));
+    add_qdrant_routes(qdrant_http, stores.vectors);
+    if (!options.qdrant_exchange_log.empty()) {
+      qdrant_http.set_logger([this](const httplib::Request& request,
+                                    const httplib::Response& response) {
+        log_qdrant_exchange(request, response);
+      });
+    }
+  }
+
+  std::mutex exchange_log_mutex;
+  void log_qdrant_exchange(const httplib::Request& request, const httplib::Response& response) {
+    auto as_json = [](const std::string& body) {
+      if (body.empty()) return nlohmann::json(nullptr);
+      nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
+      return parsed.is_discarded() ? nlohmann::json(body) : parsed;
+    };
+    const nlohmann::json line = {{"method", request.method},
+                                 {"path", request.path},
+                                 {"request", as_json(request.body)},
+                                 {"status", response.status},
+                                 {"response", as_json(response.body)}};
+    const std::lock_guard lock(exchange_log_mutex);
+    std::ofstream out(options.qdrant_exchange_log, std::ios::app);
+    out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   }
 
   httplib::Server::HandlerResponse before_routing(const httplib::Request& request,
@@ -231,6 +320,7 @@ TwinServer::TwinServer(ServerOptions options, const ServerStores& stores)
   impl_->options = std::move(options);
   impl_->stores = stores;
   impl_->configure();
+  if (impl_->options.qdrant_port >= 0) impl_->configure_qdrant();
 }
 
 TwinServer::~TwinServer() = default;
@@ -247,10 +337,27 @@ Status TwinServer::bind() {
         "cannot listen on {}:{} (is the port in use, or the host not an address of this machine?)",
         o.host, o.port));
   }
+  if (o.qdrant_port < 0) return Status::ok();
+  if (o.qdrant_port == 0) {
+    impl_->bound_qdrant_port = impl_->qdrant_http.bind_to_any_port(o.host);
+  } else if (impl_->qdrant_http.bind_to_port(o.host, o.qdrant_port)) {
+    impl_->bound_qdrant_port = o.qdrant_port;
+  }
+  if (impl_->bound_qdrant_port <= 0) {
+    impl_->bound_qdrant_port = -1;
+    const std::string message = fmt::format(
+        "cannot listen on {}:{} for the Qdrant API (is a Qdrant running there? --qdrant-port "
+        "picks another port)",
+        o.host, o.qdrant_port);
+    if (!o.qdrant_port_optional) return Status::unavailable(message);
+    spdlog::warn("{}; serving without the Qdrant API", message);
+  }
   return Status::ok();
 }
 
 int TwinServer::port() const { return impl_->bound_port; }
+
+int TwinServer::qdrant_port() const { return impl_->bound_qdrant_port; }
 
 Status TwinServer::serve() {
   if (impl_->bound_port <= 0) TWIN_RETURN_IF_ERROR(bind());
@@ -266,9 +373,25 @@ Status TwinServer::serve() {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
+  std::thread qdrant_listener;
+  std::atomic<bool> qdrant_done{false};
+  if (impl_->bound_qdrant_port > 0) {
+    qdrant_listener = std::thread([this, &qdrant_done] {
+      impl_->qdrant_http.listen_after_bind();
+      qdrant_done = true;
+    });
+  }
   if (!impl_->stop_requested.load()) impl_->http.listen_after_bind();
   done = true;
   watcher.join();
+  if (qdrant_listener.joinable()) {
+    // stop() only reaches a server that is already listening: wait until it is.
+    while (!impl_->qdrant_http.is_running() && !qdrant_done.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    impl_->qdrant_http.stop();
+    qdrant_listener.join();
+  }
   return Status::ok();
 }
 

@@ -7,6 +7,9 @@
 //                         artifacts with lineage, preview and download, experiments, runs,
 //                         metrics, models, health, the data warehouse's documents);
 //   /                     the dashboard (the built web/ app), when a web folder is given.
+// and, on a second listener (qdrant_port, 6333 by default, where Qdrant clients look), Qdrant's
+// REST API over the vector store (src/server/qdrant_routes.h), behind the same token (sent as
+// Qdrant clients send it: an `api-key` header, or `Authorization: Bearer`).
 //
 // Security: binds where told (127.0.0.1 by default). With a token, every /api/ request needs
 // `Authorization: Bearer <token>` or the cookie the dashboard gets by opening `/?token=<token>`
@@ -34,6 +37,7 @@
 #include "twin/metadata/metadata_store.h"
 #include "twin/registry/model_registry.h"
 #include "twin/tracking/tracking_store.h"
+#include "twin/vectors/vector_store.h"
 #include "twin/warehouse/warehouse.h"
 
 namespace twin::server {
@@ -51,6 +55,15 @@ struct ServerOptions {
   std::filesystem::path web_dir;  // the built dashboard (index.html, assets/); empty: none
   std::string cors_origin;  // an origin allowed cross-origin access ("*" for any); empty: none
   int threads = 8;
+  // The Qdrant API's port: 0 picks a free port, -1 serves no Qdrant API.
+  int qdrant_port = -1;
+  // True: a Qdrant port that cannot be bound is a warning and the server runs without it (for
+  // the default port, which a real Qdrant may hold); false: bind() fails.
+  bool qdrant_port_optional = false;
+  // When set, every Qdrant API exchange is appended to this file as one JSON line {"method",
+  // "path", "request", "status", "response"} (`twin server --qdrant-log`), which is how the tests
+  // check the wire traffic against Qdrant's OpenAPI schema.
+  std::filesystem::path qdrant_exchange_log;
 };
 
 // What the server serves. Every pointer must outlive the server. tracking and registry are
@@ -62,6 +75,7 @@ struct ServerStores {
   metadata::MetadataStore* metadata = nullptr;
   artifacts::ArtifactStore* artifacts = nullptr;
   warehouse::Warehouse* warehouse = nullptr;
+  vectors::VectorStore* vectors = nullptr;  // without it the Qdrant API answers 503
 };
 
 class TwinServer {
@@ -75,6 +89,8 @@ class TwinServer {
   Status bind();
   // The bound port (after bind()).
   int port() const;
+  // The bound Qdrant API port, or -1 when there is none.
+  int qdrant_port() const;
   // Accepts requests until stop(); returns once in-flight requests are done.
   Status serve();
   // Thread-safe; returns at once.
