@@ -26,7 +26,7 @@
 namespace twin::server {
 
 // The version GET / reports: the Qdrant release whose API this follows.
-inline constexpr const char* kQdrantApiVersion = "1.19.0";
+inline constexpr const char* kQdrantApiVersion = "1.11.0";
 
 // Without a store, every route but / and the health checks answers 503.
 void add_qdrant_routes(httplib::Server& server, vectors::VectorStore* store);
