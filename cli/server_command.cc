@@ -18,6 +18,7 @@
 #include "twin/registry/model_registry.h"
 #include "twin/server/server.h"
 #include "twin/tracking/tracking_store.h"
+#include "twin/embeddings/embedder.h"
 #include "twin/vectors/vector_store.h"
 #include "twin/warehouse/warehouse.h"
 
@@ -87,6 +88,10 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   // The vector store the pipelines write (embedded, or the Qdrant the settings name), served
   // through Qdrant's API.
   TWIN_ASSIGN_OR_RETURN(auto vector_store, vectors::VectorStore::open(ctx.settings()));
+  // The dashboard's vector search embeds its text; a model that cannot be opened (the GloVe
+  // table not installed, say) leaves only that search unavailable.
+  auto embedder = embeddings::Embedder::open(ctx.settings());
+  if (!embedder) spdlog::warn("vector search in the dashboard is off: {}", embedder.error().message());
 
   server::ServerOptions options;
   options.host = flags.host;
@@ -114,7 +119,8 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
                                     .metadata = pipeline_stores.metadata.get(),
                                     .artifacts = pipeline_stores.artifacts.get(),
                                     .warehouse = warehouse.get(),
-                                    .vectors = vector_store.get()});
+                                    .vectors = vector_store.get(),
+                                    .embedder = embedder ? embedder->get() : nullptr});
   TWIN_RETURN_IF_ERROR(http.bind());
   std::thread signal_waiter([&http, signals] {
     int received = 0;

@@ -17,6 +17,7 @@
 #include "pipeline_routes.h"
 #include "qdrant_routes.h"
 #include "twin_routes.h"
+#include "vector_routes.h"
 #include "warehouse_routes.h"
 
 namespace twin::server {
@@ -286,6 +287,7 @@ struct TwinServer::Impl {
     add_twin_routes(http, stores);
     add_pipeline_routes(http, stores);
     add_warehouse_routes(http, stores.warehouse);
+    add_vector_routes(http, stores.vectors, stores.embedder);
     configure_dashboard();
   }
 

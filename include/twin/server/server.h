@@ -5,7 +5,8 @@
 //                         (runs get artifact_uri mlflow-artifacts:/<experiment>/<run>/artifacts);
 //   /api/twin/...         twin's own JSON API (pipelines, pipeline runs with their steps, logs,
 //                         artifacts with lineage, preview and download, experiments, runs,
-//                         metrics, models, health, the data warehouse's documents);
+//                         metrics, models, health, the data warehouse's documents, the vector
+//                         collections and a search over them);
 //   /                     the dashboard (the built web/ app), when a web folder is given.
 // and, on a second listener (qdrant_port, 6333 by default, where Qdrant clients look), Qdrant's
 // REST API over the vector store (src/server/qdrant_routes.h), behind the same token (sent as
@@ -34,6 +35,7 @@
 
 #include "twin/artifacts/artifact_store.h"
 #include "twin/core/status.h"
+#include "twin/embeddings/embedder.h"
 #include "twin/metadata/metadata_store.h"
 #include "twin/registry/model_registry.h"
 #include "twin/tracking/tracking_store.h"
@@ -76,6 +78,8 @@ struct ServerStores {
   artifacts::ArtifactStore* artifacts = nullptr;
   warehouse::Warehouse* warehouse = nullptr;
   vectors::VectorStore* vectors = nullptr;  // without it the Qdrant API answers 503
+  // Embeds the dashboard's vector search text; without it that search answers 503.
+  embeddings::Embedder* embedder = nullptr;
 };
 
 class TwinServer {
