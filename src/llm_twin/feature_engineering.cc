@@ -350,35 +350,22 @@ DataCategory category_of(const json& document) {
 }
 
 json clean_document(const json& raw) {
-  // The order the crawlers write content keys in; the warehouse hands them back sorted.
-  static constexpr std::array kContentOrder = {"Title", "Subtitle", "Content", "text", "image",
-                                               "language"};
-  std::vector<std::string> values;
-  const json content = raw.value("content", json::object());
-  auto take = [&](const json& value) {
-    if (value.is_string() && !value.get_ref<const std::string&>().empty()) {
-      values.push_back(value.get<std::string>());
-    } else if (!value.is_null() && !value.is_string()) {
-      values.push_back(value.dump());
-    }
-  };
-  if (content.is_object()) {
-    for (const char* key : kContentOrder) {
-      if (content.contains(key)) take(content.at(key));
-    }
-    for (const auto& [key, value] : content.items()) {
-      if (std::ranges::find(kContentOrder, key) == kContentOrder.end()) take(value);
-    }
-  } else {
-    take(content);
-  }
-  std::string joined;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) joined += " #### ";
-    joined += values[i];
+  // The warehouse hands content keys back sorted: put them in the order the crawlers wrote them.
+  const nlohmann::ordered_json content = handbook_content_order(raw.value("content", json::object()));
+  std::string cleaned_content;
+  switch (category_of(raw)) {
+    case DataCategory::kArticles:
+      cleaned_content = clean_article_content(content);
+      break;
+    case DataCategory::kPosts:
+      cleaned_content = clean_post_content(content);
+      break;
+    case DataCategory::kRepositories:
+      cleaned_content = clean_repository_content(content);
+      break;
   }
   json cleaned = {{"id", raw.value("id", json())},
-                  {"content", clean_text(joined)},
+                  {"content", std::move(cleaned_content)},
                   {"platform", raw.value("platform", json())},
                   {"author_id", raw.value("author_id", json())},
                   {"author_full_name", raw.value("author_full_name", json())}};

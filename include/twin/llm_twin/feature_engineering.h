@@ -49,9 +49,9 @@ std::string embedded_collection(DataCategory category);  // "embedded_articles",
 // (repositories), an `image` (posts), else an article.
 DataCategory category_of(const nlohmann::json& document);
 
-// One raw document cleaned as the Handbook's cleaning handlers do. Content values are taken in
-// the order the crawlers write them (Title, Subtitle, Content, text, image, language, then the
-// rest by name), since the warehouse does not keep key order; null and empty values are dropped.
+// One raw document cleaned as the Handbook's cleaning handlers do (preprocessing.h). Content
+// values are taken in the order the crawlers write them (handbook_content_order), since the
+// warehouse does not keep key order.
 nlohmann::json clean_document(const nlohmann::json& raw);
 
 }  // namespace twin::llm_twin
