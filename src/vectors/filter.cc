@@ -216,6 +216,11 @@ bool evaluate(const Node& node, const PointId& id, const nlohmann::json& payload
 
 // ---- parsing
 
+bool is_count(const nlohmann::json& value) {
+  return value.is_number_unsigned() ||
+         (value.is_number_integer() && value.get<std::int64_t>() >= 0);
+}
+
 Result<Node> parse_filter(const nlohmann::json& json, const std::string& where,
                           nlohmann::json& normalised);
 
@@ -234,7 +239,7 @@ Status parse_bounds(const nlohmann::json& json, const std::string& where, bool c
     if (value.is_string() && !counts) {
       return error_at(where + "." + name, "datetime ranges are not supported; give a number");
     }
-    if (!value.is_number() || (counts && !value.is_number_unsigned())) {
+    if (!value.is_number() || (counts && !is_count(value))) {
       return error_at(where + "." + name,
                       counts ? "must be a non-negative integer" : "must be a number");
     }
@@ -411,7 +416,7 @@ Result<Node> parse_filter(const nlohmann::json& json, const std::string& where,
       if (!value.is_object() || !value.contains("conditions") || !value.contains("min_count")) {
         return fail(error_at(here, "needs conditions and min_count"));
       }
-      if (!value["min_count"].is_number_unsigned() || value["min_count"].get<std::size_t>() == 0) {
+      if (!is_count(value["min_count"]) || value["min_count"].get<std::size_t>() == 0) {
         return fail(error_at(here + ".min_count", "must be a positive integer"));
       }
       node.min_count = value["min_count"].get<std::size_t>();

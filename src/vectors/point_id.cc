@@ -46,7 +46,9 @@ Result<std::string> canonical_uuid(std::string_view text) {
 }
 
 Result<PointId> PointId::from_json(const nlohmann::json& value) {
-  if (value.is_number_unsigned()) return PointId(value.get<std::uint64_t>());
+  if (value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0)) {
+    return PointId(value.get<std::uint64_t>());
+  }
   if (value.is_number_integer()) {
     return fail(Status::invalid_argument(
         fmt::format("point id {}: an integer id must not be negative", value.dump())));
