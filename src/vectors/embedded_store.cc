@@ -6,7 +6,12 @@
 //                              payload indexes
 //   index/<collection>.hnsw    the collection's ANN index as of change `seq`, with
 //   index/<collection>.json    {"seq": S, "bytes": size of the .hnsw file}
-//   LOCK                       held (flock) while a process has the store open
+//
+// Several processes may have the store open (twin server beside a pipeline run, two pipeline
+// steps): vector_generation counts the store's writes. Every write transaction claims the next
+// generation; when it finds that another process wrote first, it rolls back, drops what memory
+// holds and tries again on fresh state. Reads compare the generation first and reload a stale
+// collection the same way.
 //
 // Every point has a slot, a number that is never reused within a collection; it is the point's
 // label in the ANN index. Each write batch takes the collection's next change number (seq):
@@ -20,6 +25,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -52,7 +59,23 @@ const std::vector<db::Migration> kMigrations = {
      "CREATE INDEX vector_deletions_by_seq ON vector_deletions (collection, seq);"
      "CREATE TABLE vector_payload_indexes (collection TEXT NOT NULL, field TEXT NOT NULL, "
      "data_type TEXT NOT NULL, PRIMARY KEY (collection, field))"},
+    {2, "the write generation, so that several processes can share the store",
+     "CREATE TABLE vector_generation (id INTEGER PRIMARY KEY CHECK (id = 1), "
+     "value INTEGER NOT NULL);"
+     "INSERT INTO vector_generation (id, value) VALUES (1, 0)"},
 };
+
+// What a write transaction returns when another process wrote since this one last looked.
+constexpr std::string_view kStaleMemory = "the vector store changed in another process";
+constexpr int kWriteAttempts = 5;
+
+bool is_stale(const Status& status) {
+  return status.code() == StatusCode::kUnavailable && status.message() == kStaleMemory;
+}
+template <typename T>
+bool is_stale(const Result<T>& result) {
+  return !result.has_value() && is_stale(result.error());
+}
 
 // A filter matching at most this many points is answered by scoring them all (recall 1.0), as
 // Qdrant's full_scan_threshold does; above it the ANN index is searched and its results filtered.
@@ -125,8 +148,8 @@ bool erase_path(nlohmann::json& payload, std::string_view path) {
 
 class EmbeddedStore final : public VectorStore {
  public:
-  EmbeddedStore(std::string directory, std::unique_ptr<db::Database> database, int lock_fd)
-      : directory_(std::move(directory)), database_(std::move(database)), lock_fd_(lock_fd) {}
+  EmbeddedStore(std::string directory, std::unique_ptr<db::Database> database)
+      : directory_(std::move(directory)), database_(std::move(database)) {}
 
   ~EmbeddedStore() override {
     std::unique_lock lock(mutex_);
@@ -139,7 +162,6 @@ class EmbeddedStore final : public VectorStore {
     }
     loaded_.clear();
     database_.reset();
-    if (lock_fd_ >= 0) close(lock_fd_);
   }
 
   std::string describe() const override { return "embedded: " + directory_; }
@@ -159,27 +181,33 @@ class EmbeddedStore final : public VectorStore {
           fmt::format("collection `{}`: vector size {} must be between 1 and 65536", name,
                       config.vectors->size));
     }
-    std::unique_lock lock(mutex_);
-    TWIN_ASSIGN_OR_RETURN(bool exists, exists_in_database(name));
-    if (exists) {
-      return Status::already_exists(
-          fmt::format("Wrong input: Collection `{}` already exists!", name));
-    }
-    remove_index_files(name);
-    db::Params params{std::string(name), nullptr, nullptr};
-    if (config.vectors) {
-      params[1] = config.vectors->size;
-      params[2] = std::string(to_string(config.vectors->distance));
-    }
-    return db::status_of(database_->execute(
-        "INSERT INTO vector_collections (name, size, distance, next_slot, last_seq) "
-        "VALUES (?, ?, ?, 0, 0)",
-        params));
+    return retrying([&]() -> Status {
+      std::unique_lock lock(mutex_);
+      TWIN_RETURN_IF_ERROR(sync());
+      TWIN_ASSIGN_OR_RETURN(bool exists, exists_in_database(name));
+      if (exists) {
+        return Status::already_exists(
+            fmt::format("Wrong input: Collection `{}` already exists!", name));
+      }
+      remove_index_files(name);
+      db::Params params{std::string(name), nullptr, nullptr};
+      if (config.vectors) {
+        params[1] = config.vectors->size;
+        params[2] = std::string(to_string(config.vectors->distance));
+      }
+      return transact([&](db::Connection& c) {
+        return db::status_of(
+            c.execute("INSERT INTO vector_collections (name, size, distance, next_slot, last_seq) "
+                      "VALUES (?, ?, ?, 0, 0)",
+                      params));
+      });
+    });
   }
 
   Result<bool> collection_exists(std::string_view name) override {
     TWIN_RETURN_IF_ERROR(check_collection_name(name));
-    std::shared_lock lock(mutex_);
+    std::unique_lock lock(mutex_);
+    TWIN_RETURN_IF_ERROR(sync());
     return exists_in_database(name);
   }
 
@@ -196,10 +224,12 @@ class EmbeddedStore final : public VectorStore {
 
   Result<bool> delete_collection(std::string_view name) override {
     TWIN_RETURN_IF_ERROR(check_collection_name(name));
+    return retrying([&]() -> Result<bool> {
     std::unique_lock lock(mutex_);
+    TWIN_RETURN_IF_ERROR(sync());
     TWIN_ASSIGN_OR_RETURN(bool exists, exists_in_database(name));
     if (!exists) return false;
-    if (Status done = database_->run_in_transaction([&](db::Connection& c) -> Status {
+    if (Status done = transact([&](db::Connection& c) -> Status {
           for (const char* table :
                {"vector_points", "vector_deletions", "vector_payload_indexes"}) {
             TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
@@ -214,10 +244,17 @@ class EmbeddedStore final : public VectorStore {
     if (auto found = loaded_.find(name); found != loaded_.end()) loaded_.erase(found);
     remove_index_files(name);
     return true;
+    });
   }
 
   Status upsert(std::string_view collection, std::vector<Point> points) override {
+    return retrying([&] { return upsert_once(collection, points); });
+  }
+
+  // One attempt: `points` is left as it was when the write finds the store stale.
+  Status upsert_once(std::string_view collection, std::vector<Point>& points) {
     std::unique_lock lock(mutex_);
+    TWIN_RETURN_IF_ERROR(sync());
     TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
     // Validate everything first: a failed call changes nothing.
     for (auto& point : points) {
@@ -247,7 +284,7 @@ class EmbeddedStore final : public VectorStore {
       const auto found = state->slots.find(id);
       writes.emplace_back(found != state->slots.end() ? found->second : next_slot++, index);
     }
-    if (Status done = database_->run_in_transaction([&](db::Connection& c) -> Status {
+    if (Status done = transact([&](db::Connection& c) -> Status {
           for (const auto& [slot, index] : writes) {
             const Point& point = points[index];
             db::Value vector = nullptr;
@@ -298,12 +335,17 @@ class EmbeddedStore final : public VectorStore {
   }
 
   Status delete_points(std::string_view collection, const PointSelector& selector) override {
+    return retrying([&] { return delete_points_once(collection, selector); });
+  }
+
+  Status delete_points_once(std::string_view collection, const PointSelector& selector) {
     std::unique_lock lock(mutex_);
+    TWIN_RETURN_IF_ERROR(sync());
     TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
     TWIN_ASSIGN_OR_RETURN(auto slots, select(*state, selector, /*ids_must_exist=*/false));
     if (slots.empty()) return Status::ok();
     const std::int64_t seq = state->last_seq + 1;
-    if (Status done = database_->run_in_transaction([&](db::Connection& c) -> Status {
+    if (Status done = transact([&](db::Connection& c) -> Status {
           for (std::uint64_t slot : slots) {
             TWIN_RETURN_IF_ERROR(db::status_of(
                 c.execute("DELETE FROM vector_points WHERE collection = ? AND slot = ?",
@@ -392,6 +434,7 @@ class EmbeddedStore final : public VectorStore {
     {
       // Bring the index up to date first, which needs the write lock.
       std::unique_lock lock(mutex_);
+      TWIN_RETURN_IF_ERROR(sync());
       TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
       if (!state->config.vectors) {
         return fail(Status::invalid_argument(
@@ -410,28 +453,39 @@ class EmbeddedStore final : public VectorStore {
       return Status::invalid_argument(fmt::format(
           "payload index on '{}': unknown field schema '{}'", index.field, index.data_type));
     }
+    return retrying([&]() -> Status {
     std::unique_lock lock(mutex_);
+    TWIN_RETURN_IF_ERROR(sync());
     TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
-    TWIN_RETURN_IF_ERROR(db::status_of(database_->execute(
-        "INSERT INTO vector_payload_indexes (collection, field, data_type) VALUES (?, ?, ?) "
-        "ON CONFLICT (collection, field) DO UPDATE SET data_type = excluded.data_type",
-        {std::string(collection), index.field, index.data_type})));
+    TWIN_RETURN_IF_ERROR(transact([&](db::Connection& c) {
+      return db::status_of(c.execute(
+          "INSERT INTO vector_payload_indexes (collection, field, data_type) VALUES (?, ?, ?) "
+          "ON CONFLICT (collection, field) DO UPDATE SET data_type = excluded.data_type",
+          {std::string(collection), index.field, index.data_type}));
+    }));
     auto& indexes = state->payload_indexes;
     std::erase_if(indexes, [&](const PayloadIndex& i) { return i.field == index.field; });
     indexes.push_back(index);
     std::sort(indexes.begin(), indexes.end(),
               [](const PayloadIndex& a, const PayloadIndex& b) { return a.field < b.field; });
     return Status::ok();
+    });
   }
 
   Status delete_payload_index(std::string_view collection, std::string_view field) override {
-    std::unique_lock lock(mutex_);
-    TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
-    TWIN_RETURN_IF_ERROR(db::status_of(
-        database_->execute("DELETE FROM vector_payload_indexes WHERE collection = ? AND field = ?",
-                           {std::string(collection), std::string(field)})));
-    std::erase_if(state->payload_indexes, [&](const PayloadIndex& i) { return i.field == field; });
-    return Status::ok();
+    return retrying([&]() -> Status {
+      std::unique_lock lock(mutex_);
+      TWIN_RETURN_IF_ERROR(sync());
+      TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
+      TWIN_RETURN_IF_ERROR(transact([&](db::Connection& c) {
+        return db::status_of(
+            c.execute("DELETE FROM vector_payload_indexes WHERE collection = ? AND field = ?",
+                      {std::string(collection), std::string(field)}));
+      }));
+      std::erase_if(state->payload_indexes,
+                    [&](const PayloadIndex& i) { return i.field == field; });
+      return Status::ok();
+    });
   }
 
  private:
@@ -487,11 +541,62 @@ class EmbeddedStore final : public VectorStore {
   auto read(std::string_view collection, Fn&& fn) -> std::invoke_result_t<Fn&, const State&> {
     {
       std::shared_lock lock(mutex_);
-      if (auto found = loaded_.find(collection); found != loaded_.end()) return fn(*found->second);
+      if (auto found = loaded_.find(collection); found != loaded_.end() && is_current()) {
+        return fn(*found->second);
+      }
     }
     std::unique_lock lock(mutex_);
+    TWIN_RETURN_IF_ERROR(sync());
     TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
     return fn(*state);
+  }
+
+  Result<std::int64_t> stored_generation() {
+    TWIN_ASSIGN_OR_RETURN(auto row,
+                          database_->query_one("SELECT value FROM vector_generation WHERE id = 1"));
+    return row ? row->int64(0) : 0;
+  }
+
+  // True when no one wrote since this store last synced (a read lock suffices).
+  bool is_current() {
+    auto stored = stored_generation();
+    return stored && *stored == generation_.load();
+  }
+
+  // Forgets the memory of every collection when another process (or another VectorStore on
+  // this folder) wrote since the last sync: they are read again from SQLite on next use. Needs
+  // the write lock.
+  Status sync() {
+    TWIN_ASSIGN_OR_RETURN(const std::int64_t stored, stored_generation());
+    if (stored != generation_.load()) {
+      loaded_.clear();
+      generation_ = stored;
+    }
+    return Status::ok();
+  }
+
+  // One write transaction: it first claims the next generation, and is rolled back with
+  // kStaleMemory when another process claimed it first. Needs the write lock.
+  Status transact(const std::function<Status(db::Connection&)>& body) {
+    return database_->run_in_transaction([&](db::Connection& c) -> Status {
+      TWIN_ASSIGN_OR_RETURN(
+          auto row,
+          c.query_one("UPDATE vector_generation SET value = value + 1 WHERE id = 1 RETURNING value"));
+      const std::int64_t claimed = row ? row->int64(0) : 0;
+      if (claimed != generation_.load() + 1) return Status::unavailable(std::string(kStaleMemory));
+      TWIN_RETURN_IF_ERROR(body(c));
+      generation_ = claimed;
+      return Status::ok();
+    });
+  }
+
+  // Runs a write attempt again on fresh memory while it finds the store stale.
+  template <typename Attempt>
+  auto retrying(Attempt&& attempt) -> std::invoke_result_t<Attempt&> {
+    for (int tries = 1;; ++tries) {
+      auto result = attempt();
+      if (tries >= kWriteAttempts || !is_stale(result)) return result;
+    }
   }
 
   Result<bool> exists_in_database(std::string_view name) {
@@ -643,19 +748,22 @@ class EmbeddedStore final : public VectorStore {
     std::error_code error;
     fs::create_directories(fmt::format("{}/index", directory_), error);
     const std::string path = index_path(state.name, "hnsw");
-    TWIN_RETURN_IF_ERROR(state.index->save(path + ".tmp"));
-    const auto bytes = fs::file_size(path + ".tmp", error);
-    if (error) return Status::io(fmt::format("{}.tmp: {}", path, error.message()));
-    fs::rename(path + ".tmp", path, error);
-    if (error) return Status::io(fmt::format("renaming {}.tmp: {}", path, error.message()));
+    // Names of this process's own: another process may be saving the same index.
+    const std::string tmp = fmt::format("{}.{}.tmp", path, ::getpid());
+    TWIN_RETURN_IF_ERROR(state.index->save(tmp));
+    const auto bytes = fs::file_size(tmp, error);
+    if (error) return Status::io(fmt::format("{}: {}", tmp, error.message()));
+    fs::rename(tmp, path, error);
+    if (error) return Status::io(fmt::format("renaming {}: {}", tmp, error.message()));
     const std::string meta_path = index_path(state.name, "json");
+    const std::string meta_tmp = fmt::format("{}.{}.tmp", meta_path, ::getpid());
     {
-      std::ofstream meta(meta_path + ".tmp", std::ios::trunc);
+      std::ofstream meta(meta_tmp, std::ios::trunc);
       meta << nlohmann::json{{"seq", state.index_seq}, {"bytes", bytes}}.dump() << '\n';
-      if (!meta.flush()) return Status::io(fmt::format("writing {}.tmp", meta_path));
+      if (!meta.flush()) return Status::io(fmt::format("writing {}", meta_tmp));
     }
-    fs::rename(meta_path + ".tmp", meta_path, error);
-    if (error) return Status::io(fmt::format("renaming {}.tmp: {}", meta_path, error.message()));
+    fs::rename(meta_tmp, meta_path, error);
+    if (error) return Status::io(fmt::format("renaming {}: {}", meta_tmp, error.message()));
     state.unsaved_changes = 0;
     return db::status_of(
         database_->execute("DELETE FROM vector_deletions WHERE collection = ? AND seq <= ?",
@@ -702,7 +810,14 @@ class EmbeddedStore final : public VectorStore {
 
   template <typename Edit>
   Status rewrite_payloads(std::string_view collection, const PointSelector& selector, Edit edit) {
+    return retrying([&] { return rewrite_payloads_once(collection, selector, edit); });
+  }
+
+  template <typename Edit>
+  Status rewrite_payloads_once(std::string_view collection, const PointSelector& selector,
+                               Edit& edit) {
     std::unique_lock lock(mutex_);
+    TWIN_RETURN_IF_ERROR(sync());
     TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
     TWIN_ASSIGN_OR_RETURN(auto slots, select(*state, selector, /*ids_must_exist=*/true));
     std::vector<nlohmann::json> payloads;
@@ -710,7 +825,7 @@ class EmbeddedStore final : public VectorStore {
       payloads.push_back(state->entries[slot].payload);
       edit(payloads.back());
     }
-    if (Status done = database_->run_in_transaction([&](db::Connection& c) -> Status {
+    if (Status done = transact([&](db::Connection& c) -> Status {
           for (std::size_t i = 0; i < slots.size(); ++i) {
             TWIN_RETURN_IF_ERROR(db::status_of(
                 c.execute("UPDATE vector_points SET payload = ? WHERE collection = ? AND slot = ?",
@@ -805,7 +920,7 @@ class EmbeddedStore final : public VectorStore {
 
   std::string directory_;
   std::unique_ptr<db::Database> database_;
-  int lock_fd_ = -1;
+  std::atomic<std::int64_t> generation_{-1};  // the write generation memory reflects
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::unique_ptr<State>, std::less<>> loaded_;
 };
@@ -820,26 +935,12 @@ Result<std::unique_ptr<VectorStore>> open_embedded_store(const std::string& dire
         Status::io(fmt::format("creating vector store {}: {}", directory, error.message())));
   }
   const std::string absolute = fs::absolute(directory).lexically_normal().string();
-  const std::string lock_path = absolute + "/LOCK";
-  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd < 0)
-    return fail(Status::io(fmt::format("opening {}: {}", lock_path, strerror(errno))));
-  if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    close(lock_fd);
-    return fail(Status::unavailable(fmt::format(
-        "vector store {} is open in another process (or another VectorStore in this one)",
-        absolute)));
-  }
   auto database = db::Database::open("sqlite://" + absolute + "/vectors.db");
-  if (!database) {
-    close(lock_fd);
-    return fail(database.error());
-  }
+  if (!database) return fail(database.error());
   if (Status migrated = db::migrate(**database, "vectors", kMigrations); !migrated.is_ok()) {
-    close(lock_fd);
     return fail(migrated);
   }
-  return std::make_unique<EmbeddedStore>(absolute, std::move(*database), lock_fd);
+  return std::make_unique<EmbeddedStore>(absolute, std::move(*database));
 }
 
 }  // namespace twin::vectors

@@ -1,5 +1,5 @@
 // The embedded backend: the conformance suite, plus what only it promises (durability across
-// kill -9, the persistent index, the planner, one process at a time).
+// kill -9, the persistent index, the planner, several stores on one folder).
 #include <gmock/gmock.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -97,12 +97,36 @@ TEST(EmbeddedStore, PointsSurviveReopen) {
   EXPECT_EQ(found[0].id, PointId(2));
 }
 
-TEST(EmbeddedStore, OneProcessAtATime) {
+// Two stores on one folder (twin server beside a pipeline run, or two pipeline steps): each sees
+// the other's writes, and interleaved writes keep every point.
+TEST(EmbeddedStore, TwoStoresOnOneFolderSeeEachOthersWrites) {
   testing_support::TempDir dir;
-  auto store = open_store(dir.path());
-  auto second = VectorStore::open_embedded(dir.path().string());
-  ASSERT_FALSE(second.has_value());
-  EXPECT_EQ(second.error().code(), StatusCode::kUnavailable);
+  auto first = open_store(dir.path());
+  auto second = open_store(dir.path());
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(first->create_collection("docs", {.vectors = VectorParams{2, Distance::kDot}}).is_ok());
+  ASSERT_TRUE(second->collection_exists("docs").value());
+  ASSERT_TRUE(first->upsert("docs", {{PointId(1), {1, 0}, {{"by", "first"}}}}).is_ok());
+  EXPECT_EQ(second->count("docs", std::nullopt).value(), 1U);  // loads what first wrote
+  ASSERT_TRUE(second->upsert("docs", {{PointId(2), {0, 1}, {{"by", "second"}}}}).is_ok());
+  ASSERT_TRUE(first->upsert("docs", {{PointId(3), {1, 1}, {{"by", "first"}}}}).is_ok());
+  for (VectorStore* store : {first.get(), second.get()}) {
+    EXPECT_EQ(store->count("docs", std::nullopt).value(), 3U);
+    const auto found = store->search("docs", SearchRequest{{0, 1}, 1}).value();
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_TRUE(found[0].id == PointId(2) || found[0].id == PointId(3));
+  }
+  ASSERT_TRUE(second->delete_points("docs", std::vector<PointId>{PointId(1)}).is_ok());
+  ASSERT_TRUE(first->set_payload("docs", {{"seen", true}}, std::vector<PointId>{PointId(2)}).is_ok());
+  const auto points = second->retrieve("docs", std::vector<PointId>{PointId(1), PointId(2)},
+                                       {.payload = true, .vector = false})
+                          .value();
+  ASSERT_EQ(points.size(), 1U);
+  EXPECT_EQ(points[0].payload["seen"], true);
+  EXPECT_EQ(points[0].payload["by"], "second");
+  EXPECT_EQ(first->count("docs", std::nullopt).value(), 2U);
+  ASSERT_TRUE(second->delete_collection("docs").value());
+  EXPECT_FALSE(first->collection_exists("docs").value());
 }
 
 std::vector<Point> batch_of(std::uint64_t batch, std::size_t size, std::size_t dimension) {
