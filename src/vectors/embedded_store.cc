@@ -32,6 +32,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
@@ -310,9 +311,11 @@ class EmbeddedStore final : public VectorStore {
     for (const auto& [slot, index] : writes) {
       Point& point = points[index];
       Entry& entry = state->entries[slot];
+      if (entry.live) index_payload(*state, slot, entry.payload, /*add=*/false);
       entry.id = point.id;
       entry.payload = std::move(point.payload);
       entry.live = true;
+      index_payload(*state, slot, entry.payload, /*add=*/true);
       state->slots[point.id] = slot;
       if (state->config.vectors) {
         std::copy(point.vector.begin(), point.vector.end(), vector_of(*state, slot));
@@ -366,6 +369,7 @@ class EmbeddedStore final : public VectorStore {
     state->last_seq = seq;
     for (std::uint64_t slot : slots) {
       Entry& entry = state->entries[slot];
+      index_payload(*state, slot, entry.payload, /*add=*/false);
       state->slots.erase(entry.id);
       entry.live = false;
       entry.payload = nlohmann::json::object();
@@ -468,6 +472,7 @@ class EmbeddedStore final : public VectorStore {
     indexes.push_back(index);
     std::sort(indexes.begin(), indexes.end(),
               [](const PayloadIndex& a, const PayloadIndex& b) { return a.field < b.field; });
+    build_field_index(*state, index);
     return Status::ok();
     });
   }
@@ -484,6 +489,7 @@ class EmbeddedStore final : public VectorStore {
       }));
       std::erase_if(state->payload_indexes,
                     [&](const PayloadIndex& i) { return i.field == field; });
+      build_field_index(*state, PayloadIndex{std::string(field), ""});
       return Status::ok();
     });
   }
@@ -504,6 +510,9 @@ class EmbeddedStore final : public VectorStore {
     std::vector<Entry> entries;              // by slot
     std::vector<float> vectors;              // by slot, `dimension` floats each
     std::vector<PayloadIndex> payload_indexes;
+    // Exact-match payload indexes (keyword, integer, bool, uuid): value (as JSON text) -> slots.
+    std::map<std::string, std::unordered_map<std::string, std::set<std::uint64_t>>, std::less<>>
+        field_indexes;
     std::unique_ptr<HnswIndex> index;
     std::vector<std::uint64_t> pending;  // slots whose vectors the index does not hold yet
     std::int64_t index_seq = 0;          // every change up to it is in the index
@@ -522,6 +531,45 @@ class EmbeddedStore final : public VectorStore {
     if (state.entries.size() < slots) {
       state.entries.resize(slots);
       state.vectors.resize(slots * state.dimension());
+    }
+  }
+
+  static bool is_exact_match_type(std::string_view data_type) {
+    return data_type == "keyword" || data_type == "integer" || data_type == "bool" ||
+           data_type == "uuid";
+  }
+
+  // Adds (or removes) a point's payload values to (from) the collection's payload indexes.
+  static void index_payload(State& state, std::uint64_t slot, const nlohmann::json& payload,
+                            bool add) {
+    for (auto& [field, values] : state.field_indexes) {
+      for (const nlohmann::json* value : payload_values(payload, field)) {
+        if (!value->is_string() && !value->is_number_integer() && !value->is_boolean()) continue;
+        const std::string text = value->dump();
+        if (add) {
+          values[text].insert(slot);
+        } else if (auto found = values.find(text); found != values.end()) {
+          found->second.erase(slot);
+          if (found->second.empty()) values.erase(found);
+        }
+      }
+    }
+  }
+
+  static void build_field_index(State& state, const PayloadIndex& index) {
+    std::string field = index.field;
+    for (size_t at = field.find("[]"); at != std::string::npos; at = field.find("[]")) {
+      field.erase(at, 2);
+    }
+    state.field_indexes.erase(field);
+    if (!is_exact_match_type(index.data_type)) return;
+    auto& values = state.field_indexes[field];
+    for (const auto& [id, slot] : state.slots) {
+      for (const nlohmann::json* value : payload_values(state.entries[slot].payload, field)) {
+        if (value->is_string() || value->is_number_integer() || value->is_boolean()) {
+          values[value->dump()].insert(slot);
+        }
+      }
     }
   }
 
@@ -667,6 +715,7 @@ class EmbeddedStore final : public VectorStore {
                                                          {std::string(name)}));
     for (const auto& index : indexes) {
       state->payload_indexes.push_back({index.text(0), index.text(1)});
+      build_field_index(*state, state->payload_indexes.back());
     }
     if (state->config.vectors) TWIN_RETURN_IF_ERROR(open_index(*state));
     State* raw = state.get();
@@ -782,6 +831,26 @@ class EmbeddedStore final : public VectorStore {
       }
       return slots;
     }
+    // A top-level must on an indexed field: only the points holding one of its values can pass.
+    for (const auto& match : filter.required_matches()) {
+      const auto index = state.field_indexes.find(match.key);
+      if (index == state.field_indexes.end()) continue;
+      std::set<std::uint64_t> candidates;
+      for (const auto& value : match.values) {
+        if (auto found = index->second.find(value.dump()); found != index->second.end()) {
+          candidates.insert(found->second.begin(), found->second.end());
+        }
+      }
+      for (std::uint64_t slot : candidates) {
+        const Entry& entry = state.entries[slot];
+        if (filter.matches(entry.id, entry.payload)) slots.push_back(slot);
+      }
+      // Keep id order, as a scan would give.
+      std::sort(slots.begin(), slots.end(), [&](std::uint64_t a, std::uint64_t b) {
+        return state.entries[a].id < state.entries[b].id;
+      });
+      return slots;
+    }
     for (const auto& [id, slot] : state.slots) {
       if (filter.matches(id, state.entries[slot].payload)) slots.push_back(slot);
     }
@@ -837,7 +906,9 @@ class EmbeddedStore final : public VectorStore {
       return done;
     }
     for (std::size_t i = 0; i < slots.size(); ++i) {
+      index_payload(*state, slots[i], state->entries[slots[i]].payload, /*add=*/false);
       state->entries[slots[i]].payload = std::move(payloads[i]);
+      index_payload(*state, slots[i], state->entries[slots[i]].payload, /*add=*/true);
     }
     return Status::ok();
   }

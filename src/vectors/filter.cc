@@ -33,6 +33,7 @@ struct Filter::Node {
 
   // Conditions on a payload field.
   std::vector<std::string> path;
+  std::string key;                     // path joined with '.'
   std::vector<nlohmann::json> values;  // kMatchValue (one), kMatchAny, kMatchExcept
   std::string text;                    // kMatchText
   std::optional<double> gt, gte, lt, lte;
@@ -288,6 +289,7 @@ Status parse_match(const nlohmann::json& json, const std::string& where, Node& n
 Result<Node> parse_field_condition(const nlohmann::json& json, const std::string& where) {
   Node node;
   TWIN_ASSIGN_OR_RETURN(node.path, parse_key(json["key"], where + ".key"));
+  for (const auto& segment : node.path) node.key += (node.key.empty() ? "" : ".") + segment;
   int kinds = 0;
   for (const auto& [name, value] : json.items()) {
     if (name == "key" || value.is_null()) continue;
@@ -456,6 +458,24 @@ const nlohmann::json& Filter::to_json() const { return json_; }
 
 bool Filter::matches(const PointId& id, const nlohmann::json& payload) const {
   return root_ == nullptr || evaluate_filter(*root_, id, payload);
+}
+
+std::vector<Filter::RequiredMatch> Filter::required_matches() const {
+  std::vector<RequiredMatch> matches;
+  if (root_ == nullptr) return matches;
+  for (const auto& condition : root_->must) {
+    if (condition.kind == Kind::kMatchValue || condition.kind == Kind::kMatchAny) {
+      matches.push_back({condition.key, condition.values});
+    }
+  }
+  return matches;
+}
+
+std::vector<const nlohmann::json*> payload_values(const nlohmann::json& payload,
+                                                  std::string_view key) {
+  auto path = parse_key(nlohmann::json(std::string(key)), "key");
+  if (!path) return {};
+  return values_at(payload, *path);
 }
 
 std::optional<std::vector<PointId>> Filter::required_ids() const {

@@ -273,6 +273,71 @@ TEST(EmbeddedStore, AcknowledgedBatchesSurviveKill9) {
   EXPECT_GE(recall(*store, "c", kDimension, std::nullopt), 0.95);
 }
 
+// Filters with a top-level match on an indexed field look candidates up in the payload index;
+// they must give what a scan gives, through upserts, payload changes, deletes and a reopen.
+TEST(EmbeddedStore, PayloadIndexesAnswerLikeAScan) {
+  testing_support::TempDir dir;
+  const std::vector<json> filters = {
+      {{"must", {{{"key", "bucket"}, {"match", {{"value", 7}}}}}}},
+      {{"must", {{{"key", "bucket"}, {"match", {{"any", {3, 4, 5}}}}}}}},
+      {{"must",
+        {{{"key", "tag"}, {"match", {{"value", "t1"}}}},
+         {{"key", "bucket"}, {"range", {{"lt", 50}}}}}}},
+      {{"must", {{{"key", "meta.lang"}, {"match", {{"value", "en"}}}}}}},
+  };
+  const auto check = [&](VectorStore& store, const char* when) {
+    SCOPED_TRACE(when);
+    auto all = store.scroll("c", ScrollRequest{std::nullopt, 100000}).value();
+    for (const auto& json_filter : filters) {
+      SCOPED_TRACE(json_filter.dump());
+      const auto filter = Filter::from_json(json_filter).value();
+      std::vector<PointId> expected;
+      for (const auto& point : all.points) {
+        if (filter.matches(point.id, point.payload)) expected.push_back(point.id);
+      }
+      EXPECT_EQ(store.count("c", filter).value(), expected.size());
+      auto page = store.scroll("c", ScrollRequest{filter, 100000}).value();
+      std::vector<PointId> got;
+      for (const auto& point : page.points) got.push_back(point.id);
+      EXPECT_EQ(got, expected);
+    }
+  };
+  {
+    auto store = open_store(dir.path());
+    ASSERT_TRUE(store->create_collection("c", {VectorParams{4, Distance::kDot}}).is_ok());
+    ASSERT_TRUE(store->create_payload_index("c", {"bucket", "integer"}).is_ok());
+    std::vector<Point> points;
+    std::mt19937 random(3);
+    for (std::uint64_t i = 0; i < 600; ++i) {
+      points.push_back({PointId(i),
+                        random_vector(random, 4),
+                        {{"bucket", i % 100},
+                         {"tag", fmt::format("t{}", i % 3)},
+                         {"meta", {{"lang", i % 4 == 0 ? "en" : "fr"}}}}});
+    }
+    ASSERT_TRUE(store->upsert("c", points).is_ok());
+    // Indexes created after the points are filled from them.
+    ASSERT_TRUE(store->create_payload_index("c", {"tag", "keyword"}).is_ok());
+    ASSERT_TRUE(store->create_payload_index("c", {"meta.lang", "keyword"}).is_ok());
+    check(*store, "after upsert");
+    ASSERT_TRUE(
+        store->set_payload("c", {{"bucket", 7}}, std::vector<PointId>{PointId(1), PointId(2)})
+            .is_ok());
+    ASSERT_TRUE(
+        store->overwrite_payload("c", {{"tag", "t1"}}, std::vector<PointId>{PointId(107)}).is_ok());
+    ASSERT_TRUE(store->delete_points("c", std::vector<PointId>{PointId(7), PointId(3)}).is_ok());
+    ASSERT_TRUE(store->upsert("c", {Point{PointId(207), {1, 1, 1, 1}, {{"bucket", 8}}}}).is_ok());
+    check(*store, "after changes");
+    // 7, 107, ..., 507 had bucket 7; 1 and 2 gain it; 107 (overwritten), 7 (deleted) and 207
+    // (replaced) lose it.
+    EXPECT_EQ(store->count("c", Filter::from_json(filters[0]).value()).value(), 5U);
+  }
+  auto store = open_store(dir.path());
+  check(*store, "after reopen");
+  ASSERT_TRUE(store->delete_payload_index("c", "bucket").is_ok());
+  check(*store, "index dropped");
+}
+
 TEST(EmbeddedStore, SettingsChooseTheBackend) {
   testing_support::TempDir dir;
   const auto load = [&](std::map<std::string, std::string> flags) {
