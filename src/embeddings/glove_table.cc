@@ -89,7 +89,9 @@ Result<std::unique_ptr<GloveTable>> GloveTable::open(const std::filesystem::path
   table->count_ = static_cast<std::size_t>(count);
   table->index_ = data + index_offset;
   table->strings_ = reinterpret_cast<const char*>(data + strings_offset);
-  // The offset is 64-aligned and mmap returns a page-aligned address.
+  // The offset is 64-aligned and mmap returns a page-aligned address; the rows are float32 as
+  // written by glove-convert.mjs.
+  // cppcheck-suppress invalidPointerCast
   table->vectors_ = reinterpret_cast<const float*>(data + vectors_offset);
   std::string_view previous;
   for (std::size_t i = 0; i < table->count_; ++i) {

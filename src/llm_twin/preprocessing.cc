@@ -66,8 +66,8 @@ void merge_splits(const std::vector<std::u32string>& splits, std::size_t chunk_s
   auto emit = [&] {
     std::u32string joined;
     for (auto piece : current) joined += piece;
-    std::u32string_view stripped = embeddings::strip(std::u32string_view(joined));
-    if (!stripped.empty()) out.push_back(encode_utf8(stripped));
+    std::string stripped = encode_utf8(embeddings::strip(std::u32string_view(joined)));
+    if (!stripped.empty()) out.push_back(std::move(stripped));
   };
   for (const std::u32string& split : splits) {
     if (total + split.size() > chunk_size && !current.empty()) {
@@ -113,7 +113,11 @@ std::string clean_repository_content(const nlohmann::ordered_json& content) {
 }
 
 nlohmann::ordered_json handbook_content_order(const nlohmann::json& content) {
-  if (!content.is_object()) return nlohmann::ordered_json(content);
+  if (!content.is_object()) {
+    // Not `return {content}`: a braced nlohmann value is a one-element array.
+    nlohmann::ordered_json same(content);
+    return same;
+  }
   nlohmann::ordered_json ordered = nlohmann::ordered_json::object();
   static constexpr std::array<const char*, 3> kFirst = {"Title", "Subtitle", "Content"};
   for (const char* key : kFirst) {

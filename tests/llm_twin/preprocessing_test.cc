@@ -9,6 +9,7 @@
 
 #include "support/temp_dir.h"
 #include "twin/core/process.h"
+#include "twin/core/settings.h"
 
 namespace twin::llm_twin {
 namespace {
@@ -263,6 +264,50 @@ TEST(SplitParagraphs, MergesShortParagraphsAndStrips) {
               ElementsAre("one long text without breaks"));
   EXPECT_THAT(split_paragraphs("", 5), ElementsAre());
   EXPECT_THAT(split_paragraphs("\n\n\n\n", 5), ElementsAre());
+}
+
+// ---- chunk_text: paragraphs, then the embedder's token windows
+
+// A GloVe embedder over a one-word table converted by scripts/glove-convert.mjs (token windows
+// do not depend on the vocabulary); nullptr when node is missing.
+std::unique_ptr<embeddings::Embedder> tiny_glove(const std::filesystem::path& dir) {
+  std::ofstream(dir / "tiny.json")
+      << R"({"dimensions": 2, "words": ["word"], "vectors": {"word": [1, 0, 1, 0]}})";
+  ProcessSpec spec;
+  spec.argv = {"node", TWIN_SOURCE_DIR "/scripts/glove-convert.mjs", (dir / "tiny.json").string(),
+               (dir / "tiny.bin").string()};
+  spec.err.mode = OutputMode::kCapture;
+  auto ran = run_process(spec);
+  if (!ran || !ran->ok()) return nullptr;
+  SettingsOptions options;
+  options.root = dir;
+  options.flags = {{"TWIN_GLOVE_PATH", (dir / "tiny.bin").string()}};
+  options.environment = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  auto settings = Settings::load(options);
+  if (!settings) return nullptr;
+  auto embedder = embeddings::Embedder::open(*settings);
+  return embedder ? std::move(*embedder) : nullptr;
+}
+
+std::string words(std::size_t from, std::size_t to) {
+  std::string text;
+  for (std::size_t i = from; i < to; ++i) text += (i > from ? " w" : "w") + std::to_string(i);
+  return text;
+}
+
+TEST(ChunkText, CutsLongSectionsIntoOverlappingTokenWindows) {
+  testing_support::TempDir dir;
+  auto embedder = tiny_glove(dir.path());
+  if (!embedder) GTEST_SKIP() << "node is needed to build a GloVe table";
+  ASSERT_EQ(embedder->max_input_length(), 256U);
+  // 600 words: windows of 256 starting every 256 - 25 words.
+  EXPECT_THAT(chunk_text(words(0, 600), 250, 25, *embedder),
+              ElementsAre(words(0, 256), words(231, 487), words(462, 600)));
+  // Short paragraphs merge below chunk_size; each section is windowed on its own.
+  EXPECT_THAT(chunk_text("one two\n\nthree", 250, 25, *embedder), ElementsAre("one two three"));
+  EXPECT_THAT(chunk_text(words(0, 20) + "\n\n" + words(20, 40), 100, 5, *embedder),
+              ElementsAre(words(0, 20), words(20, 40)));
+  EXPECT_THAT(chunk_text("", 250, 25, *embedder), ElementsAre());
 }
 
 }  // namespace
