@@ -119,7 +119,9 @@ nlohmann::ordered_json handbook_content_order(const nlohmann::json& content) {
     return same;
   }
   nlohmann::ordered_json ordered = nlohmann::ordered_json::object();
-  static constexpr std::array<const char*, 3> kFirst = {"Title", "Subtitle", "Content"};
+  // Articles: {Title, Subtitle, Content, language}; twin's post crawler writes {text, image}.
+  static constexpr std::array<const char*, 5> kFirst = {"Title", "Subtitle", "Content", "text",
+                                                        "image"};
   for (const char* key : kFirst) {
     if (auto found = content.find(key); found != content.end()) {
       ordered[key] = nlohmann::ordered_json(*found);

@@ -34,9 +34,9 @@ std::string clean_post_content(const nlohmann::ordered_json& content);
 std::string clean_repository_content(const nlohmann::ordered_json& content);
 
 // The same from a nlohmann::json object (as the warehouse returns documents), whose keys are
-// sorted, so the Handbook's order is restored first: Title, Subtitle, Content, then the other
-// keys in sorted order (this reproduces every article the Handbook crawlers write, whose content
-// is {Title, Subtitle, Content, language}).
+// sorted, so the crawlers' order is restored first: Title, Subtitle, Content, text, image, then
+// the other keys in sorted order (this reproduces every article the Handbook crawlers write,
+// whose content is {Title, Subtitle, Content, language}, and twin's posts, {text, image}).
 nlohmann::ordered_json handbook_content_order(const nlohmann::json& content);
 
 // The Handbook's chunk_article: split into sentences with
