@@ -14,11 +14,11 @@
 
 #include "command.h"
 #include "twin/db/database.h"
+#include "twin/embeddings/embedder.h"
 #include "twin/orchestrator/stores.h"
 #include "twin/registry/model_registry.h"
 #include "twin/server/server.h"
 #include "twin/tracking/tracking_store.h"
-#include "twin/embeddings/embedder.h"
 #include "twin/vectors/vector_store.h"
 #include "twin/warehouse/warehouse.h"
 
@@ -91,7 +91,8 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   // The dashboard's vector search embeds its text; a model that cannot be opened (the GloVe
   // table not installed, say) leaves only that search unavailable.
   auto embedder = embeddings::Embedder::open(ctx.settings());
-  if (!embedder) spdlog::warn("vector search in the dashboard is off: {}", embedder.error().message());
+  if (!embedder)
+    spdlog::warn("vector search in the dashboard is off: {}", embedder.error().message());
 
   server::ServerOptions options;
   options.host = flags.host;

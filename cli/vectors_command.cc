@@ -75,9 +75,10 @@ Result<int> collections_command(Context& ctx, bool as_json) {
     return 0;
   }
   if (table.empty()) {
-    fmt::print("no vector collections in {} (the feature_engineering pipeline fills them: twin "
-               "pipeline run feature_engineering --param 'author_full_names=[\"Full Name\"]')\n",
-               store->describe());
+    fmt::print(
+        "no vector collections in {} (the feature_engineering pipeline fills them: twin "
+        "pipeline run feature_engineering --param 'author_full_names=[\"Full Name\"]')\n",
+        store->describe());
     return 0;
   }
   table.print(stdout, ctx.stdout_color());
@@ -154,22 +155,22 @@ Result<int> search_command(const Context& ctx, const SearchArgs& args) {
   TWIN_ASSIGN_OR_RETURN(auto store, vectors::VectorStore::open(ctx.settings()));
   const std::vector<std::string> texts{args.text};
   TWIN_ASSIGN_OR_RETURN(auto embedded, embedder->embed(texts));
-  TWIN_ASSIGN_OR_RETURN(auto hits, store->search(args.collection, {.vector = embedded.front(),
-                                                                   .limit = args.k,
-                                                                   .filter = filter}));
+  TWIN_ASSIGN_OR_RETURN(
+      auto hits, store->search(args.collection,
+                               {.vector = embedded.front(), .limit = args.k, .filter = filter}));
   if (args.json) {
     json out = json::array();
     for (const auto& hit : hits) out.push_back(qj::write_scored_point(hit, true, false));
-    fmt::print("{}\n",
-               json{{"model", embedder->model_id()}, {"collection", args.collection},
-                    {"points", std::move(out)}}
-                   .dump(2, ' ', false, json::error_handler_t::replace));
+    fmt::print("{}\n", json{{"model", embedder->model_id()},
+                            {"collection", args.collection},
+                            {"points", std::move(out)}}
+                           .dump(2, ' ', false, json::error_handler_t::replace));
     return 0;
   }
   Table table({"SCORE", "ID", "PAYLOAD"});
   for (const auto& hit : hits) {
-    table.add_row({fmt::format("{:.4f}", hit.score), hit.id.to_string(),
-                   payload_summary(hit.payload)});
+    table.add_row(
+        {fmt::format("{:.4f}", hit.score), hit.id.to_string(), payload_summary(hit.payload)});
   }
   table.print(stdout, ctx.stdout_color());
   return 0;
@@ -194,10 +195,9 @@ Result<int> rag_search_command(const Context& ctx, const RagArgs& args) {
   TWIN_ASSIGN_OR_RETURN(auto embedder, embeddings::Embedder::open(ctx.settings()));
   TWIN_ASSIGN_OR_RETURN(auto store, vectors::VectorStore::open(ctx.settings()));
   TWIN_ASSIGN_OR_RETURN(auto warehouse, warehouse::Warehouse::open(ctx.settings()));
-  TWIN_ASSIGN_OR_RETURN(auto hits,
-                        llm_twin::retrieve(args.question,
-                                           {.k = args.k, .author_full_name = args.author},
-                                           *embedder, *store, *warehouse));
+  TWIN_ASSIGN_OR_RETURN(
+      auto hits, llm_twin::retrieve(args.question, {.k = args.k, .author_full_name = args.author},
+                                    *embedder, *store, *warehouse));
   if (args.json) {
     json out = json::array();
     for (const auto& hit : hits) {
@@ -211,14 +211,16 @@ Result<int> rag_search_command(const Context& ctx, const RagArgs& args) {
                      {"platform", p.value("platform", json())},
                      {"content", p.value("content", json())}});
     }
-    fmt::print("{}\n", json{{"query", args.question}, {"model", embedder->model_id()},
-                            {"hits", std::move(out)}}
-                           .dump(2, ' ', false, json::error_handler_t::replace));
+    fmt::print(
+        "{}\n",
+        json{{"query", args.question}, {"model", embedder->model_id()}, {"hits", std::move(out)}}
+            .dump(2, ' ', false, json::error_handler_t::replace));
     return 0;
   }
   if (hits.empty()) {
-    fmt::print("no chunks found (run the feature_engineering pipeline to fill the vector "
-               "store)\n");
+    fmt::print(
+        "no chunks found (run the feature_engineering pipeline to fill the vector "
+        "store)\n");
     return 0;
   }
   for (std::size_t i = 0; i < hits.size(); ++i) {
@@ -233,10 +235,10 @@ Result<int> rag_search_command(const Context& ctx, const RagArgs& args) {
 }
 
 void add_vectors_command(CLI::App& twin, CommandActions& actions) {
-  CLI::App* vectors = twin.add_subcommand(
-      "vectors",
-      "The vector store (embedded in .twin/vectors by default; a Qdrant when "
-      "QDRANT_DATABASE_HOST or USE_QDRANT_CLOUD is set)");
+  CLI::App* vectors =
+      twin.add_subcommand("vectors",
+                          "The vector store (embedded in .twin/vectors by default; a Qdrant when "
+                          "QDRANT_DATABASE_HOST or USE_QDRANT_CLOUD is set)");
   vectors->require_subcommand(1);
 
   CLI::App* collections = vectors->add_subcommand("collections", "List collections and sizes");

@@ -39,13 +39,16 @@ std::vector<float> random_unit(std::mt19937& rng, std::size_t dim) {
 
 void print_latencies(const std::string& name, std::vector<double> ms) {
   std::ranges::sort(ms);
-  const auto at = [&](double q) { return ms[static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1))]; };
+  const auto at = [&](double q) {
+    return ms[static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1))];
+  };
   fmt::print("{}_p50_ms {:.3f}\n{}_p99_ms {:.3f}\n", name, at(0.5), name, at(0.99));
 }
 
 int load(const std::string& port, std::size_t n, std::size_t dim) {
   httplib::Client client("127.0.0.1", std::stoi(port));
-  auto created = client.Put("/collections/bench", json{{"vectors", {{"size", dim}, {"distance", "Cosine"}}}}.dump(),
+  auto created = client.Put("/collections/bench",
+                            json{{"vectors", {{"size", dim}, {"distance", "Cosine"}}}}.dump(),
                             "application/json");
   if (!created || created->status != 200) {
     fmt::print(stderr, "create failed: {}\n", created ? created->body : "no answer");
@@ -56,16 +59,20 @@ int load(const std::string& port, std::size_t n, std::size_t dim) {
   for (std::size_t start = 0; start < n; start += 500) {
     json points = json::array();
     for (std::size_t i = start; i < std::min(n, start + 500); ++i) {
-      points.push_back({{"id", i}, {"vector", random_unit(rng, dim)}, {"payload", {{"n", i}, {"group", i % 100}}}});
+      points.push_back({{"id", i},
+                        {"vector", random_unit(rng, dim)},
+                        {"payload", {{"n", i}, {"group", i % 100}}}});
     }
-    auto reply = client.Put("/collections/bench/points?wait=true", json{{"points", points}}.dump(), "application/json");
+    auto reply = client.Put("/collections/bench/points?wait=true", json{{"points", points}}.dump(),
+                            "application/json");
     if (!reply || reply->status != 200) {
       fmt::print(stderr, "upsert failed: {}\n", reply ? reply->body : "no answer");
       return 1;
     }
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  fmt::print("rest_upsert_points_per_s {:.0f} ({} x {})\n", static_cast<double>(n) / seconds, n, dim);
+  fmt::print("rest_upsert_points_per_s {:.0f} ({} x {})\n", static_cast<double>(n) / seconds, n,
+             dim);
   return 0;
 }
 
@@ -74,7 +81,8 @@ int search_rest(const std::string& port, std::size_t queries, std::size_t dim) {
   std::mt19937 rng(11);
   std::vector<double> ms;
   for (std::size_t q = 0; q < queries; ++q) {
-    const std::string body = json{{"vector", random_unit(rng, dim)}, {"limit", 10}, {"with_payload", true}}.dump();
+    const std::string body =
+        json{{"vector", random_unit(rng, dim)}, {"limit", 10}, {"with_payload", true}}.dump();
     const auto started = Clock::now();
     auto reply = client.Post("/collections/bench/points/search", body, "application/json");
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
@@ -113,9 +121,13 @@ int search_direct(const std::string& dir, std::size_t queries, std::size_t dim) 
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.size() == 4 && args[0] == "load") return load(args[1], std::stoul(args[2]), std::stoul(args[3]));
-  if (args.size() == 4 && args[0] == "search") return search_rest(args[1], std::stoul(args[2]), std::stoul(args[3]));
-  if (args.size() == 4 && args[0] == "direct") return search_direct(args[1], std::stoul(args[2]), std::stoul(args[3]));
-  fmt::print(stderr, "usage: qdrant_rest_bench load PORT N DIM | search PORT Q DIM | direct DIR Q DIM\n");
+  if (args.size() == 4 && args[0] == "load")
+    return load(args[1], std::stoul(args[2]), std::stoul(args[3]));
+  if (args.size() == 4 && args[0] == "search")
+    return search_rest(args[1], std::stoul(args[2]), std::stoul(args[3]));
+  if (args.size() == 4 && args[0] == "direct")
+    return search_direct(args[1], std::stoul(args[2]), std::stoul(args[3]));
+  fmt::print(stderr,
+             "usage: qdrant_rest_bench load PORT N DIM | search PORT Q DIM | direct DIR Q DIM\n");
   return 2;
 }

@@ -72,14 +72,14 @@ Status query_data_warehouse(StepContext& ctx) {
         const warehouse::Document stored,
         users.get_or_create({{"first_name", name.first_name}, {"last_name", name.last_name}}));
     for (const DataCategory category : kCategories) {
-      TWIN_ASSIGN_OR_RETURN(auto collection,
-                            open_collection(*warehouse, *find_document_class(
-                                                            class_name_of(category))));
+      TWIN_ASSIGN_OR_RETURN(
+          auto collection,
+          open_collection(*warehouse, *find_document_class(class_name_of(category))));
       TWIN_ASSIGN_OR_RETURN(auto found, collection.find({{"author_id", stored.id}}));
       json& entry = counts[std::string(to_string(category))];
       if (entry.is_null()) entry = {{"num_documents", 0}, {"authors", json::array()}};
-      entry["num_documents"] = entry["num_documents"].get<std::int64_t>() +
-                               static_cast<std::int64_t>(found.size());
+      entry["num_documents"] =
+          entry["num_documents"].get<std::int64_t>() + static_cast<std::int64_t>(found.size());
       if (!found.empty()) entry["authors"].push_back(full_name);
       for (const auto& document : found) {
         if (document.lineage) {
@@ -94,7 +94,8 @@ Status query_data_warehouse(StepContext& ctx) {
   counts["num_documents"] = documents.size();
   json runs = json::object();
   for (const auto& [run_id, count] : etl_runs) runs[run_id] = count;
-  counts["lineage"] = {{"etl_runs", std::move(runs)}, {"documents_without_lineage", without_lineage}};
+  counts["lineage"] = {{"etl_runs", std::move(runs)},
+                       {"documents_without_lineage", without_lineage}};
   ctx.logger().info("{} documents from the warehouse", documents.size());
   ctx.add_output_metadata("raw_documents", counts);
   return ctx.set_output_json("raw_documents", documents);
@@ -114,7 +115,8 @@ Status clean_documents(StepContext& ctx) {
     ++per_category[std::string(to_string(category_of(document)))];
   }
   json metadata = {{"num_documents", cleaned.size()}};
-  for (const auto& [category, count] : per_category) metadata[category] = {{"num_documents", count}};
+  for (const auto& [category, count] : per_category)
+    metadata[category] = {{"num_documents", count}};
   ctx.logger().info("cleaned {} documents", cleaned.size());
   ctx.add_output_metadata("cleaned_documents", metadata);
   return ctx.set_output_json("cleaned_documents", cleaned);
@@ -163,17 +165,18 @@ Result<std::map<std::string, std::vector<float>>> stored_vectors(
     TWIN_ASSIGN_OR_RETURN(auto id, vectors::PointId::from_json(chunk.at("id")));
     ids.push_back(std::move(id));
   }
-  TWIN_ASSIGN_OR_RETURN(auto points, store.retrieve(collection, ids, {.payload = true,
-                                                                      .vector = true}));
+  TWIN_ASSIGN_OR_RETURN(auto points,
+                        store.retrieve(collection, ids, {.payload = true, .vector = true}));
   std::map<std::string, const json*> content_by_id;
   for (const json& chunk : chunks) content_by_id[chunk.at("id").get<std::string>()] = &chunk;
   for (auto& point : points) {
     const json* chunk = content_by_id[point.id.to_string()];
     const json& payload = point.payload;
-    const bool same_model = payload.contains("metadata") && payload.at("metadata").is_object() &&
-                            payload.at("metadata").value("embedding_model_id", std::string()) ==
-                                embedder.model_id();
-    if (chunk != nullptr && same_model && payload.value("content", json()) == chunk->at("content")) {
+    const bool same_model =
+        payload.contains("metadata") && payload.at("metadata").is_object() &&
+        payload.at("metadata").value("embedding_model_id", std::string()) == embedder.model_id();
+    if (chunk != nullptr && same_model &&
+        payload.value("content", json()) == chunk->at("content")) {
       found[point.id.to_string()] = std::move(point.vector);
     }
   }
@@ -193,8 +196,7 @@ Status chunk_and_embed(StepContext& ctx) {
                                    {"max_input_length", embedder->max_input_length()}};
 
   json embedded = json::array();
-  json metadata = {{"chunking", json::object()},
-                   {"embedding", {{"model", embedding_metadata}}}};
+  json metadata = {{"chunking", json::object()}, {"embedding", {{"model", embedding_metadata}}}};
   std::size_t embedded_now = 0;
   std::size_t reused = 0;
   for (const DataCategory category : kCategories) {
@@ -206,7 +208,8 @@ Status chunk_and_embed(StepContext& ctx) {
       ++documents;
       for (const std::string& text : chunk_texts(document, *embedder)) {
         json chunk = make_chunk(document, text);
-        if (seen.insert(chunk.at("id").get<std::string>()).second) chunks.push_back(std::move(chunk));
+        if (seen.insert(chunk.at("id").get<std::string>()).second)
+          chunks.push_back(std::move(chunk));
       }
     }
     if (documents == 0) continue;
@@ -297,8 +300,8 @@ Status load_to_vector_db(StepContext& ctx) {
     point.payload["twin_lineage"] = lineage;
     if (is_embedded) {
       point.vector = document.at("embedding").get<std::vector<float>>();
-      params[collection] =
-          vectors::VectorParams{.size = point.vector.size(), .distance = vectors::Distance::kCosine};
+      params[collection] = vectors::VectorParams{.size = point.vector.size(),
+                                                 .distance = vectors::Distance::kCosine};
     } else {
       params.try_emplace(collection, std::nullopt);
     }
@@ -310,8 +313,9 @@ Status load_to_vector_db(StepContext& ctx) {
     const std::size_t total = points.size();
     for (std::size_t start = 0; start < points.size(); start += kUpsertBatch) {
       const std::size_t end = std::min(points.size(), start + kUpsertBatch);
-      std::vector<vectors::Point> batch(std::make_move_iterator(points.begin() + static_cast<std::ptrdiff_t>(start)),
-                                        std::make_move_iterator(points.begin() + static_cast<std::ptrdiff_t>(end)));
+      std::vector<vectors::Point> batch(
+          std::make_move_iterator(points.begin() + static_cast<std::ptrdiff_t>(start)),
+          std::make_move_iterator(points.begin() + static_cast<std::ptrdiff_t>(end)));
       TWIN_RETURN_IF_ERROR(store->upsert(collection, std::move(batch)));
     }
     ctx.logger().info("{}: loaded {} points into {}", ctx.step_name(), total, collection);
@@ -351,7 +355,8 @@ DataCategory category_of(const json& document) {
 
 json clean_document(const json& raw) {
   // The warehouse hands content keys back sorted: put them in the order the crawlers wrote them.
-  const nlohmann::ordered_json content = handbook_content_order(raw.value("content", json::object()));
+  const nlohmann::ordered_json content =
+      handbook_content_order(raw.value("content", json::object()));
   std::string cleaned_content;
   switch (category_of(raw)) {
     case DataCategory::kArticles:

@@ -17,8 +17,8 @@ namespace {
 Result<std::string> author_id_of(warehouse::Warehouse& warehouse, const std::string& full_name) {
   TWIN_ASSIGN_OR_RETURN(const PersonName name, split_full_name(full_name));
   TWIN_ASSIGN_OR_RETURN(auto users, warehouse.collection("users"));
-  TWIN_ASSIGN_OR_RETURN(auto user, users.find_one({{"first_name", name.first_name},
-                                                   {"last_name", name.last_name}}));
+  TWIN_ASSIGN_OR_RETURN(
+      auto user, users.find_one({{"first_name", name.first_name}, {"last_name", name.last_name}}));
   if (user) return user->id;
   TWIN_ASSIGN_OR_RETURN(auto everyone, users.find(nlohmann::json::object(), {.limit = 20}));
   std::vector<std::string> known;
@@ -33,7 +33,8 @@ Result<std::string> author_id_of(warehouse::Warehouse& warehouse, const std::str
 
 }  // namespace
 
-Result<std::vector<RetrievedChunk>> retrieve(std::string_view query, const RetrievalOptions& options,
+Result<std::vector<RetrievedChunk>> retrieve(std::string_view query,
+                                             const RetrievalOptions& options,
                                              embeddings::Embedder& embedder,
                                              vectors::VectorStore& store,
                                              warehouse::Warehouse& warehouse) {
@@ -56,8 +57,8 @@ Result<std::vector<RetrievedChunk>> retrieve(std::string_view query, const Retri
     const std::string collection = embedded_collection(category);
     TWIN_ASSIGN_OR_RETURN(bool exists, store.collection_exists(collection));
     if (!exists) continue;
-    vectors::SearchRequest request{.vector = embedded.front(), .limit = per_collection,
-                                   .filter = filter};
+    vectors::SearchRequest request{
+        .vector = embedded.front(), .limit = per_collection, .filter = filter};
     TWIN_ASSIGN_OR_RETURN(auto points, store.search(collection, request));
     for (auto& point : points) {
       if (!seen.insert(point.id.to_string()).second) continue;

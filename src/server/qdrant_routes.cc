@@ -114,8 +114,8 @@ Result<json> search_answer(VectorStore& store, const std::string& collection,
   if (query.query_point_id) {
     // Query by id: the nearest neighbours of a stored point, the point itself left out.
     const std::vector<vectors::PointId> ids{*query.query_point_id};
-    TWIN_ASSIGN_OR_RETURN(auto found, store.retrieve(collection, ids, {.payload = false,
-                                                                       .vector = true}));
+    TWIN_ASSIGN_OR_RETURN(auto found,
+                          store.retrieve(collection, ids, {.payload = false, .vector = true}));
     if (found.empty()) {
       return fail(Status::not_found(
           fmt::format("No point with id {} found", query.query_point_id->to_string())));
@@ -144,41 +144,41 @@ void add_collection_routes(httplib::Server& server, VectorStore* store) {
       });
   const std::string collection = R"(/collections/([^/]+))";
   add(server, "GET", collection, store,
-      [](VectorStore& s, const std::string& name, const json&, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json&,
+         const httplib::Request&) -> Result<json> {
         TWIN_ASSIGN_OR_RETURN(auto info, s.collection_info(name));
         return qj::write_collection_info(info);
       });
   add(server, "PUT", collection, store,
-      [](VectorStore& s, const std::string& name, const json& body, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json& body,
+         const httplib::Request&) -> Result<json> {
         TWIN_ASSIGN_OR_RETURN(auto config, qj::read_create_collection(object_or_empty(body)));
         TWIN_RETURN_IF_ERROR(s.create_collection(name, config));
         return json(true);
       });
   add(server, "PATCH", collection, store,
-      [](VectorStore& s, const std::string& name, const json&, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json&,
+         const httplib::Request&) -> Result<json> {
         // Optimizer and HNSW tuning has no effect on the embedded store; the collection must
         // exist all the same.
         TWIN_ASSIGN_OR_RETURN(auto info, s.collection_info(name));
         return json(true);
       });
   add(server, "DELETE", collection, store,
-      [](VectorStore& s, const std::string& name, const json&, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json&,
+         const httplib::Request&) -> Result<json> {
         TWIN_ASSIGN_OR_RETURN(bool deleted, s.delete_collection(name));
         return json(deleted);
       });
   add(server, "GET", collection + "/exists", store,
-      [](VectorStore& s, const std::string& name, const json&, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json&,
+         const httplib::Request&) -> Result<json> {
         TWIN_ASSIGN_OR_RETURN(bool exists, s.collection_exists(name));
         return json{{"exists", exists}};
       });
   add(server, "PUT", collection + "/index", store,
-      [](VectorStore& s, const std::string& name, const json& body, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json& body,
+         const httplib::Request&) -> Result<json> {
         const json& b = object_or_empty(body);
         if (!b.contains("field_name") || !b.at("field_name").is_string()) {
           return fail(Status::invalid_argument("field_name: missing"));
@@ -198,8 +198,8 @@ void add_collection_routes(httplib::Server& server, VectorStore* store) {
         return update_result();
       });
   add(server, "DELETE", collection + "/index/([^/]+)", store,
-      [](VectorStore& s, const std::string& name, const json&, const httplib::Request& request)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json&,
+         const httplib::Request& request) -> Result<json> {
         TWIN_RETURN_IF_ERROR(s.delete_payload_index(name, request.matches[2].str()));
         return update_result();
       });
@@ -208,19 +208,19 @@ void add_collection_routes(httplib::Server& server, VectorStore* store) {
 void add_point_routes(httplib::Server& server, VectorStore* store) {
   const std::string points = R"(/collections/([^/]+)/points)";
   add(server, "PUT", points, store,
-      [](VectorStore& s, const std::string& name, const json& body, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json& body,
+         const httplib::Request&) -> Result<json> {
         TWIN_ASSIGN_OR_RETURN(auto parsed, qj::read_upsert(object_or_empty(body)));
         TWIN_RETURN_IF_ERROR(s.upsert(name, std::move(parsed)));
         return update_result();
       });
   add(server, "POST", points, store,
-      [](VectorStore& s, const std::string& name, const json& body, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json& body,
+         const httplib::Request&) -> Result<json> {
         TWIN_ASSIGN_OR_RETURN(auto query, qj::read_retrieve(object_or_empty(body)));
-        TWIN_ASSIGN_OR_RETURN(auto found,
-                              s.retrieve(name, query.ids, {.payload = query.payload.enabled,
-                                                           .vector = query.with_vector}));
+        TWIN_ASSIGN_OR_RETURN(auto found, s.retrieve(name, query.ids,
+                                                     {.payload = query.payload.enabled,
+                                                      .vector = query.with_vector}));
         json records = json::array();
         for (auto& point : found) {
           point.payload = qj::select_payload(point.payload, query.payload);
@@ -229,8 +229,8 @@ void add_point_routes(httplib::Server& server, VectorStore* store) {
         return records;
       });
   add(server, "GET", points + R"(/([^/]+))", store,
-      [](VectorStore& s, const std::string& name, const json&, const httplib::Request& request)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json&,
+         const httplib::Request& request) -> Result<json> {
         const std::string text = request.matches[2].str();
         TWIN_ASSIGN_OR_RETURN(auto id, vectors::PointId::parse(text));
         const std::vector<vectors::PointId> ids{id};
@@ -241,8 +241,8 @@ void add_point_routes(httplib::Server& server, VectorStore* store) {
         return qj::write_record(found.front(), true, true);
       });
   add(server, "POST", points + "/delete", store,
-      [](VectorStore& s, const std::string& name, const json& body, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json& body,
+         const httplib::Request&) -> Result<json> {
         TWIN_ASSIGN_OR_RETURN(auto selector, qj::read_selector(object_or_empty(body)));
         TWIN_RETURN_IF_ERROR(s.delete_points(name, selector));
         return update_result();
@@ -255,7 +255,8 @@ void add_point_routes(httplib::Server& server, VectorStore* store) {
         return fail(Status::invalid_argument("payload: expected a JSON object"));
       }
       if (b.contains("key") && !b.at("key").is_null()) {
-        return fail(Status::invalid_argument("key: setting a payload under a key is not supported"));
+        return fail(
+            Status::invalid_argument("key: setting a payload under a key is not supported"));
       }
       TWIN_ASSIGN_OR_RETURN(auto selector, qj::read_selector(b));
       TWIN_RETURN_IF_ERROR(overwrite ? s.overwrite_payload(name, b.at("payload"), selector)
@@ -266,8 +267,8 @@ void add_point_routes(httplib::Server& server, VectorStore* store) {
   add(server, "POST", points + "/payload", store, payload_route(false));
   add(server, "PUT", points + "/payload", store, payload_route(true));
   add(server, "POST", points + "/payload/delete", store,
-      [](VectorStore& s, const std::string& name, const json& body, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json& body,
+         const httplib::Request&) -> Result<json> {
         const json& b = object_or_empty(body);
         if (!b.contains("keys") || !b.at("keys").is_array()) {
           return fail(Status::invalid_argument("keys: expected a list of payload keys"));
@@ -282,8 +283,8 @@ void add_point_routes(httplib::Server& server, VectorStore* store) {
         return update_result();
       });
   add(server, "POST", points + "/payload/clear", store,
-      [](VectorStore& s, const std::string& name, const json& body, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json& body,
+         const httplib::Request&) -> Result<json> {
         TWIN_ASSIGN_OR_RETURN(auto selector, qj::read_selector(object_or_empty(body)));
         TWIN_RETURN_IF_ERROR(s.overwrite_payload(name, json::object(), selector));
         return update_result();
@@ -293,28 +294,28 @@ void add_point_routes(httplib::Server& server, VectorStore* store) {
 void add_search_routes(httplib::Server& server, VectorStore* store) {
   const std::string points = R"(/collections/([^/]+)/points)";
   add(server, "POST", points + "/count", store,
-      [](VectorStore& s, const std::string& name, const json& body, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json& body,
+         const httplib::Request&) -> Result<json> {
         TWIN_ASSIGN_OR_RETURN(auto filter, qj::read_optional_filter(object_or_empty(body)));
         TWIN_ASSIGN_OR_RETURN(std::uint64_t count, s.count(name, filter));
         return json{{"count", count}};
       });
   add(server, "POST", points + "/scroll", store,
-      [](VectorStore& s, const std::string& name, const json& body, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json& body,
+         const httplib::Request&) -> Result<json> {
         TWIN_ASSIGN_OR_RETURN(auto query, qj::read_scroll(body));
         TWIN_ASSIGN_OR_RETURN(auto page, s.scroll(name, query.request));
         return qj::write_scroll_page(page, query);
       });
   add(server, "POST", points + "/search", store,
-      [](VectorStore& s, const std::string& name, const json& body, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json& body,
+         const httplib::Request&) -> Result<json> {
         TWIN_ASSIGN_OR_RETURN(auto query, qj::read_search(object_or_empty(body)));
         return search_answer(s, name, std::move(query));
       });
   add(server, "POST", points + "/query", store,
-      [](VectorStore& s, const std::string& name, const json& body, const httplib::Request&)
-          -> Result<json> {
+      [](VectorStore& s, const std::string& name, const json& body,
+         const httplib::Request&) -> Result<json> {
         TWIN_ASSIGN_OR_RETURN(auto query, qj::read_query(object_or_empty(body)));
         TWIN_ASSIGN_OR_RETURN(json hits, search_answer(s, name, std::move(query)));
         return json{{"points", std::move(hits)}};

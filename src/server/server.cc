@@ -6,9 +6,9 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <mutex>
-#include <chrono>
 #include <thread>
 
 #include "json_endpoint.h"
@@ -102,15 +102,15 @@ struct TwinServer::Impl {
     using Handled = httplib::Server::HandlerResponse;
     auto refuse = [&](int status, std::string_view message) {
       response.status = status;
-      response.set_content(
-          nlohmann::json{{"status", {{"error", message}}}, {"time", 0}}.dump(),
-          "application/json");
+      response.set_content(nlohmann::json{{"status", {{"error", message}}}, {"time", 0}}.dump(),
+                           "application/json");
       return Handled::Handled;
     };
     if (is_loopback_host(options.host) && request.has_header("Host") &&
         !is_loopback_host(host_name(request.get_header_value("Host")))) {
-      return refuse(403, "this server listens on a loopback address and answers loopback host "
-                         "names only");
+      return refuse(403,
+                    "this server listens on a loopback address and answers loopback host "
+                    "names only");
     }
     const bool health = request.path == "/" || request.path == "/healthz" ||
                         request.path == "/livez" || request.path == "/readyz";
@@ -147,17 +147,16 @@ struct TwinServer::Impl {
               response.status == 404
                   ? fmt::format("Not found: no endpoint {} {}", request.method, request.path)
                   : fmt::format("HTTP {}", response.status);
-          response.set_content(
-              nlohmann::json{{"status", {{"error", message}}}, {"time", 0}}.dump(),
-              "application/json");
+          response.set_content(nlohmann::json{{"status", {{"error", message}}}, {"time", 0}}.dump(),
+                               "application/json");
           return Handled::Handled;
         }));
     add_qdrant_routes(qdrant_http, stores.vectors);
     if (!options.qdrant_exchange_log.empty()) {
-      qdrant_http.set_logger([this](const httplib::Request& request,
-                                    const httplib::Response& response) {
-        log_qdrant_exchange(request, response);
-      });
+      qdrant_http.set_logger(
+          [this](const httplib::Request& request, const httplib::Response& response) {
+            log_qdrant_exchange(request, response);
+          });
     }
   }
 

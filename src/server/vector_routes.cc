@@ -37,12 +37,10 @@ json preview(const json& payload, bool& truncated) {
   return preview_json(payload, kPreviewStringBytes, truncated);
 }
 
-Result<json> points_page(vectors::VectorStore& store, const std::string& name,
-                         const json& fields) {
+Result<json> points_page(vectors::VectorStore& store, const std::string& name, const json& fields) {
   TWIN_ASSIGN_OR_RETURN(auto limit, optional_int64(fields, "limit"));
-  vectors::ScrollRequest request{
-      .limit = static_cast<std::size_t>(
-          std::clamp<std::int64_t>(limit.value_or(kDefaultPageSize), 1, kMaxPageSize))};
+  vectors::ScrollRequest request{.limit = static_cast<std::size_t>(std::clamp<std::int64_t>(
+                                     limit.value_or(kDefaultPageSize), 1, kMaxPageSize))};
   if (auto offset = optional_string(fields, "offset"); offset && !offset->empty()) {
     auto id = vectors::PointId::parse(*offset);
     if (!id) return fail(id.error().with_context("offset"));
@@ -54,8 +52,8 @@ Result<json> points_page(vectors::VectorStore& store, const std::string& name,
   for (const auto& point : page.points) {
     bool truncated = false;
     json shown = preview(point.payload, truncated);
-    points.push_back({{"id", point.id.to_json()}, {"payload", std::move(shown)},
-                      {"truncated", truncated}});
+    points.push_back(
+        {{"id", point.id.to_json()}, {"payload", std::move(shown)}, {"truncated", truncated}});
   }
   return json{{"collection", name},
               {"total", total},
@@ -81,8 +79,10 @@ Result<json> search(vectors::VectorStore& store, embeddings::Embedder* embedder,
   json points = json::array();
   for (const auto& hit : hits) {
     bool truncated = false;
-    points.push_back({{"id", hit.id.to_json()}, {"score", hit.score},
-                      {"payload", preview(hit.payload, truncated)}, {"truncated", truncated}});
+    points.push_back({{"id", hit.id.to_json()},
+                      {"score", hit.score},
+                      {"payload", preview(hit.payload, truncated)},
+                      {"truncated", truncated}});
   }
   return json{{"model", embedder->model_id()}, {"points", std::move(points)}};
 }
@@ -105,18 +105,18 @@ void add_vector_routes(httplib::Server& server, vectors::VectorStore* store,
     }
     return store;
   };
-  add_json_endpoint(server, "GET", R"(/api/twin/vectors/([A-Za-z0-9_-]+))",
-                    [need_store](const json& fields, const httplib::Request& request)
-                        -> Result<json> {
-                      TWIN_ASSIGN_OR_RETURN(auto* s, need_store());
-                      return points_page(*s, request.matches[1].str(), fields);
-                    });
-  add_json_endpoint(server, "GET", R"(/api/twin/vectors/([A-Za-z0-9_-]+)/search)",
-                    [need_store, embedder](const json& fields, const httplib::Request& request)
-                        -> Result<json> {
-                      TWIN_ASSIGN_OR_RETURN(auto* s, need_store());
-                      return search(*s, embedder, request.matches[1].str(), fields);
-                    });
+  add_json_endpoint(
+      server, "GET", R"(/api/twin/vectors/([A-Za-z0-9_-]+))",
+      [need_store](const json& fields, const httplib::Request& request) -> Result<json> {
+        TWIN_ASSIGN_OR_RETURN(auto* s, need_store());
+        return points_page(*s, request.matches[1].str(), fields);
+      });
+  add_json_endpoint(
+      server, "GET", R"(/api/twin/vectors/([A-Za-z0-9_-]+)/search)",
+      [need_store, embedder](const json& fields, const httplib::Request& request) -> Result<json> {
+        TWIN_ASSIGN_OR_RETURN(auto* s, need_store());
+        return search(*s, embedder, request.matches[1].str(), fields);
+      });
 }
 
 }  // namespace twin::server

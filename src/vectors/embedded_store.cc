@@ -26,11 +26,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <shared_mutex>
@@ -226,25 +226,25 @@ class EmbeddedStore final : public VectorStore {
   Result<bool> delete_collection(std::string_view name) override {
     TWIN_RETURN_IF_ERROR(check_collection_name(name));
     return retrying([&]() -> Result<bool> {
-    std::unique_lock lock(mutex_);
-    TWIN_RETURN_IF_ERROR(sync());
-    TWIN_ASSIGN_OR_RETURN(bool exists, exists_in_database(name));
-    if (!exists) return false;
-    if (Status done = transact([&](db::Connection& c) -> Status {
-          for (const char* table :
-               {"vector_points", "vector_deletions", "vector_payload_indexes"}) {
-            TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
-                fmt::format("DELETE FROM {} WHERE collection = ?", table), {std::string(name)})));
-          }
-          return db::status_of(
-              c.execute("DELETE FROM vector_collections WHERE name = ?", {std::string(name)}));
-        });
-        !done.is_ok()) {
-      return fail(done);
-    }
-    if (auto found = loaded_.find(name); found != loaded_.end()) loaded_.erase(found);
-    remove_index_files(name);
-    return true;
+      std::unique_lock lock(mutex_);
+      TWIN_RETURN_IF_ERROR(sync());
+      TWIN_ASSIGN_OR_RETURN(bool exists, exists_in_database(name));
+      if (!exists) return false;
+      if (Status done = transact([&](db::Connection& c) -> Status {
+            for (const char* table :
+                 {"vector_points", "vector_deletions", "vector_payload_indexes"}) {
+              TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
+                  fmt::format("DELETE FROM {} WHERE collection = ?", table), {std::string(name)})));
+            }
+            return db::status_of(
+                c.execute("DELETE FROM vector_collections WHERE name = ?", {std::string(name)}));
+          });
+          !done.is_ok()) {
+        return fail(done);
+      }
+      if (auto found = loaded_.find(name); found != loaded_.end()) loaded_.erase(found);
+      remove_index_files(name);
+      return true;
     });
   }
 
@@ -458,22 +458,22 @@ class EmbeddedStore final : public VectorStore {
           "payload index on '{}': unknown field schema '{}'", index.field, index.data_type));
     }
     return retrying([&]() -> Status {
-    std::unique_lock lock(mutex_);
-    TWIN_RETURN_IF_ERROR(sync());
-    TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
-    TWIN_RETURN_IF_ERROR(transact([&](db::Connection& c) {
-      return db::status_of(c.execute(
-          "INSERT INTO vector_payload_indexes (collection, field, data_type) VALUES (?, ?, ?) "
-          "ON CONFLICT (collection, field) DO UPDATE SET data_type = excluded.data_type",
-          {std::string(collection), index.field, index.data_type}));
-    }));
-    auto& indexes = state->payload_indexes;
-    std::erase_if(indexes, [&](const PayloadIndex& i) { return i.field == index.field; });
-    indexes.push_back(index);
-    std::sort(indexes.begin(), indexes.end(),
-              [](const PayloadIndex& a, const PayloadIndex& b) { return a.field < b.field; });
-    build_field_index(*state, index);
-    return Status::ok();
+      std::unique_lock lock(mutex_);
+      TWIN_RETURN_IF_ERROR(sync());
+      TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
+      TWIN_RETURN_IF_ERROR(transact([&](db::Connection& c) {
+        return db::status_of(c.execute(
+            "INSERT INTO vector_payload_indexes (collection, field, data_type) VALUES (?, ?, ?) "
+            "ON CONFLICT (collection, field) DO UPDATE SET data_type = excluded.data_type",
+            {std::string(collection), index.field, index.data_type}));
+      }));
+      auto& indexes = state->payload_indexes;
+      std::erase_if(indexes, [&](const PayloadIndex& i) { return i.field == index.field; });
+      indexes.push_back(index);
+      std::sort(indexes.begin(), indexes.end(),
+                [](const PayloadIndex& a, const PayloadIndex& b) { return a.field < b.field; });
+      build_field_index(*state, index);
+      return Status::ok();
     });
   }
 
@@ -629,7 +629,8 @@ class EmbeddedStore final : public VectorStore {
     return database_->run_in_transaction([&](db::Connection& c) -> Status {
       TWIN_ASSIGN_OR_RETURN(
           auto row,
-          c.query_one("UPDATE vector_generation SET value = value + 1 WHERE id = 1 RETURNING value"));
+          c.query_one(
+              "UPDATE vector_generation SET value = value + 1 WHERE id = 1 RETURNING value"));
       const std::int64_t claimed = row ? row->int64(0) : 0;
       if (claimed != generation_.load() + 1) return Status::unavailable(std::string(kStaleMemory));
       TWIN_RETURN_IF_ERROR(body(c));

@@ -158,9 +158,9 @@ Result<std::vector<float>> read_vector(const json& value, std::string_view where
   vector.reserve(value.size());
   for (const json& item : value) {
     if (!item.is_number()) {
-      return fail(bad(where, fmt::format("a vector must be a list of numbers, found {}",
-                                         item.dump(-1, ' ', false,
-                                                   json::error_handler_t::replace))));
+      return fail(
+          bad(where, fmt::format("a vector must be a list of numbers, found {}",
+                                 item.dump(-1, ' ', false, json::error_handler_t::replace))));
     }
     const double number = item.get<double>();
     if (!std::isfinite(number) || std::fabs(number) > std::numeric_limits<float>::max()) {
@@ -180,8 +180,9 @@ Result<CollectionConfig> read_create_collection(const json& body) {
   const json* vectors = member(body, "vectors");
   if (vectors == nullptr || (vectors->is_object() && vectors->empty())) return config;
   if (!vectors->is_object() || !vectors->contains("size")) {
-    return fail(bad("vectors", "expected {\"size\": N, \"distance\": \"Cosine\"} (named vectors "
-                               "are not supported)"));
+    return fail(bad("vectors",
+                    "expected {\"size\": N, \"distance\": \"Cosine\"} (named vectors "
+                    "are not supported)"));
   }
   TWIN_ASSIGN_OR_RETURN(std::size_t size, read_count(*vectors, "size", 0));
   if (size == 0 || size > 65536) return fail(bad("vectors.size", "must be from 1 to 65536"));
@@ -346,7 +347,8 @@ Result<PayloadSelector> read_with_payload(const json& value, bool fallback) {
   } else if (value.is_object() && value.contains("exclude")) {
     TWIN_RETURN_IF_ERROR(keys(value.at("exclude"), selector.exclude));
   } else {
-    return fail(bad("with_payload", "expected true, false, [keys], {\"include\"} or {\"exclude\"}"));
+    return fail(
+        bad("with_payload", "expected true, false, [keys], {\"include\"} or {\"exclude\"}"));
   }
   return selector;
 }
@@ -489,7 +491,8 @@ json write_scroll(const ScrollRequest& request) {
 json write_scroll_page(const ScrollPage& page, const ScrollQuery& query) {
   json points = json::array();
   for (const Point& point : page.points) {
-    Point shown{.id = point.id, .vector = point.vector,
+    Point shown{.id = point.id,
+                .vector = point.vector,
                 .payload = select_payload(point.payload, query.payload)};
     points.push_back(write_record(shown, query.payload.enabled, query.request.with.vector));
   }

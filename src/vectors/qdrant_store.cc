@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <map>
 #include <mutex>
 
@@ -15,6 +17,17 @@
 
 namespace twin::vectors {
 namespace {
+
+// NaN and infinities have no JSON spelling: Qdrant would get nulls.
+Status check_finite(const std::vector<float>& vector, std::string_view what) {
+  for (std::size_t i = 0; i < vector.size(); ++i) {
+    if (!std::isfinite(vector[i])) {
+      return Status::invalid_argument(
+          fmt::format("{}: vector[{}] is not a finite number", what, i));
+    }
+  }
+  return Status::ok();
+}
 
 using nlohmann::json;
 
@@ -116,6 +129,11 @@ class QdrantStore final : public VectorStore {
 
   Status create_collection(std::string_view name, const CollectionConfig& config) override {
     TWIN_RETURN_IF_ERROR(check_collection_name(name));
+    if (config.vectors && (config.vectors->size == 0 || config.vectors->size > 65536)) {
+      return Status::invalid_argument(
+          fmt::format("collection `{}`: vector size {} must be between 1 and 65536", name,
+                      config.vectors->size));
+    }
     json vectors = json::object();
     if (config.vectors) {
       vectors = {{"size", config.vectors->size},
@@ -144,6 +162,15 @@ class QdrantStore final : public VectorStore {
   }
 
   Status upsert(std::string_view collection, std::vector<Point> points) override {
+    // What Qdrant's schema cannot carry is refused here, before anything is sent.
+    for (const auto& point : points) {
+      const std::string what = fmt::format("point {}", point.id.to_string());
+      TWIN_RETURN_IF_ERROR(check_finite(point.vector, what));
+      if (!point.payload.is_null() && !point.payload.is_object()) {
+        return Status::invalid_argument(fmt::format("{}: the payload must be a JSON object, not {}",
+                                                    what, point.payload.type_name()));
+      }
+    }
     json body = {{"points", json::array()}};
     for (const auto& point : points) {
       json vector = point.vector.empty() ? json::object() : vector_json(point.vector);
@@ -178,6 +205,9 @@ class QdrantStore final : public VectorStore {
 
   Status set_payload(std::string_view collection, const nlohmann::json& payload,
                      const PointSelector& points) override {
+    if (!payload.is_object()) {
+      return Status::invalid_argument("set_payload: the payload must be a JSON object");
+    }
     json body = selector_json(points);
     body["payload"] = payload;
     return status_of(call("POST", path(collection, "/points/payload?wait=true"), body));
@@ -185,6 +215,9 @@ class QdrantStore final : public VectorStore {
 
   Status overwrite_payload(std::string_view collection, const nlohmann::json& payload,
                            const PointSelector& points) override {
+    if (!payload.is_object()) {
+      return Status::invalid_argument("overwrite_payload: the payload must be a JSON object");
+    }
     json body = selector_json(points);
     body["payload"] = payload;
     return status_of(call("PUT", path(collection, "/points/payload?wait=true"), body));
@@ -225,6 +258,7 @@ class QdrantStore final : public VectorStore {
 
   Result<std::vector<ScoredPoint>> search(std::string_view collection,
                                           const SearchRequest& request) override {
+    TWIN_RETURN_IF_ERROR(check_finite(request.vector, "query"));
     json params = {{"exact", request.exact}};
     if (request.hnsw_ef) params["hnsw_ef"] = *request.hnsw_ef;
     json body = {{"vector", vector_json(request.vector)},
@@ -246,6 +280,12 @@ class QdrantStore final : public VectorStore {
   }
 
   Status create_payload_index(std::string_view collection, const PayloadIndex& index) override {
+    static constexpr std::array<std::string_view, 8> kTypes = {
+        "keyword", "integer", "float", "bool", "geo", "text", "uuid", "datetime"};
+    if (std::find(kTypes.begin(), kTypes.end(), index.data_type) == kTypes.end()) {
+      return Status::invalid_argument(fmt::format(
+          "payload index on '{}': unknown field schema '{}'", index.field, index.data_type));
+    }
     return status_of(call("PUT", path(collection, "/index?wait=true"),
                           json{{"field_name", index.field}, {"field_schema", index.data_type}}));
   }

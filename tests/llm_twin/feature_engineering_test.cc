@@ -3,6 +3,8 @@
 // configs/feature_engineering.yaml run unchanged through the twin binary, the vector
 // collections and `twin rag search` checked; and cleaning through the warehouse (whose JSON does
 // not keep key order) against the Handbook's golden cleaned_documents.json.
+#include "twin/llm_twin/feature_engineering.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -13,7 +15,6 @@
 #include "support/run_twin.h"
 #include "support/temp_dir.h"
 #include "twin/llm_twin/documents.h"
-#include "twin/llm_twin/feature_engineering.h"
 #include "twin/warehouse/warehouse.h"
 
 namespace twin::llm_twin {
@@ -24,8 +25,8 @@ using nlohmann::json;
 using testing_support::run_twin;
 using testing_support::shell_quote;
 
-const fs::path kHandbook = fs::path(TWIN_SOURCE_DIR) / ".." / "shared" / "data" /
-                           "llm-engineers-handbook";
+const fs::path kHandbook =
+    fs::path(TWIN_SOURCE_DIR) / ".." / "shared" / "data" / "llm-engineers-handbook";
 
 json read_json(const fs::path& path) {
   std::ifstream in(path);
@@ -61,8 +62,8 @@ TEST_F(FeatureEngineeringTest, CleaningThroughTheWarehouseMatchesTheGoldenPair) 
   ASSERT_TRUE(articles);
   auto stored = articles->find(json::object());
   ASSERT_TRUE(stored);
-  const auto golden = by_id(read_json(kHandbook / "artifacts" / "cleaned_documents.json")
-                                .at("artifact_data"));
+  const auto golden =
+      by_id(read_json(kHandbook / "artifacts" / "cleaned_documents.json").at("artifact_data"));
   ASSERT_EQ(stored->size(), 76U);
   size_t identical = 0;
   for (const auto& document : *stored) {
@@ -82,11 +83,11 @@ TEST_F(FeatureEngineeringTest, CleaningThroughTheWarehouseMatchesTheGoldenPair) 
 
 TEST_F(FeatureEngineeringTest, HandbookConfigFillsTheCollectionsAndRagFindsTheArticle) {
   const fs::path& dir = project_.path();
-  auto imported = run_twin("warehouse import " +
-                               shell_quote((kHandbook / "data_warehouse_raw_data").string()),
-                           dir);
+  auto imported = run_twin(
+      "warehouse import " + shell_quote((kHandbook / "data_warehouse_raw_data").string()), dir);
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  const std::string config = shell_quote((kHandbook / "configs" / "feature_engineering.yaml").string());
+  const std::string config =
+      shell_quote((kHandbook / "configs" / "feature_engineering.yaml").string());
   auto run = run_twin("pipeline run feature_engineering --config " + config, dir);
   if (run.err.find("GloVe") != std::string::npos && run.exit_code != 0) {
     GTEST_SKIP() << "the GloVe table is not installed: " << run.err;

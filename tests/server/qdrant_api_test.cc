@@ -18,8 +18,8 @@ class QdrantApiTest : public testing::Test {
   void SetUp() override {
     ASSERT_TRUE(server_.error().empty()) << server_.error();
     ASSERT_GT(server_.qdrant_port(), 0);
-    const JsonReply created = put_json(client_, "/collections/docs",
-                                       {{"vectors", {{"size", 3}, {"distance", "Dot"}}}});
+    const JsonReply created =
+        put_json(client_, "/collections/docs", {{"vectors", {{"size", 3}, {"distance", "Dot"}}}});
     ASSERT_EQ(created.status, 200) << created.raw;
     const JsonReply upserted =
         put_json(client_, "/collections/docs/points?wait=true",
@@ -54,8 +54,9 @@ TEST_F(QdrantApiTest, AnswersInQdrantsEnvelope) {
   const JsonReply version = get_json(client_, "/");
   EXPECT_EQ(version.status, 200);
   EXPECT_EQ(version.body["title"], "qdrant - vector search engine");
-  const JsonReply search = post_json(client_, "/collections/docs/points/search",
-                                     {{"vector", {1, 0.5, 0}}, {"limit", 1}, {"with_payload", true}});
+  const JsonReply search =
+      post_json(client_, "/collections/docs/points/search",
+                {{"vector", {1, 0.5, 0}}, {"limit", 1}, {"with_payload", true}});
   ASSERT_EQ(search.status, 200) << search.raw;
   EXPECT_EQ(search.body["status"], "ok");
   EXPECT_TRUE(search.body["time"].is_number());
@@ -88,11 +89,11 @@ TEST_F(QdrantApiTest, UnknownCollectionIs404) {
 TEST_F(QdrantApiTest, MalformedFilterIs400) {
   for (const json& filter :
        {json{{"must", {{{"key", "kind"}, {"match", {{"value", "a"}, {"any", {"a"}}}}}}}},
-        json{{"must", {{{"key", "kind"}, {"range", {{"gt", "x"}}}}}}},
-        json{{"must", "kind"}}, json{{"bogus", json::array()}}}) {
+        json{{"must", {{{"key", "kind"}, {"range", {{"gt", "x"}}}}}}}, json{{"must", "kind"}},
+        json{{"bogus", json::array()}}}) {
     SCOPED_TRACE(filter.dump());
-    const JsonReply reply = post_json(client_, "/collections/docs/points/scroll",
-                                      {{"filter", filter}, {"limit", 10}});
+    const JsonReply reply =
+        post_json(client_, "/collections/docs/points/scroll", {{"filter", filter}, {"limit", 10}});
     expect_error(reply, 400, "filter");
   }
   const JsonReply deleted =
@@ -104,28 +105,28 @@ TEST_F(QdrantApiTest, MalformedFilterIs400) {
 TEST_F(QdrantApiTest, NumbersOutsideFloatAndMalformedJsonAre400) {
   // JSON has no NaN or Infinity; 1e39 is finite in JSON but not as a float32.
   httplib::Headers none;
-  const auto huge = client_.Put("/collections/docs/points", none,
-                                R"({"points": [{"id": 9, "vector": [1e39, 0, 0]}]})",
-                                "application/json");
+  const auto huge =
+      client_.Put("/collections/docs/points", none,
+                  R"({"points": [{"id": 9, "vector": [1e39, 0, 0]}]})", "application/json");
   ASSERT_TRUE(huge);
   expect_error(to_reply(huge), 400, "finite");
-  const auto nan_text = client_.Put("/collections/docs/points", none,
-                                    R"({"points": [{"id": 9, "vector": [NaN, 0, 0]}]})",
-                                    "application/json");
+  const auto nan_text =
+      client_.Put("/collections/docs/points", none,
+                  R"({"points": [{"id": 9, "vector": [NaN, 0, 0]}]})", "application/json");
   ASSERT_TRUE(nan_text);
   expect_error(to_reply(nan_text), 400, "JSON");
-  const auto bad_id = client_.Put("/collections/docs/points", none,
-                                  R"({"points": [{"id": -4, "vector": [1, 0, 0]}]})",
-                                  "application/json");
+  const auto bad_id =
+      client_.Put("/collections/docs/points", none,
+                  R"({"points": [{"id": -4, "vector": [1, 0, 0]}]})", "application/json");
   ASSERT_TRUE(bad_id);
   EXPECT_EQ(bad_id->status, 400) << bad_id->body;
   EXPECT_EQ(count(), 2U);
 }
 
 TEST_F(QdrantApiTest, ExistingCollectionIs409) {
-  expect_error(put_json(client_, "/collections/docs",
-                        {{"vectors", {{"size", 3}, {"distance", "Dot"}}}}),
-               409, "already exists");
+  expect_error(
+      put_json(client_, "/collections/docs", {{"vectors", {{"size", 3}, {"distance", "Dot"}}}}),
+      409, "already exists");
 }
 
 TEST(QdrantApiTokenTest, AcceptsTheApiKeyHeaderAndBearer) {

@@ -65,7 +65,8 @@ class RunningServer {
       return;
     }
     warehouse_ = std::move(*opened_warehouse);
-    auto opened_vectors = vectors::VectorStore::open_embedded((artifacts_.path() / "vectors").string());
+    auto opened_vectors =
+        vectors::VectorStore::open_embedded((artifacts_.path() / "vectors").string());
     if (!opened_vectors) {
       error_ = opened_vectors.error().to_string();
       return;
@@ -73,13 +74,12 @@ class RunningServer {
     vectors_ = std::move(*opened_vectors);
     options.port = 0;
     if (options.qdrant_port < 0) options.qdrant_port = 0;
-    server_ = std::make_unique<TwinServer>(
-        options, ServerStores{.tracking = tracking_.get(),
-                              .registry = registry_.get(),
-                              .metadata = metadata_.get(),
-                              .artifacts = blobs_.get(),
-                              .warehouse = warehouse_.get(),
-                              .vectors = vectors_.get()});
+    server_ = std::make_unique<TwinServer>(options, ServerStores{.tracking = tracking_.get(),
+                                                                 .registry = registry_.get(),
+                                                                 .metadata = metadata_.get(),
+                                                                 .artifacts = blobs_.get(),
+                                                                 .warehouse = warehouse_.get(),
+                                                                 .vectors = vectors_.get()});
     if (Status bound = server_->bind(); !bound.is_ok()) {
       error_ = bound.to_string();
       return;

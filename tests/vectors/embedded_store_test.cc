@@ -104,7 +104,8 @@ TEST(EmbeddedStore, TwoStoresOnOneFolderSeeEachOthersWrites) {
   auto first = open_store(dir.path());
   auto second = open_store(dir.path());
   ASSERT_TRUE(first && second);
-  ASSERT_TRUE(first->create_collection("docs", {.vectors = VectorParams{2, Distance::kDot}}).is_ok());
+  ASSERT_TRUE(
+      first->create_collection("docs", {.vectors = VectorParams{2, Distance::kDot}}).is_ok());
   ASSERT_TRUE(second->collection_exists("docs").value());
   ASSERT_TRUE(first->upsert("docs", {{PointId(1), {1, 0}, {{"by", "first"}}}}).is_ok());
   EXPECT_EQ(second->count("docs", std::nullopt).value(), 1U);  // loads what first wrote
@@ -117,9 +118,11 @@ TEST(EmbeddedStore, TwoStoresOnOneFolderSeeEachOthersWrites) {
     EXPECT_TRUE(found[0].id == PointId(2) || found[0].id == PointId(3));
   }
   ASSERT_TRUE(second->delete_points("docs", std::vector<PointId>{PointId(1)}).is_ok());
-  ASSERT_TRUE(first->set_payload("docs", {{"seen", true}}, std::vector<PointId>{PointId(2)}).is_ok());
-  const auto points = second->retrieve("docs", std::vector<PointId>{PointId(1), PointId(2)},
-                                       {.payload = true, .vector = false})
+  ASSERT_TRUE(
+      first->set_payload("docs", {{"seen", true}}, std::vector<PointId>{PointId(2)}).is_ok());
+  const auto points = second
+                          ->retrieve("docs", std::vector<PointId>{PointId(1), PointId(2)},
+                                     {.payload = true, .vector = false})
                           .value();
   ASSERT_EQ(points.size(), 1U);
   EXPECT_EQ(points[0].payload["seen"], true);

@@ -35,18 +35,20 @@ class QdrantServerEnvironment : public ::testing::Environment {
   // Every exchange conforms to both schemas (the checker prints what does not).
   void TearDown() override {
     server_->stop();
-    const fs::path schemas = fs::path(TWIN_SOURCE_DIR) / ".." / "shared" / "data" / "qdrant-openapi";
+    const fs::path schemas =
+        fs::path(TWIN_SOURCE_DIR) / ".." / "shared" / "data" / "qdrant-openapi";
     if (!fs::exists(schemas / "openapi-v1.11.json")) {
       fmt::print("skipped the OpenAPI check: no schemas at {}\n", schemas.string());
       return;
     }
-    const std::string command = fmt::format(
-        "python3 {} {} {} {}",
-        testing_support::shell_quote(
-            (fs::path(TWIN_SOURCE_DIR) / "tests" / "vectors" / "check_qdrant_exchanges.py").string()),
-        testing_support::shell_quote((log_dir_.path() / "exchanges.jsonl").string()),
-        testing_support::shell_quote((schemas / "openapi-v1.11.json").string()),
-        testing_support::shell_quote((schemas / "openapi-v1.19.json").string()));
+    const std::string command =
+        fmt::format("python3 {} {} {} {}",
+                    testing_support::shell_quote((fs::path(TWIN_SOURCE_DIR) / "tests" / "vectors" /
+                                                  "check_qdrant_exchanges.py")
+                                                     .string()),
+                    testing_support::shell_quote((log_dir_.path() / "exchanges.jsonl").string()),
+                    testing_support::shell_quote((schemas / "openapi-v1.11.json").string()),
+                    testing_support::shell_quote((schemas / "openapi-v1.19.json").string()));
     const auto checked = testing_support::run_shell(command, fs::current_path());
     fmt::print("{}", checked.out);
     EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;
@@ -59,9 +61,8 @@ class QdrantServerEnvironment : public ::testing::Environment {
   std::unique_ptr<testing_support::ScratchDatabase> database_;
   std::unique_ptr<server::RunningServer> server_;
 };
-QdrantServerEnvironment* QdrantServerEnvironment::instance =
-    dynamic_cast<QdrantServerEnvironment*>(
-        ::testing::AddGlobalTestEnvironment(new QdrantServerEnvironment()));
+QdrantServerEnvironment* QdrantServerEnvironment::instance = dynamic_cast<QdrantServerEnvironment*>(
+    ::testing::AddGlobalTestEnvironment(new QdrantServerEnvironment()));
 
 INSTANTIATE_TEST_SUITE_P(Qdrant, VectorStoreConformance,
                          ::testing::Values(VectorStoreBackend{

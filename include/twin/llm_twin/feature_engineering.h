@@ -41,7 +41,7 @@ Status register_feature_engineering(orchestrator::PipelineRegistry& registry);
 
 // The Handbook's data categories, and the vector collections of each.
 enum class DataCategory { kArticles, kPosts, kRepositories };
-std::string_view to_string(DataCategory category);  // "articles", "posts", "repositories"
+std::string_view to_string(DataCategory category);       // "articles", "posts", "repositories"
 std::string cleaned_collection(DataCategory category);   // "cleaned_articles", ...
 std::string embedded_collection(DataCategory category);  // "embedded_articles", ...
 

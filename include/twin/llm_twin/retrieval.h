@@ -23,13 +23,14 @@ struct RetrievalOptions {
 };
 
 struct RetrievedChunk {
-  std::string collection;  // "embedded_articles", ...
+  std::string collection;      // "embedded_articles", ...
   vectors::ScoredPoint point;  // payload: content, document_id, link, author_full_name, ...
 };
 
 // kNotFound naming the author when `author_full_name` is not a user of the warehouse; collections
 // that do not exist yet are skipped.
-Result<std::vector<RetrievedChunk>> retrieve(std::string_view query, const RetrievalOptions& options,
+Result<std::vector<RetrievedChunk>> retrieve(std::string_view query,
+                                             const RetrievalOptions& options,
                                              embeddings::Embedder& embedder,
                                              vectors::VectorStore& store,
                                              warehouse::Warehouse& warehouse);
