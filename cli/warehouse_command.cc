@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "table.h"
+#include "twin/core/json.h"
 #include "twin/llm_twin/documents.h"
 #include "twin/warehouse/warehouse.h"
 
@@ -77,10 +78,8 @@ std::string summary_of(const json& fields) {
 
 Result<int> find_command(Context& ctx, const std::string& collection_name,
                          const std::string& filter_text, std::int64_t limit, bool as_json) {
-  const json filter = json::parse(filter_text.empty() ? "{}" : filter_text, nullptr, false);
-  if (filter.is_discarded()) {
-    return fail(Status::invalid_argument(fmt::format("--filter: not valid JSON: {}", filter_text)));
-  }
+  TWIN_ASSIGN_OR_RETURN(const json filter,
+                        parse_json(filter_text.empty() ? "{}" : filter_text, "--filter"));
   TWIN_ASSIGN_OR_RETURN(auto store, open_warehouse(ctx));
   const auto* document_class = llm_twin::find_document_class(collection_name);
   const std::string name =

@@ -7,10 +7,12 @@
 #include <condition_variable>
 #include <csignal>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
 #include "cache_key.h"
+#include "twin/core/json.h"
 #include "twin/core/process.h"
 
 namespace twin::orchestrator {
@@ -446,9 +448,11 @@ class RunExecution {
     }
     json output_metadata = json::object();
     if (fs::exists(metadata_file, ec)) {
-      std::ifstream in(metadata_file);
-      output_metadata = json::parse(in, nullptr, false);
-      if (!output_metadata.is_object()) {
+      std::ifstream in(metadata_file, std::ios::binary);
+      const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+      Result<json> parsed = parse_json(text, "$TWIN_METADATA_FILE");
+      if (parsed) output_metadata = *std::move(parsed);
+      if (!parsed || !output_metadata.is_object()) {
         result.status = Status::invalid_argument(fmt::format(
             "step {}: $TWIN_METADATA_FILE must hold a JSON object of metadata per output name",
             node.name));

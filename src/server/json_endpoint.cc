@@ -7,6 +7,7 @@
 #include <cmath>
 #include <exception>
 
+#include "twin/core/json.h"
 #include "twin/server/server.h"
 
 namespace twin::server {
@@ -25,10 +26,7 @@ Result<nlohmann::json> request_fields(const httplib::Request& request) {
       return fail(Status::invalid_argument(
           "the request body must be JSON with Content-Type: application/json"));
     }
-    fields = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-    if (fields.is_discarded()) {
-      return fail(Status::invalid_argument("the request body is not valid JSON"));
-    }
+    TWIN_ASSIGN_OR_RETURN(fields, parse_json(request.body, "the request body"));
     if (!fields.is_object()) {
       return fail(Status::invalid_argument("the request body must be a JSON object"));
     }

@@ -139,5 +139,24 @@ TEST(WarehouseCli, MalformedFileNamesLineAndColumnAndStoresNothing) {
                counts["collections"]["users"]["documents"] != 0);
 }
 
+TEST(WarehouseCli, FilterNested55kDeepIsAUsageErrorNotACrash) {
+  testing_support::TempDir project;
+  const std::string filter =
+      R"({"$and":)" + std::string(55'000, '[') + std::string(55'000, ']') + "}";
+  auto result = run_twin("warehouse find articles --filter " + shell_quote(filter), project.path());
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("--filter: JSON nested deeper than 256 levels"));
+}
+
+TEST(WarehouseCli, ImportOfADocumentNested100kDeepIsAUsageErrorNotACrash) {
+  testing_support::TempDir project;
+  std::ofstream(project.path() / "ArticleDocument.json")
+      << R"([{"_id": "a1", "content": )" << std::string(100'000, '[') << std::string(100'000, ']')
+      << "}]";
+  auto result = run_twin("warehouse import ArticleDocument.json", project.path());
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("ArticleDocument.json: JSON nested deeper than 256 levels"));
+}
+
 }  // namespace
 }  // namespace twin
