@@ -562,6 +562,41 @@ Result<int> reap_crashed_runs(metadata::MetadataStore& store) {
       stale_before);
 }
 
+Status check_run_config(const json& config) {
+  std::string text;
+  try {
+    text = config.dump();
+  } catch (const json::type_error& error) {
+    return Status::invalid_argument(fmt::format(
+        "the run's parameters and settings must be UTF-8 text (check the run config and --param "
+        "values): {}",
+        error.what()));
+  }
+  if (text.size() > kMaxRunConfigBytes) {
+    return Status::invalid_argument(
+        fmt::format("the run's parameters and settings take {} bytes; at most {} KiB are stored "
+                    "per run (pass large inputs as files or artifacts)",
+                    text.size(), kMaxRunConfigBytes >> 10));
+  }
+  return Status::ok();
+}
+
+Result<int> remove_stale_work_folders(metadata::MetadataStore& store, const fs::path& state_dir) {
+  std::error_code ec;
+  int removed = 0;
+  for (const auto& entry : fs::directory_iterator(state_dir / "work", ec)) {
+    if (!entry.is_directory(ec)) continue;
+    const auto step_run = store.get_step_run(entry.path().filename().string());
+    if (step_run && step_run->status == StepStatus::kRunning) continue;
+    if (!step_run && step_run.error().code() != StatusCode::kNotFound) {
+      return fail(step_run.error());
+    }
+    fs::remove_all(entry.path(), ec);
+    if (!ec) ++removed;
+  }
+  return removed;
+}
+
 Result<RunOutcome> PipelineRunner::run(PipelineDefinition pipeline, const RunOptions& options) {
   TWIN_RETURN_IF_ERROR(validate_pipeline(pipeline, registry_));
   for (const auto& [step, parameters] : options.config.step_parameters) {
@@ -585,6 +620,7 @@ Result<RunOutcome> PipelineRunner::run(PipelineDefinition pipeline, const RunOpt
                     {"source", pipeline.source}};
   new_run.host = host_name();
   new_run.pid = ::getpid();
+  TWIN_RETURN_IF_ERROR(check_run_config(new_run.config));
   TWIN_ASSIGN_OR_RETURN(metadata::RunRecord run, metadata_.create_run(new_run));
 
   RunExecution execution(metadata_, artifacts_, registry_, pipeline, options, run, parameters,

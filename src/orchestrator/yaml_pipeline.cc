@@ -1,5 +1,7 @@
 #include "twin/orchestrator/yaml_pipeline.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -73,6 +75,14 @@ Status check_keys(std::string_view origin, const YAML::Node& map,
   return Status::ok();
 }
 
+bool is_safe_name(std::string_view name) {
+  return !name.empty() && name.front() != '.' && name.size() <= 128 &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' ||
+                  c == '.';
+         });
+}
+
 bool is_string_list(const YAML::Node& node) {
   if (node.IsScalar()) return true;
   if (!node.IsSequence()) return false;
@@ -131,6 +141,20 @@ Result<StepNode> parse_step(std::string_view origin, const std::string& name,
     return Status::ok();
   };
   TWIN_RETURN_IF_ERROR(read_list("outputs", step.outputs));
+  // Names become file names under the step's work folder and parts of environment variable
+  // names: "../x" would write outside it.
+  for (const auto& output : step.outputs) {
+    TWIN_RETURN_IF_ERROR(expect(is_safe_name(output), origin, node["outputs"],
+                                context(fmt::format("output '{}': names are letters, digits, "
+                                                    "'_', '-' and '.', not starting with '.'",
+                                                    output))));
+  }
+  for (const auto& [input, source] : step.inputs) {
+    TWIN_RETURN_IF_ERROR(expect(is_safe_name(input), origin, node["inputs"],
+                                context(fmt::format("input '{}': names are letters, digits, "
+                                                    "'_', '-' and '.', not starting with '.'",
+                                                    input))));
+  }
   TWIN_RETURN_IF_ERROR(read_list("after", step.after));
   TWIN_RETURN_IF_ERROR(read_list("depends_on_files", step.depends_on_files));
   TWIN_RETURN_IF_ERROR(read_list("depends_on_env", step.depends_on_env));

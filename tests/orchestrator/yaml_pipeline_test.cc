@@ -232,5 +232,21 @@ TEST(YamlPipeline, FileOverTheSizeLimitIsRefused) {
   EXPECT_EQ(pipeline.error().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(YamlPipeline, OutputAndInputNamesCannotLeaveTheWorkFolder) {
+  for (const std::string bad : {"../escape", "a/b", ".hidden", ""}) {
+    auto pipeline =
+        parse_pipeline_yaml("steps:\n  a: {run: 'true', outputs: ['" + bad + "']}\n", "p.yaml");
+    ASSERT_FALSE(pipeline.has_value()) << bad;
+    EXPECT_EQ(pipeline.error().code(), StatusCode::kInvalidArgument);
+  }
+  auto input = parse_pipeline_yaml(
+      "steps:\n  a: {run: 'true', outputs: [x]}\n  b: {run: 'true', inputs: {../y: a.x}}\n",
+      "p.yaml");
+  EXPECT_FALSE(input.has_value());
+  EXPECT_TRUE(
+      parse_pipeline_yaml("steps:\n  a: {run: 'true', outputs: [model.v1-final_2]}\n", "p.yaml")
+          .has_value());
+}
+
 }  // namespace
 }  // namespace twin::orchestrator
