@@ -142,6 +142,14 @@ Status Warehouse::ensure_collection(const std::string& name) {
     }
   }
   TWIN_RETURN_IF_ERROR(check_collection_name(name));
+  // A read first: when the table exists (the common case) no write transaction is started, so
+  // readers never queue behind a writer that holds the database (WAL lets them read meanwhile).
+  TWIN_ASSIGN_OR_RETURN(auto existing, collection_names());
+  if (std::find(existing.begin(), existing.end(), name) != existing.end()) {
+    std::lock_guard lock(known_mutex_);
+    known_collections_.push_back(name);
+    return Status::ok();
+  }
   Status created = database_->run_in_transaction([&](db::Connection& connection) -> Status {
     TWIN_RETURN_IF_ERROR(connection.lock_until_transaction_ends("warehouse:collections"));
     return connection.execute_script(sql_->create_table(std::string(kTablePrefix) + name));
