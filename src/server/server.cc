@@ -1,14 +1,19 @@
 #include "twin/server/server.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <thread>
 
+#include "guarded_server.h"
 #include "json_endpoint.h"
 #include "mlflow_artifact_routes.h"
 #include "mlflow_routes.h"
@@ -55,8 +60,21 @@ bool is_artifact_upload(const httplib::Request& request) {
          request.path.find("/2.0/mlflow-artifacts/artifacts/") != std::string::npos;
 }
 
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// A name only this machine answers to: `localhost`, [::1], or 127.x.y.z as an IPv4 literal
+// (inet_pton takes exactly four decimal parts, so 127.0.0.1.evil.com and 127.1.1.1.nip.io, names
+// a DNS server can point anywhere, are not literals).
 bool is_loopback_host(std::string_view host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+  if (equals_ignoring_case(host, "localhost") || host == "::1" || host == "[::1]") return true;
+  in_addr address{};
+  return ::inet_pton(AF_INET, std::string(host).c_str(), &address) == 1 &&
+         (ntohl(address.s_addr) >> 24) == 127;
 }
 
 // The host name of a Host header, without the port.
@@ -71,11 +89,30 @@ std::string_view host_name(std::string_view header) {
 }  // namespace
 
 struct TwinServer::Impl {
+  Impl(ServerOptions server_options, const ServerStores& server_stores)
+      : options(std::move(server_options)), stores(server_stores), http(limits(options)) {}
+
+  static ConnectionLimits limits(const ServerOptions& options) {
+    return {.max_connections = options.max_connections,
+            .max_connections_per_client = options.max_connections_per_client,
+            .header_timeout = options.header_timeout,
+            .idle_timeout = options.idle_timeout,
+            .max_body_bytes = options.max_body_bytes,
+            .warm_threads = static_cast<size_t>(std::max(options.threads, 1))};
+  }
+
   ServerOptions options;
   ServerStores stores;
-  httplib::Server http;
+  GuardedServer http;
   int bound_port = -1;
   std::atomic<bool> stop_requested{false};
+
+  bool is_allowed_host(std::string_view name) const {
+    return is_loopback_host(name) ||
+           std::any_of(
+               options.allowed_hosts.begin(), options.allowed_hosts.end(),
+               [name](const std::string& allowed) { return equals_ignoring_case(name, allowed); });
+  }
 
   bool authorized(const httplib::Request& request) const {
     if (options.token.empty()) return true;
@@ -92,7 +129,7 @@ struct TwinServer::Impl {
                                                   httplib::Response& response) {
     using Handled = httplib::Server::HandlerResponse;
     if (is_loopback_host(options.host) && request.has_header("Host") &&
-        !is_loopback_host(host_name(request.get_header_value("Host")))) {
+        !is_allowed_host(host_name(request.get_header_value("Host")))) {
       write_error(response, 403, "PERMISSION_DENIED",
                   "this server listens on a loopback address and answers loopback host names only");
       return Handled::Handled;
@@ -121,6 +158,20 @@ struct TwinServer::Impl {
       write_error(response, 413, "REQUEST_LIMIT_EXCEEDED", "the request body is too large");
       return Handled::Handled;
     }
+    // A body without Content-Length (chunked) is cut where it passes the same limit on the wire;
+    // the artifact proxy checks its own limit on the data, so its framing gets some room.
+    GuardedServer::set_body_limit(is_artifact_upload(request)
+                                      ? options.max_artifact_bytes + options.max_artifact_bytes / 8
+                                      : options.max_body_bytes);
+    // httplib inflates gzip, deflate and br bodies as it reads them: a few MB could stand for
+    // gigabytes. No MLflow client compresses what it sends.
+    if (const std::string encoding = request.get_header_value("Content-Encoding");
+        !encoding.empty() && encoding != "identity") {
+      write_error(
+          response, 415, "INVALID_PARAMETER_VALUE",
+          fmt::format("request bodies with Content-Encoding: {} are not accepted", encoding));
+      return Handled::Handled;
+    }
     return Handled::Unhandled;
   }
 
@@ -135,10 +186,6 @@ struct TwinServer::Impl {
   }
 
   void configure() {
-    const int threads = std::max(options.threads, 1);
-    http.new_task_queue = [threads] {
-      return new httplib::ThreadPool(static_cast<size_t>(threads));
-    };
     // httplib's default also sets SO_REUSEPORT, which would let a second twin server share the
     // port silently; SO_REUSEADDR alone still allows a quick restart.
     http.set_socket_options([](socket_t sock) {
@@ -150,7 +197,6 @@ struct TwinServer::Impl {
     http.set_tcp_nodelay(true);
     http.set_payload_max_length(std::max(options.max_body_bytes, options.max_artifact_bytes));
     http.set_keep_alive_max_count(100000);
-    http.set_keep_alive_timeout(5);
     http.set_read_timeout(30, 0);
     http.set_pre_routing_handler(
         [this](const httplib::Request& q, httplib::Response& r) { return before_routing(q, r); });
@@ -160,7 +206,7 @@ struct TwinServer::Impl {
         [](const httplib::Request& request, httplib::Response& response) {
           using Handled = httplib::Server::HandlerResponse;
           if (!response.body.empty()) return Handled::Unhandled;
-          if (response.status == 413) {
+          if (response.status == 413 || GuardedServer::body_limit_exceeded()) {
             write_error(response, 413, "REQUEST_LIMIT_EXCEEDED", "the request body is too large");
           } else if (response.status == 404 && is_api_path(request.path)) {
             write_error(response, 404, "ENDPOINT_NOT_FOUND",
@@ -227,9 +273,7 @@ struct TwinServer::Impl {
 };
 
 TwinServer::TwinServer(ServerOptions options, const ServerStores& stores)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
-  impl_->stores = stores;
+    : impl_(std::make_unique<Impl>(std::move(options), stores)) {
   impl_->configure();
 }
 
@@ -242,6 +286,7 @@ Status TwinServer::bind() {
   } else if (impl_->http.bind_to_port(o.host, o.port)) {
     impl_->bound_port = o.port;
   }
+  if (impl_->bound_port > 0) impl_->http.raise_backlog();
   if (impl_->bound_port <= 0) {
     return Status::unavailable(fmt::format(
         "cannot listen on {}:{} (is the port in use, or the host not an address of this machine?)",
