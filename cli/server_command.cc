@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "command.h"
 #include "twin/db/database.h"
@@ -34,6 +35,8 @@ struct ServerFlags {
   int qdrant_port = 6333;  // Qdrant's own default, where its clients look
   bool qdrant_port_given = false;
   std::string qdrant_log;
+  std::vector<std::string> allowed_hosts;
+  bool show_token = false;
 };
 
 // Where mlflow-artifacts:/ URIs live: <artifact store folder>/mlruns for a file:// store; none
@@ -99,6 +102,7 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   options.port = flags.port;
   options.token = ctx.settings().value_or("TWIN_SERVER_TOKEN", "");
   options.cors_origin = flags.cors_origin;
+  options.allowed_hosts = flags.allowed_hosts;
   options.threads = flags.threads;
   options.web_dir = dashboard_dir(ctx.settings());
   options.max_artifact_bytes = flags.max_artifact_mb * 1024 * 1024;
@@ -135,7 +139,12 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
       options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   const std::string url = fmt::format("http://{}:{}", host, http.port());
   fmt::print("twin server: listening on {}/\n", url);
-  fmt::print("  dashboard:  {}/{}\n", url, options.token.empty() ? "" : "?token=" + options.token);
+  // The token stays hidden unless asked for: stdout often ends up in logs and CI output.
+  const std::string token = flags.show_token ? options.token : "<TWIN_SERVER_TOKEN>";
+  fmt::print("  dashboard:  {}/{}\n", url, options.token.empty() ? "" : "?token=" + token);
+  if (!options.token.empty() && !flags.show_token) {
+    fmt::print("              (the token is hidden; --show-token prints the full address)\n");
+  }
   fmt::print("  MLflow:     MLFLOW_TRACKING_URI={}{}\n", url,
              options.token.empty() ? "" : "  MLFLOW_TRACKING_TOKEN=<TWIN_SERVER_TOKEN>");
   if (http.qdrant_port() > 0) {
@@ -167,6 +176,11 @@ void add_server_command(CLI::App& twin, CommandActions& actions) {
   cmd->add_option("--threads", flags->threads, "Request worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  cmd->add_option("--allowed-host", flags->allowed_hosts,
+                  "A host name a loopback server answers besides localhost and 127.x.y.z "
+                  "(repeatable; against DNS rebinding, others get 403)");
+  cmd->add_flag("--show-token", flags->show_token,
+                "Print the dashboard address with TWIN_SERVER_TOKEN in it (hidden by default)");
   cmd->add_option("--max-artifact-mb", flags->max_artifact_mb,
                   "Largest file MLflow clients may upload through the artifact proxy")
       ->capture_default_str()

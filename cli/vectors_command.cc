@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "table.h"
+#include "twin/core/json.h"
 #include "twin/embeddings/embedder.h"
 #include "twin/llm_twin/retrieval.h"
 #include "twin/vectors/qdrant_json.h"
@@ -20,10 +21,7 @@ namespace qj = vectors::qdrant_json;
 
 Result<std::optional<vectors::Filter>> parse_filter(const std::string& text) {
   if (text.empty()) return std::optional<vectors::Filter>();
-  const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    return fail(Status::invalid_argument(fmt::format("--filter: not valid JSON: {}", text)));
-  }
+  TWIN_ASSIGN_OR_RETURN(const json parsed, parse_json(text, "--filter"));
   auto filter = vectors::Filter::from_json(parsed);
   if (!filter) return fail(filter.error().with_context("--filter"));
   return std::optional<vectors::Filter>(std::move(*filter));

@@ -8,6 +8,7 @@
 #include <exception>
 #include <functional>
 
+#include "twin/core/json.h"
 #include "twin/vectors/qdrant_json.h"
 
 namespace twin::server {
@@ -30,10 +31,9 @@ json update_result() {
 
 Result<json> parse_body(const httplib::Request& request) {
   if (request.body.empty()) return json(nullptr);
-  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) {
-    return fail(Status::invalid_argument("Format error in JSON body: the body is not valid JSON"));
-  }
+  auto parsed = parse_json(request.body, "Format error in JSON body");
+  if (!parsed) return fail(parsed.error());
+  json body = std::move(*parsed);
   if (!body.is_object()) {
     return fail(Status::invalid_argument("Format error in JSON body: expected a JSON object"));
   }

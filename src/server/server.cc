@@ -1,17 +1,23 @@
 #include "twin/server/server.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <mutex>
 #include <thread>
 
+#include "guarded_server.h"
 #include "json_endpoint.h"
+#include "twin/core/json.h"
 #include "mlflow_artifact_routes.h"
 #include "mlflow_routes.h"
 #include "pipeline_routes.h"
@@ -59,8 +65,21 @@ bool is_artifact_upload(const httplib::Request& request) {
          request.path.find("/2.0/mlflow-artifacts/artifacts/") != std::string::npos;
 }
 
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// A name only this machine answers to: `localhost`, [::1], or 127.x.y.z as an IPv4 literal
+// (inet_pton takes exactly four decimal parts, so 127.0.0.1.evil.com and 127.1.1.1.nip.io, names
+// a DNS server can point anywhere, are not literals).
 bool is_loopback_host(std::string_view host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+  if (equals_ignoring_case(host, "localhost") || host == "::1" || host == "[::1]") return true;
+  in_addr address{};
+  return ::inet_pton(AF_INET, std::string(host).c_str(), &address) == 1 &&
+         (ntohl(address.s_addr) >> 24) == 127;
 }
 
 // The host name of a Host header, without the port.
@@ -75,13 +94,32 @@ std::string_view host_name(std::string_view header) {
 }  // namespace
 
 struct TwinServer::Impl {
+  Impl(ServerOptions server_options, const ServerStores& server_stores)
+      : options(std::move(server_options)), stores(server_stores), http(limits(options)), qdrant_http(limits(options)) {}
+
+  static ConnectionLimits limits(const ServerOptions& options) {
+    return {.max_connections = options.max_connections,
+            .max_connections_per_client = options.max_connections_per_client,
+            .header_timeout = options.header_timeout,
+            .idle_timeout = options.idle_timeout,
+            .max_body_bytes = options.max_body_bytes,
+            .warm_threads = static_cast<size_t>(std::max(options.threads, 1))};
+  }
+
   ServerOptions options;
   ServerStores stores;
-  httplib::Server http;
-  httplib::Server qdrant_http;
+  GuardedServer http;
+  GuardedServer qdrant_http;  // the same limits: slow clients cannot stop the Qdrant API either
   int bound_port = -1;
   int bound_qdrant_port = -1;
   std::atomic<bool> stop_requested{false};
+
+  bool is_allowed_host(std::string_view name) const {
+    return is_loopback_host(name) ||
+           std::any_of(
+               options.allowed_hosts.begin(), options.allowed_hosts.end(),
+               [name](const std::string& allowed) { return equals_ignoring_case(name, allowed); });
+  }
 
   bool authorized(const httplib::Request& request) const {
     if (options.token.empty()) return true;
@@ -107,7 +145,7 @@ struct TwinServer::Impl {
       return Handled::Handled;
     };
     if (is_loopback_host(options.host) && request.has_header("Host") &&
-        !is_loopback_host(host_name(request.get_header_value("Host")))) {
+        !is_allowed_host(host_name(request.get_header_value("Host")))) {
       return refuse(403,
                     "this server listens on a loopback address and answers loopback host "
                     "names only");
@@ -120,21 +158,21 @@ struct TwinServer::Impl {
     if (request.get_header_value<uint64_t>("Content-Length") > options.max_body_bytes) {
       return refuse(413, "the request body is too large");
     }
+    GuardedServer::set_body_limit(options.max_body_bytes);  // chunked bodies too
+    if (const std::string encoding = request.get_header_value("Content-Encoding");
+        !encoding.empty() && encoding != "identity") {
+      return refuse(415, "compressed request bodies are not accepted");
+    }
     return Handled::Unhandled;
   }
 
   void configure_qdrant() {
-    const int threads = std::max(options.threads, 1);
-    qdrant_http.new_task_queue = [threads] {
-      return new httplib::ThreadPool(static_cast<size_t>(threads));
-    };
     qdrant_http.set_socket_options([](socket_t sock) {
       int yes = 1;
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     });
     qdrant_http.set_tcp_nodelay(true);
     qdrant_http.set_payload_max_length(options.max_body_bytes);
-    qdrant_http.set_keep_alive_timeout(5);
     qdrant_http.set_read_timeout(30, 0);
     qdrant_http.set_pre_routing_handler([this](const httplib::Request& q, httplib::Response& r) {
       return before_qdrant_routing(q, r);
@@ -143,8 +181,10 @@ struct TwinServer::Impl {
         [](const httplib::Request& request, httplib::Response& response) {
           using Handled = httplib::Server::HandlerResponse;
           if (!response.body.empty()) return Handled::Unhandled;
+          if (GuardedServer::body_limit_exceeded()) response.status = 413;
           const std::string message =
-              response.status == 404
+              response.status == 413 ? std::string("the request body is too large")
+              : response.status == 404
                   ? fmt::format("Not found: no endpoint {} {}", request.method, request.path)
                   : fmt::format("HTTP {}", response.status);
           response.set_content(nlohmann::json{{"status", {{"error", message}}}, {"time", 0}}.dump(),
@@ -164,8 +204,8 @@ struct TwinServer::Impl {
   void log_qdrant_exchange(const httplib::Request& request, const httplib::Response& response) {
     auto as_json = [](const std::string& body) {
       if (body.empty()) return nlohmann::json(nullptr);
-      nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
-      return parsed.is_discarded() ? nlohmann::json(body) : parsed;
+      auto parsed = parse_json(body, "exchange");
+      return parsed ? *parsed : nlohmann::json(body);
     };
     const nlohmann::json line = {{"method", request.method},
                                  {"path", request.path},
@@ -181,7 +221,7 @@ struct TwinServer::Impl {
                                                   httplib::Response& response) {
     using Handled = httplib::Server::HandlerResponse;
     if (is_loopback_host(options.host) && request.has_header("Host") &&
-        !is_loopback_host(host_name(request.get_header_value("Host")))) {
+        !is_allowed_host(host_name(request.get_header_value("Host")))) {
       write_error(response, 403, "PERMISSION_DENIED",
                   "this server listens on a loopback address and answers loopback host names only");
       return Handled::Handled;
@@ -210,6 +250,20 @@ struct TwinServer::Impl {
       write_error(response, 413, "REQUEST_LIMIT_EXCEEDED", "the request body is too large");
       return Handled::Handled;
     }
+    // A body without Content-Length (chunked) is cut where it passes the same limit on the wire;
+    // the artifact proxy checks its own limit on the data, so its framing gets some room.
+    GuardedServer::set_body_limit(is_artifact_upload(request)
+                                      ? options.max_artifact_bytes + options.max_artifact_bytes / 8
+                                      : options.max_body_bytes);
+    // httplib inflates gzip, deflate and br bodies as it reads them: a few MB could stand for
+    // gigabytes. No MLflow client compresses what it sends.
+    if (const std::string encoding = request.get_header_value("Content-Encoding");
+        !encoding.empty() && encoding != "identity") {
+      write_error(
+          response, 415, "INVALID_PARAMETER_VALUE",
+          fmt::format("request bodies with Content-Encoding: {} are not accepted", encoding));
+      return Handled::Handled;
+    }
     return Handled::Unhandled;
   }
 
@@ -224,10 +278,6 @@ struct TwinServer::Impl {
   }
 
   void configure() {
-    const int threads = std::max(options.threads, 1);
-    http.new_task_queue = [threads] {
-      return new httplib::ThreadPool(static_cast<size_t>(threads));
-    };
     // httplib's default also sets SO_REUSEPORT, which would let a second twin server share the
     // port silently; SO_REUSEADDR alone still allows a quick restart.
     http.set_socket_options([](socket_t sock) {
@@ -239,7 +289,6 @@ struct TwinServer::Impl {
     http.set_tcp_nodelay(true);
     http.set_payload_max_length(std::max(options.max_body_bytes, options.max_artifact_bytes));
     http.set_keep_alive_max_count(100000);
-    http.set_keep_alive_timeout(5);
     http.set_read_timeout(30, 0);
     http.set_pre_routing_handler(
         [this](const httplib::Request& q, httplib::Response& r) { return before_routing(q, r); });
@@ -249,7 +298,7 @@ struct TwinServer::Impl {
         [](const httplib::Request& request, httplib::Response& response) {
           using Handled = httplib::Server::HandlerResponse;
           if (!response.body.empty()) return Handled::Unhandled;
-          if (response.status == 413) {
+          if (response.status == 413 || GuardedServer::body_limit_exceeded()) {
             write_error(response, 413, "REQUEST_LIMIT_EXCEEDED", "the request body is too large");
           } else if (response.status == 404 && is_api_path(request.path)) {
             write_error(response, 404, "ENDPOINT_NOT_FOUND",
@@ -317,9 +366,7 @@ struct TwinServer::Impl {
 };
 
 TwinServer::TwinServer(ServerOptions options, const ServerStores& stores)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
-  impl_->stores = stores;
+    : impl_(std::make_unique<Impl>(std::move(options), stores)) {
   impl_->configure();
   if (impl_->options.qdrant_port >= 0) impl_->configure_qdrant();
 }
@@ -333,6 +380,7 @@ Status TwinServer::bind() {
   } else if (impl_->http.bind_to_port(o.host, o.port)) {
     impl_->bound_port = o.port;
   }
+  if (impl_->bound_port > 0) impl_->http.raise_backlog();
   if (impl_->bound_port <= 0) {
     return Status::unavailable(fmt::format(
         "cannot listen on {}:{} (is the port in use, or the host not an address of this machine?)",
@@ -344,6 +392,7 @@ Status TwinServer::bind() {
   } else if (impl_->qdrant_http.bind_to_port(o.host, o.qdrant_port)) {
     impl_->bound_qdrant_port = o.qdrant_port;
   }
+  if (impl_->bound_qdrant_port > 0) impl_->qdrant_http.raise_backlog();
   if (impl_->bound_qdrant_port <= 0) {
     impl_->bound_qdrant_port = -1;
     const std::string message = fmt::format(
