@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "twin/core/json.h"
 #include "embedders.h"
 #include "word_windows.h"
 
@@ -197,6 +198,7 @@ class OpenAiEmbedder final : public Embedder {
       return fail(Status::corruption(fmt::format(
           "POST {} answered a malformed embeddings reply ({}): {}", url_, what, excerpt(body))));
     };
+    if (!check_json_depth(body, "reply").is_ok()) return malformed("nested too deep");
     const nlohmann::json reply = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (reply.is_discarded()) return malformed("not JSON");
     if (!reply.is_object() || !reply.contains("data") || !reply["data"].is_array()) {

@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "backends.h"
+#include "twin/core/json.h"
 
 namespace twin::vectors {
 namespace {
@@ -347,7 +348,10 @@ class QdrantStore final : public VectorStore {
     }
     long status = 0;
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
-    json parsed = json::parse(received, nullptr, /*allow_exceptions=*/false);
+    // A hostile server cannot nest its answer deep enough to overflow the stack (core/json.h).
+    json parsed = check_json_depth(received, "Qdrant reply").is_ok()
+                      ? json::parse(received, nullptr, /*allow_exceptions=*/false)
+                      : json(json::value_t::discarded);
     if (status >= 200 && status < 300) {
       if (parsed.is_discarded() || !parsed.is_object()) {
         return fail(
