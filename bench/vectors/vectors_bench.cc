@@ -216,6 +216,7 @@ int main(int argc, char** argv) {
     const auto raw_build_start = Clock::now();
     {
       std::atomic<std::size_t> next{0};
+      raw.addPoint(&data[0], next++);  // the entry point alone, as hnsw_index.cc does
       std::vector<std::jthread> workers;
       for (unsigned t = 0; t < threads; ++t) {
         workers.emplace_back([&] {
