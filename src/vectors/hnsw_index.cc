@@ -83,8 +83,11 @@ void HnswIndex::add(std::span<const std::uint64_t> labels, std::span<const float
     for (std::size_t i = 0; i < labels.size(); ++i) insert(i);
     return;
   }
-  // hnswlib's addPoint is safe to call concurrently for distinct labels.
+  // hnswlib's addPoint is safe to call concurrently for distinct labels once the graph has an
+  // entry point; the first element goes in alone (as hnswlib's Python bindings do), else two
+  // threads race on the entry point's links.
   std::atomic<std::size_t> next{0};
+  if (impl_->graph->cur_element_count == 0) insert(next++);
   std::vector<std::jthread> workers;
   for (unsigned t = 0; t < threads; ++t) {
     workers.emplace_back([&] {

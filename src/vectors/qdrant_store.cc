@@ -44,6 +44,19 @@ struct HttpResponse {
 
 // ---- codec
 
+// object[key] as a T, or `fallback` when the response has another shape (never throws).
+template <typename T>
+T value_or(const json& object, const char* key, T fallback) {
+  if (!object.is_object()) return fallback;
+  const auto found = object.find(key);
+  if (found == object.end() || found->is_null()) return fallback;
+  try {
+    return found->get<T>();
+  } catch (const json::exception&) {
+    return fallback;
+  }
+}
+
 json vector_json(const std::vector<float>& vector) {
   json array = json::array();
   for (float x : vector) array.push_back(x);
@@ -94,14 +107,14 @@ Result<CollectionInfo> info_from_json(std::string_view name, const json& result)
   }
   if (vectors != nullptr && vectors->contains("size")) {
     VectorParams params;
-    params.size = (*vectors)["size"].get<std::size_t>();
+    params.size = value_or(*vectors, "size", std::size_t{0});
     TWIN_ASSIGN_OR_RETURN(params.distance,
-                          parse_distance((*vectors).value("distance", std::string("Cosine"))));
+                          parse_distance(value_or(*vectors, "distance", std::string("Cosine"))));
     info.config.vectors = params;
   }
   if (result.contains("payload_schema") && result["payload_schema"].is_object()) {
     for (const auto& [field, schema] : result["payload_schema"].items()) {
-      info.payload_indexes.push_back({field, schema.value("data_type", std::string())});
+      info.payload_indexes.push_back({field, value_or(schema, "data_type", std::string())});
     }
   }
   std::sort(info.payload_indexes.begin(), info.payload_indexes.end(),
@@ -121,8 +134,8 @@ class QdrantStore final : public VectorStore {
   Result<std::vector<std::string>> collection_names() override {
     TWIN_ASSIGN_OR_RETURN(auto result, call("GET", "/collections", std::nullopt));
     std::vector<std::string> names;
-    for (const auto& collection : result.value("collections", json::array())) {
-      names.push_back(collection.value("name", std::string()));
+    for (const auto& collection : value_or(result, "collections", json::array())) {
+      names.push_back(value_or(collection, "name", std::string()));
     }
     std::sort(names.begin(), names.end());
     return names;
@@ -146,7 +159,7 @@ class QdrantStore final : public VectorStore {
   Result<bool> collection_exists(std::string_view name) override {
     TWIN_RETURN_IF_ERROR(check_collection_name(name));
     TWIN_ASSIGN_OR_RETURN(auto result, call("GET", path(name, "/exists"), std::nullopt));
-    return result.value("exists", false);
+    return value_or(result, "exists", false);
   }
 
   Result<CollectionInfo> collection_info(std::string_view name) override {
@@ -236,7 +249,7 @@ class QdrantStore final : public VectorStore {
     json body = {{"exact", true}};
     if (filter) body["filter"] = filter->to_json();
     TWIN_ASSIGN_OR_RETURN(auto result, call("POST", path(collection, "/points/count"), body));
-    return result.value("count", std::uint64_t{0});
+    return value_or(result, "count", std::uint64_t{0});
   }
 
   Result<ScrollPage> scroll(std::string_view collection, const ScrollRequest& request) override {
@@ -247,7 +260,7 @@ class QdrantStore final : public VectorStore {
     if (request.offset) body["offset"] = request.offset->to_json();
     TWIN_ASSIGN_OR_RETURN(auto result, call("POST", path(collection, "/points/scroll"), body));
     ScrollPage page;
-    for (const auto& value : result.value("points", json::array())) {
+    for (const auto& value : value_or(result, "points", json::array())) {
       TWIN_ASSIGN_OR_RETURN(auto point, point_from_json(value));
       page.points.push_back(std::move(point));
     }
@@ -274,8 +287,8 @@ class QdrantStore final : public VectorStore {
     std::vector<ScoredPoint> points;
     for (const auto& value : result) {
       TWIN_ASSIGN_OR_RETURN(auto point, point_from_json(value));
-      points.push_back({std::move(point.id), value.value("score", 0.0F), std::move(point.payload),
-                        std::move(point.vector)});
+      points.push_back({std::move(point.id), value_or(value, "score", 0.0F),
+                        std::move(point.payload), std::move(point.vector)});
     }
     return points;
   }

@@ -5,10 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "vector_store_conformance.h"
 
@@ -339,6 +341,42 @@ TEST(EmbeddedStore, PayloadIndexesAnswerLikeAScan) {
   check(*store, "after reopen");
   ASSERT_TRUE(store->delete_payload_index("c", "bucket").is_ok());
   check(*store, "index dropped");
+}
+
+// Searches, counts and scrolls on several threads while another upserts and deletes.
+TEST(EmbeddedStore, ReadersAndAWriterOnManyThreads) {
+  testing_support::TempDir dir;
+  constexpr std::size_t kDimension = 8;
+  auto store = open_store(dir.path());
+  ASSERT_TRUE(store->create_collection("c", {VectorParams{kDimension, Distance::kCosine}}).is_ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::vector<std::jthread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&, r] {
+      std::mt19937 random(static_cast<unsigned>(r));
+      while (!done) {
+        SearchRequest request{random_vector(random, kDimension), 5};
+        auto found = store->search("c", request);
+        auto counted = store->count("c", std::nullopt);
+        auto page = store->scroll("c", ScrollRequest{std::nullopt, 20});
+        if (!found || !counted || !page || found->size() > 5) ++failures;
+        if (found &&
+            !std::is_sorted(found->begin(), found->end(),
+                            [](const auto& a, const auto& b) { return a.score > b.score; })) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::uint64_t b = 0; b < 20; ++b) {
+    ASSERT_TRUE(store->upsert("c", batch_of(b, 200, kDimension)).is_ok());
+    ASSERT_TRUE(store->delete_points("c", std::vector<PointId>{PointId(b * 200)}).is_ok());
+  }
+  done = true;
+  readers.clear();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(store->count("c", std::nullopt).value(), 20U * 199U);
 }
 
 TEST(EmbeddedStore, SettingsChooseTheBackend) {
