@@ -289,13 +289,20 @@ Status load_to_vector_db(StepContext& ctx) {
     const std::string collection =
         is_embedded ? embedded_collection(category) : cleaned_collection(category);
     vectors::Point point;
+    point.payload = document;
+    point.payload.erase("id");
     auto id = vectors::PointId::from_json(document.value("id", json()));
+    if (!id && document.value("id", json()).is_string()) {
+      // Qdrant ids are UUIDs or integers; a warehouse id of another form (a MongoDB ObjectId,
+      // say) becomes the UUID of its MD5, as chunk ids do, and stays in the payload.
+      const std::string original = document.at("id").get<std::string>();
+      id = vectors::PointId::from_json(chunk_id(original));
+      point.payload["document_id"] = original;
+    }
     if (!id) {
       return id.error().with_context(fmt::format("step {}: documents[{}].id", ctx.step_name(), i));
     }
     point.id = std::move(*id);
-    point.payload = document;
-    point.payload.erase("id");
     point.payload.erase("embedding");
     point.payload["twin_lineage"] = lineage;
     if (is_embedded) {

@@ -12,8 +12,9 @@
 //   load_to_vector_db(documents) -> is_loaded
 //       Upserts documents into the collection of their kind: cleaned_articles|posts|repositories
 //       (payload only) or embedded_articles|posts|repositories (vectors, Cosine), creating
-//       collections on first use. The point id is the document id (cleaned) or the chunk id
-//       (embedded); the payload is the document without id and embedding, plus
+//       collections on first use. The point id is the document id (cleaned; an id that is not a
+//       UUID becomes the UUID of its MD5, and the payload keeps it as document_id) or the chunk
+//       id (embedded); the payload is the document without id and embedding, plus
 //       `twin_lineage: {run_id, step_run_id}` of the step run that stored it. Runs twice in the
 //       pipeline, as load_to_vector_db and load_to_vector_db_2, as ZenML names the second call.
 //   chunk_and_embed(cleaned_documents) -> embedded_documents
