@@ -6,7 +6,7 @@ PRESET ?= release
 JOBS ?= $(shell nproc)
 TWIN := build/$(PRESET)/twin
 
-.PHONY: all deps build run test test-release test-asan bench format lint clean
+.PHONY: all deps build run test test-release test-asan bench soak format lint clean
 
 all: build
 
@@ -37,6 +37,11 @@ test-asan: deps
 
 bench: build
 	@$(TWIN) task bench
+
+# The server under 200 idle and 8 slow connections while 8 MLflow clients log metrics
+# (bench/soak; SOAK_SECONDS=20 by default): their p50/p99, errors and the server's peak memory.
+soak: build
+	@BENCH_ONLY=soak scripts/bench.sh build/$(PRESET)
 
 format: build
 	@$(TWIN) task format

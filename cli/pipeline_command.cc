@@ -211,6 +211,12 @@ Result<int> run_pipeline(Context& ctx, const RunFlags& flags) {
   if (auto reaped = orchestrator::reap_crashed_runs(*stores.metadata); reaped && *reaped > 0) {
     spdlog::warn("marked {} run(s) of dead processes as crashed", *reaped);
   }
+  if (auto removed = orchestrator::remove_stale_work_folders(*stores.metadata, options.state_dir);
+      !removed) {
+    spdlog::warn("cleaning the work folders of crashed runs: {}", removed.error().message());
+  }
+  // Steps die with this process, even when it is killed with -9.
+  TWIN_RETURN_IF_ERROR(kill_children_on_exit());
   ForwardSignals forward_signals;
   orchestrator::PipelineRunner runner(*stores.metadata, *stores.artifacts,
                                       PipelineRegistry::global());

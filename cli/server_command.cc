@@ -11,13 +11,16 @@
 #include <cstring>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "command.h"
 #include "twin/db/database.h"
+#include "twin/embeddings/embedder.h"
 #include "twin/orchestrator/stores.h"
 #include "twin/registry/model_registry.h"
 #include "twin/server/server.h"
 #include "twin/tracking/tracking_store.h"
+#include "twin/vectors/vector_store.h"
 #include "twin/warehouse/warehouse.h"
 
 namespace twin::cli {
@@ -29,6 +32,11 @@ struct ServerFlags {
   std::string cors_origin;
   int threads = 8;
   size_t max_artifact_mb = 1024;
+  int qdrant_port = 6333;  // Qdrant's own default, where its clients look
+  bool qdrant_port_given = false;
+  std::string qdrant_log;
+  std::vector<std::string> allowed_hosts;
+  bool show_token = false;
 };
 
 // Where mlflow-artifacts:/ URIs live: <artifact store folder>/mlruns for a file:// store; none
@@ -80,16 +88,28 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   // The same warehouse `twin warehouse` uses (DATABASE_HOST, DATABASE_NAME), opened once; a
   // mongodb:// DATABASE_HOST fails here as it does there.
   TWIN_ASSIGN_OR_RETURN(auto warehouse, warehouse::Warehouse::open(ctx.settings()));
+  // The vector store the pipelines write (embedded, or the Qdrant the settings name), served
+  // through Qdrant's API.
+  TWIN_ASSIGN_OR_RETURN(auto vector_store, vectors::VectorStore::open(ctx.settings()));
+  // The dashboard's vector search embeds its text; a model that cannot be opened (the GloVe
+  // table not installed, say) leaves only that search unavailable.
+  auto embedder = embeddings::Embedder::open(ctx.settings());
+  if (!embedder)
+    spdlog::warn("vector search in the dashboard is off: {}", embedder.error().message());
 
   server::ServerOptions options;
   options.host = flags.host;
   options.port = flags.port;
   options.token = ctx.settings().value_or("TWIN_SERVER_TOKEN", "");
   options.cors_origin = flags.cors_origin;
+  options.allowed_hosts = flags.allowed_hosts;
   options.threads = flags.threads;
   options.web_dir = dashboard_dir(ctx.settings());
   options.max_artifact_bytes = flags.max_artifact_mb * 1024 * 1024;
   options.mlflow_artifacts_dir = mlflow_artifacts_dir(*pipeline_stores.artifacts);
+  options.qdrant_port = flags.qdrant_port;
+  options.qdrant_port_optional = !flags.qdrant_port_given;
+  options.qdrant_exchange_log = flags.qdrant_log;
   if (options.token.empty() && options.host != "127.0.0.1" && options.host != "localhost" &&
       options.host != "::1") {
     spdlog::warn(
@@ -103,7 +123,9 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
                                     .registry = registry.get(),
                                     .metadata = pipeline_stores.metadata.get(),
                                     .artifacts = pipeline_stores.artifacts.get(),
-                                    .warehouse = warehouse.get()});
+                                    .warehouse = warehouse.get(),
+                                    .vectors = vector_store.get(),
+                                    .embedder = embedder ? embedder->get() : nullptr});
   TWIN_RETURN_IF_ERROR(http.bind());
   std::thread signal_waiter([&http, signals] {
     int received = 0;
@@ -117,9 +139,19 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
       options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   const std::string url = fmt::format("http://{}:{}", host, http.port());
   fmt::print("twin server: listening on {}/\n", url);
-  fmt::print("  dashboard:  {}/{}\n", url, options.token.empty() ? "" : "?token=" + options.token);
+  // The token stays hidden unless asked for: stdout often ends up in logs and CI output.
+  const std::string token = flags.show_token ? options.token : "<TWIN_SERVER_TOKEN>";
+  fmt::print("  dashboard:  {}/{}\n", url, options.token.empty() ? "" : "?token=" + token);
+  if (!options.token.empty() && !flags.show_token) {
+    fmt::print("              (the token is hidden; --show-token prints the full address)\n");
+  }
   fmt::print("  MLflow:     MLFLOW_TRACKING_URI={}{}\n", url,
              options.token.empty() ? "" : "  MLFLOW_TRACKING_TOKEN=<TWIN_SERVER_TOKEN>");
+  if (http.qdrant_port() > 0) {
+    fmt::print("  Qdrant API: http://{}:{}/ ({}){}\n", host, http.qdrant_port(),
+               vector_store->describe(),
+               options.token.empty() ? "" : "  api-key: <TWIN_SERVER_TOKEN>");
+  }
   std::fflush(stdout);
 
   const Status served = http.serve();
@@ -144,10 +176,24 @@ void add_server_command(CLI::App& twin, CommandActions& actions) {
   cmd->add_option("--threads", flags->threads, "Request worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  cmd->add_option("--allowed-host", flags->allowed_hosts,
+                  "A host name a loopback server answers besides localhost and 127.x.y.z "
+                  "(repeatable; against DNS rebinding, others get 403)");
+  cmd->add_flag("--show-token", flags->show_token,
+                "Print the dashboard address with TWIN_SERVER_TOKEN in it (hidden by default)");
   cmd->add_option("--max-artifact-mb", flags->max_artifact_mb,
                   "Largest file MLflow clients may upload through the artifact proxy")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024 * 1024));
+  cmd->add_option("--qdrant-port", flags->qdrant_port,
+                  "Port of the Qdrant REST API over the vector store; 0 picks a free one, -1 "
+                  "serves none (the default 6333 is skipped with a warning when taken)")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, 65535))
+      ->each([flags](const std::string&) { flags->qdrant_port_given = true; });
+  cmd->add_option("--qdrant-log", flags->qdrant_log,
+                  "Append every Qdrant API request and response to FILE, one JSON line each")
+      ->type_name("FILE");
   cmd->footer(
       "Settings: TWIN_METADATA_URI (where experiments and models live), TWIN_ARTIFACT_URI,\n"
       "DATABASE_HOST and DATABASE_NAME (the data warehouse, as for `twin warehouse`),\n"

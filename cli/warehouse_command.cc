@@ -1,9 +1,11 @@
 // twin warehouse import PATH... | export DIR | stats [--json] | find COLLECTION [--filter JSON]
 // [--limit N] [--json]: the LLM Twin's data warehouse (DATABASE_HOST, DATABASE_NAME).
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "table.h"
+#include "twin/core/json.h"
 #include "twin/llm_twin/documents.h"
 #include "twin/warehouse/warehouse.h"
 
@@ -37,9 +39,26 @@ Result<int> export_command(Context& ctx, const std::string& directory) {
   return 0;
 }
 
+// True when the warehouse is a SQLite file that does not exist yet (an empty project): read-only
+// commands then answer "empty" instead of creating a database there.
+bool sqlite_warehouse_missing(const Context& ctx) {
+  constexpr std::string_view kSqlite = "sqlite://";
+  const std::string uri = ctx.settings().value_or(
+      "DATABASE_HOST",
+      std::string(kSqlite) + (ctx.settings().state_dir() / "warehouse.db").string());
+  if (!uri.empty() && !uri.starts_with(kSqlite)) return false;
+  const std::string path = uri.empty() ? (ctx.settings().state_dir() / "warehouse.db").string()
+                                       : uri.substr(kSqlite.size(), uri.find('?') - kSqlite.size());
+  std::error_code ec;
+  return !std::filesystem::exists(path, ec);
+}
+
 Result<int> stats_command(Context& ctx, bool as_json) {
-  TWIN_ASSIGN_OR_RETURN(auto store, open_warehouse(ctx));
-  TWIN_ASSIGN_OR_RETURN(json out, llm_twin::collection_stats(*store));
+  json out = json::object();
+  if (!sqlite_warehouse_missing(ctx)) {
+    TWIN_ASSIGN_OR_RETURN(auto store, open_warehouse(ctx));
+    TWIN_ASSIGN_OR_RETURN(out, llm_twin::collection_stats(*store));
+  }
   Table table({"COLLECTION", "AUTHOR", "DOCUMENTS"});
   for (const auto& [name, stats] : out.items()) {
     table.add_row({name, "", std::to_string(stats["documents"].get<std::int64_t>())});
@@ -77,10 +96,8 @@ std::string summary_of(const json& fields) {
 
 Result<int> find_command(Context& ctx, const std::string& collection_name,
                          const std::string& filter_text, std::int64_t limit, bool as_json) {
-  const json filter = json::parse(filter_text.empty() ? "{}" : filter_text, nullptr, false);
-  if (filter.is_discarded()) {
-    return fail(Status::invalid_argument(fmt::format("--filter: not valid JSON: {}", filter_text)));
-  }
+  TWIN_ASSIGN_OR_RETURN(const json filter,
+                        parse_json(filter_text.empty() ? "{}" : filter_text, "--filter"));
   TWIN_ASSIGN_OR_RETURN(auto store, open_warehouse(ctx));
   const auto* document_class = llm_twin::find_document_class(collection_name);
   const std::string name =

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `make run` (twin task demo): the digital_data_etl pipeline, offline, on the demo pages and this
-# repository, then what was stored and how to look at it. TWIN_EXE is the running twin.
+# `make run` (twin task demo): the LLM Twin's data path, offline. The digital_data_etl pipeline
+# crawls the demo pages and this repository into the warehouse; the feature_engineering pipeline
+# cleans, chunks and embeds them into the vector store; a retrieval finds the chunks that answer a
+# question. Then what was stored and how to look at it. TWIN_EXE is the running twin.
 set -euo pipefail
 twin=${TWIN_EXE:-twin}
 cd "${TWIN_ROOT:-$(dirname "$0")/../..}"
@@ -14,19 +16,40 @@ echo
 echo "== twin warehouse stats"
 "$twin" warehouse stats
 
+echo
+echo "== twin pipeline run feature_engineering --config configs/feature_engineering_demo.yaml"
+"$twin" pipeline run feature_engineering --config configs/feature_engineering_demo.yaml
+
+echo
+echo "== twin vectors collections"
+"$twin" vectors collections
+
+question="Why does retrieval return the wrong chunks?"
+echo
+echo "== twin rag search \"$question\" --author \"Mara Ionescu\""
+"$twin" rag search "$question" --author "Mara Ionescu" -k 3
+
+# What to type next. The twin below is the one that ran: a path when twin is not on PATH.
+shown="$twin"
+[ "$(command -v twin 2>/dev/null)" = "$(command -v "$twin" 2>/dev/null)" ] && shown=twin
 cat <<EOF
 
-Look at what was stored (twin is $twin):
-  twin runs show $run                the run, its steps and how many documents it stored
-  twin runs show $run --json         + per-domain metadata and the ids of the stored documents
-  twin runs logs $run crawl_links    the crawl step's log
-  twin warehouse find articles       the articles, with the run and step run that wrote each
-  twin warehouse find articles --filter '{"author_full_name": "Mara Ionescu"}' --json
-  twin warehouse find repositories --limit 1
+Look at what was stored:
+  $shown runs show $run
+  $shown runs show $run --json
+  $shown runs logs $run crawl_links
+  $shown warehouse find articles
+  $shown warehouse find articles --filter '{"author_full_name": "Mara Ionescu"}' --json
+  $shown vectors scroll embedded_articles --limit 3
+  $shown vectors search embedded_articles "feature stores" -k 3
+  $shown rag search "How do I evaluate a small language model?" --json
 
-Open the dashboard on this run: start `twin server` (in this folder), then open
-  http://127.0.0.1:8237/#/pipeline-runs/$run      (all runs: http://127.0.0.1:8237/#/pipelines,
-  the stored documents: http://127.0.0.1:8237/#/warehouse)
+Open the dashboard: start the server in this folder with
+  $shown server
+then open http://127.0.0.1:8237/#/pipeline-runs/$run (all runs: #/pipelines, the documents:
+#/warehouse, the vector collections: #/vectors). Qdrant clients reach the same vectors at
+http://127.0.0.1:6333.
 
-Run it again: every link is already stored, so nothing is fetched (--param recrawl=true refetches).
+Run it again: every link is already stored and every chunk embedded, so nothing is fetched or
+embedded (--param recrawl=true refetches).
 EOF

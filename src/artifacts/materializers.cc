@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "twin/core/json.h"
+
 namespace twin::artifacts {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -14,10 +16,8 @@ Result<StoredArtifact> save_json(ArtifactStore& store, const json& value) {
 
 Result<json> load_json(const ArtifactStore& store, std::string_view hash) {
   TWIN_ASSIGN_OR_RETURN(std::string bytes, store.get_bytes(hash));
-  json value = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) {
-    return fail(Status::corruption(fmt::format("artifact blob {} is not valid JSON", hash)));
-  }
+  Result<json> value = parse_json(bytes, fmt::format("artifact blob {}", hash));
+  if (!value) return fail(Status::corruption(value.error().message()));
   return value;
 }
 

@@ -27,7 +27,23 @@ std::atomic<int> last_signal{0};
 std::atomic<unsigned> signals_received{0};  // to catch a signal racing a child's start
 std::atomic<int> forwarders_installed{0};
 
+// The write end of the watchdog's pipe (see kill_children_on_exit), -1 until it runs.
+std::atomic<int> watchdog_fd{-1};
+
+// Tells the watchdog that `group` started ('+') or ended ('-'): one short write, atomic on a pipe.
+void tell_watchdog(char change, pid_t group) {
+  const int fd = watchdog_fd.load();
+  if (fd < 0) return;
+  std::array<char, 24> record{};
+  const auto end = fmt::format_to_n(record.data(), record.size(), "{}{}\n", change, group);
+  ssize_t written = 0;
+  do {
+    written = ::write(fd, record.data(), end.size);
+  } while (written < 0 && errno == EINTR);
+}
+
 void track_group(pid_t group) {
+  tell_watchdog('+', group);
   for (auto& slot : tracked_groups) {
     pid_t empty = 0;
     if (slot.compare_exchange_strong(empty, group)) return;
@@ -35,10 +51,60 @@ void track_group(pid_t group) {
 }
 
 void untrack_group(pid_t group) {
+  tell_watchdog('-', group);
   for (auto& slot : tracked_groups) {
     pid_t expected = group;
     if (slot.compare_exchange_strong(expected, 0)) return;
   }
+}
+
+// The watchdog, in the forked child of a process that may have threads: only async-signal-safe
+// calls (read, kill, nanosleep, _exit) and no allocation. Reads "+PID\n" / "-PID\n" records until
+// end-of-file, then stops every group still listed.
+[[noreturn]] void watch_groups(int fd) {
+  constexpr size_t kMaxGroups = 4096;
+  std::array<pid_t, kMaxGroups> groups{};
+  std::array<char, 512> buffer{};
+  std::array<char, 24> line{};
+  size_t line_size = 0;
+  while (true) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    for (ssize_t i = 0; i < n; ++i) {
+      const char c = buffer[static_cast<size_t>(i)];
+      if (c != '\n') {
+        if (line_size < line.size()) line[line_size++] = c;
+        continue;
+      }
+      pid_t group = 0;
+      for (size_t k = 1; k < line_size && line[k] >= '0' && line[k] <= '9'; ++k) {
+        group = group * 10 + (line[k] - '0');
+      }
+      const bool started = line_size > 0 && line[0] == '+';
+      line_size = 0;
+      if (group <= 0) continue;
+      for (auto& slot : groups) {
+        if (started ? slot == 0 : slot == group) {
+          slot = started ? group : 0;
+          break;
+        }
+      }
+    }
+  }
+  bool any = false;
+  for (const pid_t group : groups) {
+    if (group > 0) any = ::kill(-group, SIGTERM) == 0 || any;
+  }
+  if (any) {
+    timespec grace{.tv_sec = 1, .tv_nsec = 0};
+    while (::nanosleep(&grace, &grace) != 0 && errno == EINTR) {
+    }
+    for (const pid_t group : groups) {
+      if (group > 0) ::kill(-group, SIGKILL);
+    }
+  }
+  ::_exit(0);
 }
 
 extern "C" void forward_signal(int signal_number) {
@@ -403,6 +469,47 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
   }
   result.exit_code = decode_wait_status(wait_status, result);
   return result;
+}
+
+Status kill_children_on_exit() {
+  static std::mutex start_mutex;
+  std::lock_guard lock(start_mutex);
+  if (watchdog_fd.load() >= 0) return Status::ok();
+  std::array<int, 2> fds{};
+  if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
+    return Status::unavailable(
+        fmt::format("cannot start the child watchdog: pipe: {}", std::strerror(errno)));
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return Status::unavailable(
+        fmt::format("cannot start the child watchdog: fork: {}", std::strerror(errno)));
+  }
+  if (pid == 0) {
+    // A group of its own and deaf to the terminal's signals, so Ctrl-C or a hang-up that ends
+    // twin does not end the watchdog before it has done its work.
+    ::setpgid(0, 0);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    for (const int sig : {SIGINT, SIGHUP, SIGQUIT, SIGPIPE}) ::sigaction(sig, &ignore, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
+    // Hold nothing of twin's but the read end: no write end (or end-of-file never comes), no
+    // sockets, no children's pipes.
+    ::dup2(fds[0], STDIN_FILENO);
+    ::syscall(SYS_close_range, 1U, ~0U, 0U);
+    watch_groups(STDIN_FILENO);
+  }
+  ::close(fds[0]);
+  watchdog_fd.store(fds[1]);
+  // Children already running were started before the watchdog: tell it about them.
+  for (auto& slot : tracked_groups) {
+    if (const pid_t group = slot.load(); group > 0) tell_watchdog('+', group);
+  }
+  return Status::ok();
 }
 
 namespace {

@@ -46,6 +46,13 @@ const std::vector<KnownSetting>& known_settings() {
       {"COMET_API_KEY", "Comet ML API key"},
       {"OPENAI_API_KEY", "OpenAI API key"},
       {"OPENAI_MODEL_ID", "OpenAI model id"},
+      {"TEXT_EMBEDDING_MODEL_ID",
+       "embedding model: glove-100d (default), an OpenAI-compatible http(s)://HOST/v1 URL, or a "
+       "sentence-transformers folder"},
+      {"TEXT_EMBEDDING_MODEL_NAME", "model name sent to an OpenAI-compatible embeddings API"},
+      {"TEXT_EMBEDDING_API_KEY", "bearer key for an OpenAI-compatible embeddings API"},
+      {"TWIN_GLOVE_PATH",
+       "GloVe table (default ${XDG_CACHE_HOME:-~/.cache}/twin/glove/, scripts/install-glove.sh)"},
       {"LINKEDIN_USERNAME", "LinkedIn login for the LinkedIn crawler"},
       {"LINKEDIN_PASSWORD", "LinkedIn password for the LinkedIn crawler"},
   };

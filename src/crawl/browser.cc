@@ -15,6 +15,8 @@
 #include <system_error>
 #include <thread>
 
+#include "twin/core/json.h"
+
 namespace twin::crawl {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
@@ -192,8 +194,9 @@ Result<nlohmann::json> BrowserSession::call(const std::string& method, const std
   const std::string text = body ? body->dump() : std::string();
   TWIN_ASSIGN_OR_RETURN(HttpReply reply, http_json(method, base_url_ + path, body ? &text : nullptr,
                                                    options_.page_timeout + milliseconds(30'000)));
-  const nlohmann::json parsed = nlohmann::json::parse(reply.body, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
+  const nlohmann::json parsed =
+      parse_json(reply.body, "chromedriver's reply").value_or(nlohmann::json());
+  if (!parsed.is_object()) {
     return fail(Status::unavailable(fmt::format(
         "chromedriver {} {}: HTTP {} with a body that is not JSON", method, path, reply.status)));
   }

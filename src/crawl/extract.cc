@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "libxml_arena.h"
+#include "twin/core/json.h"
 
 namespace twin::crawl {
 namespace {
@@ -458,8 +459,9 @@ void read_json_ld(xmlNode* script, ExtractedArticle& meta) {
   if (lower(attribute(script, "type")) != "application/ld+json") return;
   std::string text;
   append_text(script, text);
-  const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
-  if (parsed.is_discarded()) return;
+  const Result<nlohmann::json> json_ld = parse_json(text, "JSON-LD");
+  if (!json_ld) return;
+  const nlohmann::json& parsed = *json_ld;
   if (parsed.is_array()) {
     for (const auto& item : parsed) read_json_ld_object(item, meta);
   } else {

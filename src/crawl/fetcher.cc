@@ -98,6 +98,7 @@ struct Fetcher::HostState {
   bool busy = false;
   enum class Robots { kUnknown, kFetching, kReady } robots_state = Robots::kUnknown;
   RobotsRules robots;
+  int robots_status = 0;  // the HTTP status robots.txt last answered with
 };
 
 namespace {
@@ -116,17 +117,31 @@ struct Job {
   CURL* easy = nullptr;
   std::string body;
   bool too_large = false;
+  bool truncated = false;  // a robots.txt cut at kMaxRobotsBytes (what RFC 9309 lets us parse)
   std::int64_t max_body = 0;
   std::array<char, CURL_ERROR_SIZE> error{};
 };
 
 constexpr size_t kRobotsJob = static_cast<size_t>(-1);
 
+// RFC 9309 2.5: crawlers must parse at least the first 500 KiB of a robots.txt; a longer one is
+// cut there and parsed, never ignored (ignoring it would fetch what it disallows).
+constexpr size_t kMaxRobotsBytes = 500 * 1024;
+
+bool is_robots_txt(const Job& job) {
+  return job.http && (job.index == kRobotsJob || job.path == "/robots.txt");
+}
+
 size_t write_body(char* data, size_t size, size_t count, void* user) {
   auto* job = static_cast<Job*>(user);
   const size_t bytes = size * count;
   if (static_cast<std::int64_t>(job->body.size() + bytes) > job->max_body) {
-    job->too_large = true;
+    if (is_robots_txt(*job)) {
+      job->body.append(data, static_cast<size_t>(job->max_body) - job->body.size());
+      job->truncated = true;
+    } else {
+      job->too_large = true;
+    }
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
   job->body.append(data, bytes);
@@ -165,6 +180,8 @@ bool Fetcher::allowed_by_robots(const std::string& url) {
     host->robots_state = HostState::Robots::kReady;
     if (robots.response && robots.response->status >= 200 && robots.response->status < 300) {
       host->robots = RobotsRules::parse(robots.response->body, options_.user_agent);
+    } else if (host->robots_status >= 500) {
+      host->robots = RobotsRules::disallow_all();  // RFC 9309 2.3.1.4, as in fetch_all
     }
   }
   return host->robots.allowed(parts->path_and_query);
@@ -217,7 +234,9 @@ std::vector<FetchResult> Fetcher::fetch_all(
     Job* job = owned.release();
     job->body.clear();
     job->too_large = false;
-    job->max_body = options_.max_body_size;
+    job->truncated = false;
+    job->max_body =
+        is_robots_txt(*job) ? static_cast<std::int64_t>(kMaxRobotsBytes) : options_.max_body_size;
     job->error[0] = '\0';
     ++job->attempt;
     CURL* easy = curl_easy_init();
@@ -233,8 +252,10 @@ std::vector<FetchResult> Fetcher::fetch_all(
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options_.connect_timeout.count()));
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
-                     static_cast<curl_off_t>(options_.max_body_size));
+    if (!is_robots_txt(*job)) {
+      curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+                       static_cast<curl_off_t>(options_.max_body_size));
+    }
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https,file");
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
@@ -317,6 +338,7 @@ std::vector<FetchResult> Fetcher::fetch_all(
     const std::string retry_after = code == CURLE_OK ? header_value(easy, "Retry-After") : "";
     const std::string encoding = code == CURLE_OK ? header_value(easy, "Content-Encoding") : "";
     const std::string error_text = job->error[0] ? job->error.data() : curl_easy_strerror(code);
+    if (job->truncated) code = CURLE_OK;  // the part of a robots.txt that is read is the answer
     curl_multi_remove_handle(multi, easy);
     curl_easy_cleanup(easy);
     job->easy = nullptr;
@@ -328,14 +350,24 @@ std::vector<FetchResult> Fetcher::fetch_all(
       host.next_allowed = Clock::now() + host_delay(job->host_key);
     }
 
+    if (is_robots_txt(*job) && code == CURLE_OK)
+      hosts_[job->host_key]->robots_status = static_cast<int>(status);
     if (job->index == kRobotsJob) {
       HostState& host = *hosts_[job->host_key];
       host.robots_state = HostState::Robots::kReady;
       if (code == CURLE_OK && status >= 200 && status < 300) {
+        if (job->truncated) {
+          spdlog::warn("{}: robots.txt is over {} KiB; its first {} KiB are obeyed", job->url,
+                       kMaxRobotsBytes / 1024, kMaxRobotsBytes / 1024);
+        }
         host.robots = RobotsRules::parse(job->body, options_.user_agent);
-      } else if (code != CURLE_OK || status >= 500) {
-        spdlog::warn("{}: robots.txt unavailable ({}), crawling as allowed", job->url,
-                     code != CURLE_OK ? error_text : fmt::format("HTTP {}", status));
+      } else if (code == CURLE_OK && status >= 500) {
+        // RFC 9309 2.3.1.4: a server error means the rules are unknown: assume all disallowed.
+        spdlog::warn("{}: robots.txt answered HTTP {}; fetching nothing from this host", job->url,
+                     status);
+        host.robots = RobotsRules::disallow_all();
+      } else if (code != CURLE_OK) {
+        spdlog::warn("{}: robots.txt unavailable ({}), crawling as allowed", job->url, error_text);
       }
       return;
     }

@@ -41,6 +41,12 @@ bool pattern_matches(std::string_view pattern, std::string_view path) {
 
 }  // namespace
 
+RobotsRules RobotsRules::disallow_all() {
+  RobotsRules rules;
+  rules.rules_.push_back({.allow = false, .pattern = "/"});
+  return rules;
+}
+
 RobotsRules RobotsRules::parse(std::string_view robots_txt, std::string_view user_agent) {
   const std::string token = lower(user_agent.substr(0, user_agent.find('/')));
   struct Group {

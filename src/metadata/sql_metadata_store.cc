@@ -5,6 +5,7 @@
 #include <random>
 
 #include "schema.h"
+#include "twin/core/json.h"
 #include "twin/db/database.h"
 #include "twin/metadata/metadata_store.h"
 
@@ -33,8 +34,8 @@ std::string new_id() {
 }
 
 json parse_json_text(const std::string& text) {
-  json value = json::parse(text, nullptr, false);
-  return value.is_discarded() ? json(text) : value;
+  Result<json> value = parse_json(text, "stored JSON");
+  return value ? *std::move(value) : json(text);
 }
 
 constexpr std::string_view kRunColumns =

@@ -17,7 +17,8 @@ Status invalid(std::string_view origin, const YAML::Node& node, std::string_view
   return Status::invalid_argument(fmt::format("{}: {}", yaml_location(origin, node), what));
 }
 
-Status parse_steps(std::string_view origin, const YAML::Node& steps, RunConfig& config) {
+Status parse_steps(std::string_view origin, const YAML::Node& steps, RunConfig& config,
+                   YamlBudget& budget) {
   if (!steps.IsMap()) return invalid(origin, steps, "steps: must map step names to their settings");
   for (const auto& entry : steps) {
     const std::string step = entry.first.Scalar();
@@ -31,7 +32,8 @@ Status parse_steps(std::string_view origin, const YAML::Node& steps, RunConfig& 
           return invalid(origin, key.second,
                          fmt::format("steps.{}.parameters: must be a mapping", step));
         }
-        config.step_parameters[step] = yaml_to_json(key.second);
+        TWIN_ASSIGN_OR_RETURN(config.step_parameters[step],
+                              yaml_to_json(key.second, origin, budget));
       } else if (name == "settings" || name == "enable_cache" || name == "experiment_tracker" ||
                  name == "step_operator") {
         config.warnings.push_back(fmt::format("{}: steps.{}.{}: not served by twin, ignored",
@@ -49,6 +51,12 @@ Status parse_steps(std::string_view origin, const YAML::Node& steps, RunConfig& 
 }  // namespace
 
 Result<RunConfig> parse_run_config(std::string_view text, std::string_view origin) {
+  if (text.size() > kMaxYamlBytes) {
+    return fail(Status::invalid_argument(
+        fmt::format("{}: a run config is at most {} MB, this one is {} bytes", origin,
+                    kMaxYamlBytes >> 20, text.size())));
+  }
+  YamlBudget budget;
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -65,11 +73,13 @@ Result<RunConfig> parse_run_config(std::string_view text, std::string_view origi
     if (key == "parameters") {
       if (!value.IsMap() && !value.IsNull())
         return fail(invalid(origin, value, "parameters: must be a mapping"));
-      if (value.IsMap()) config.parameters = yaml_to_json(value);
+      if (value.IsMap()) {
+        TWIN_ASSIGN_OR_RETURN(config.parameters, yaml_to_json(value, origin, budget));
+      }
     } else if (key == "steps") {
-      TWIN_RETURN_IF_ERROR(parse_steps(origin, value, config));
+      TWIN_RETURN_IF_ERROR(parse_steps(origin, value, config, budget));
     } else if (key == "enable_cache") {
-      const auto flag = yaml_to_json(value);
+      TWIN_ASSIGN_OR_RETURN(const nlohmann::json flag, yaml_to_json(value, origin, budget));
       if (!flag.is_boolean())
         return fail(invalid(origin, value, "enable_cache: must be true or false"));
       config.enable_cache = flag.get<bool>();
@@ -77,7 +87,7 @@ Result<RunConfig> parse_run_config(std::string_view text, std::string_view origi
       if (!value.IsScalar()) return fail(invalid(origin, value, "run_name: must be a string"));
       config.run_name = value.Scalar();
     } else if (key == "settings") {
-      config.settings = yaml_to_json(value);
+      TWIN_ASSIGN_OR_RETURN(config.settings, yaml_to_json(value, origin, budget));
       if (value.IsMap()) {
         for (const auto& setting : value) {
           config.warnings.push_back(fmt::format("{}: settings.{}: not served by twin, ignored",
@@ -122,7 +132,10 @@ Status apply_param_override(RunConfig& config, std::string_view assignment) {
   nlohmann::json value = text;
   try {
     const YAML::Node node = YAML::Load(text);
-    if (!text.empty()) value = yaml_to_json(node);
+    YamlBudget budget;
+    if (!text.empty()) {
+      TWIN_ASSIGN_OR_RETURN(value, yaml_to_json(node, fmt::format("--param {}", key), budget));
+    }
   } catch (const YAML::Exception&) {
     value = text;  // not YAML: take it as a string
   }

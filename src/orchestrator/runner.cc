@@ -7,10 +7,12 @@
 #include <condition_variable>
 #include <csignal>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
 #include "cache_key.h"
+#include "twin/core/json.h"
 #include "twin/core/process.h"
 
 namespace twin::orchestrator {
@@ -446,9 +448,11 @@ class RunExecution {
     }
     json output_metadata = json::object();
     if (fs::exists(metadata_file, ec)) {
-      std::ifstream in(metadata_file);
-      output_metadata = json::parse(in, nullptr, false);
-      if (!output_metadata.is_object()) {
+      std::ifstream in(metadata_file, std::ios::binary);
+      const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+      Result<json> parsed = parse_json(text, "$TWIN_METADATA_FILE");
+      if (parsed) output_metadata = *std::move(parsed);
+      if (!parsed || !output_metadata.is_object()) {
         result.status = Status::invalid_argument(fmt::format(
             "step {}: $TWIN_METADATA_FILE must hold a JSON object of metadata per output name",
             node.name));
@@ -558,6 +562,41 @@ Result<int> reap_crashed_runs(metadata::MetadataStore& store) {
       stale_before);
 }
 
+Status check_run_config(const json& config) {
+  std::string text;
+  try {
+    text = config.dump();
+  } catch (const json::type_error& error) {
+    return Status::invalid_argument(fmt::format(
+        "the run's parameters and settings must be UTF-8 text (check the run config and --param "
+        "values): {}",
+        error.what()));
+  }
+  if (text.size() > kMaxRunConfigBytes) {
+    return Status::invalid_argument(
+        fmt::format("the run's parameters and settings take {} bytes; at most {} KiB are stored "
+                    "per run (pass large inputs as files or artifacts)",
+                    text.size(), kMaxRunConfigBytes >> 10));
+  }
+  return Status::ok();
+}
+
+Result<int> remove_stale_work_folders(metadata::MetadataStore& store, const fs::path& state_dir) {
+  std::error_code ec;
+  int removed = 0;
+  for (const auto& entry : fs::directory_iterator(state_dir / "work", ec)) {
+    if (!entry.is_directory(ec)) continue;
+    const auto step_run = store.get_step_run(entry.path().filename().string());
+    if (step_run && step_run->status == StepStatus::kRunning) continue;
+    if (!step_run && step_run.error().code() != StatusCode::kNotFound) {
+      return fail(step_run.error());
+    }
+    fs::remove_all(entry.path(), ec);
+    if (!ec) ++removed;
+  }
+  return removed;
+}
+
 Result<RunOutcome> PipelineRunner::run(PipelineDefinition pipeline, const RunOptions& options) {
   TWIN_RETURN_IF_ERROR(validate_pipeline(pipeline, registry_));
   for (const auto& [step, parameters] : options.config.step_parameters) {
@@ -581,6 +620,7 @@ Result<RunOutcome> PipelineRunner::run(PipelineDefinition pipeline, const RunOpt
                     {"source", pipeline.source}};
   new_run.host = host_name();
   new_run.pid = ::getpid();
+  TWIN_RETURN_IF_ERROR(check_run_config(new_run.config));
   TWIN_ASSIGN_OR_RETURN(metadata::RunRecord run, metadata_.create_run(new_run));
 
   RunExecution execution(metadata_, artifacts_, registry_, pipeline, options, run, parameters,

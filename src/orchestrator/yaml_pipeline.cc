@@ -1,11 +1,14 @@
 #include "twin/orchestrator/yaml_pipeline.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "twin/core/json.h"
 #include "twin/core/process.h"
 #include "twin/core/text.h"
 
@@ -72,6 +75,14 @@ Status check_keys(std::string_view origin, const YAML::Node& map,
   return Status::ok();
 }
 
+bool is_safe_name(std::string_view name) {
+  return !name.empty() && name.front() != '.' && name.size() <= 128 &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' ||
+                  c == '.';
+         });
+}
+
 bool is_string_list(const YAML::Node& node) {
   if (node.IsScalar()) return true;
   if (!node.IsSequence()) return false;
@@ -80,7 +91,7 @@ bool is_string_list(const YAML::Node& node) {
 }
 
 Result<StepNode> parse_step(std::string_view origin, const std::string& name,
-                            const YAML::Node& node) {
+                            const YAML::Node& node, YamlBudget& budget) {
   StepNode step;
   step.name = name;
   step.location = yaml_location(origin, node);
@@ -130,6 +141,20 @@ Result<StepNode> parse_step(std::string_view origin, const std::string& name,
     return Status::ok();
   };
   TWIN_RETURN_IF_ERROR(read_list("outputs", step.outputs));
+  // Names become file names under the step's work folder and parts of environment variable
+  // names: "../x" would write outside it.
+  for (const auto& output : step.outputs) {
+    TWIN_RETURN_IF_ERROR(expect(is_safe_name(output), origin, node["outputs"],
+                                context(fmt::format("output '{}': names are letters, digits, "
+                                                    "'_', '-' and '.', not starting with '.'",
+                                                    output))));
+  }
+  for (const auto& [input, source] : step.inputs) {
+    TWIN_RETURN_IF_ERROR(expect(is_safe_name(input), origin, node["inputs"],
+                                context(fmt::format("input '{}': names are letters, digits, "
+                                                    "'_', '-' and '.', not starting with '.'",
+                                                    input))));
+  }
   TWIN_RETURN_IF_ERROR(read_list("after", step.after));
   TWIN_RETURN_IF_ERROR(read_list("depends_on_files", step.depends_on_files));
   TWIN_RETURN_IF_ERROR(read_list("depends_on_env", step.depends_on_env));
@@ -159,32 +184,80 @@ Result<StepNode> parse_step(std::string_view origin, const std::string& name,
   if (const auto parameters = node["parameters"]) {
     TWIN_RETURN_IF_ERROR(
         expect(parameters.IsMap(), origin, parameters, context("parameters: must be a mapping")));
-    step.parameters = yaml_to_json(parameters);
+    TWIN_ASSIGN_OR_RETURN(step.parameters, yaml_to_json(parameters, origin, budget));
   }
   return step;
 }
 
+class YamlToJson {
+ public:
+  YamlToJson(std::string_view origin, YamlBudget& budget) : origin_(origin), budget_(budget) {}
+
+  Result<json> convert(const YAML::Node& node, size_t depth) {
+    if (budget_.nodes == 0) {
+      return fail(too_big(node,
+                          "expands to too many values (aliases count each time they are "
+                          "used)"));
+    }
+    --budget_.nodes;
+    switch (node.Type()) {
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined:
+        return nullptr;
+      case YAML::NodeType::Scalar:
+        TWIN_RETURN_IF_ERROR(spend(node, node.Scalar().size()));
+        return scalar_to_json(node);
+      case YAML::NodeType::Sequence: {
+        TWIN_RETURN_IF_ERROR(enter(node, depth));
+        json array = json::array();
+        for (const auto& item : node) {
+          TWIN_ASSIGN_OR_RETURN(json value, convert(item, depth + 1));
+          array.push_back(std::move(value));
+        }
+        return array;
+      }
+      case YAML::NodeType::Map: {
+        TWIN_RETURN_IF_ERROR(enter(node, depth));
+        json object = json::object();
+        for (const auto& entry : node) {
+          TWIN_RETURN_IF_ERROR(spend(entry.first, entry.first.Scalar().size()));
+          TWIN_ASSIGN_OR_RETURN(json value, convert(entry.second, depth + 1));
+          object[entry.first.Scalar()] = std::move(value);
+        }
+        return object;
+      }
+    }
+    return nullptr;
+  }
+
+ private:
+  Status enter(const YAML::Node& node, size_t depth) const {
+    if (depth < kMaxJsonDepth) return Status::ok();
+    return Status::invalid_argument(fmt::format("{}: nested deeper than {} levels",
+                                                yaml_location(origin_, node), kMaxJsonDepth));
+  }
+
+  Status spend(const YAML::Node& node, size_t bytes) {
+    if (bytes > budget_.scalar_bytes) {
+      return too_big(node, "expands to too much text (aliases count each time they are used)");
+    }
+    budget_.scalar_bytes -= bytes;
+    return Status::ok();
+  }
+
+  Status too_big(const YAML::Node& node, std::string_view what) const {
+    return Status::invalid_argument(
+        fmt::format("{}: the YAML document {}", yaml_location(origin_, node), what));
+  }
+
+  std::string_view origin_;
+  YamlBudget& budget_;
+};
+
 }  // namespace
 
-json yaml_to_json(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
-    case YAML::NodeType::Scalar:
-      return scalar_to_json(node);
-    case YAML::NodeType::Sequence: {
-      json array = json::array();
-      for (const auto& item : node) array.push_back(yaml_to_json(item));
-      return array;
-    }
-    case YAML::NodeType::Map: {
-      json object = json::object();
-      for (const auto& entry : node) object[entry.first.Scalar()] = yaml_to_json(entry.second);
-      return object;
-    }
-  }
-  return nullptr;
+Result<json> yaml_to_json(const YAML::Node& node, std::string_view origin, YamlBudget& budget) {
+  return YamlToJson(origin, budget).convert(node, 0);
 }
 
 std::string yaml_location(std::string_view origin, const YAML::Node& node) {
@@ -194,6 +267,12 @@ std::string yaml_location(std::string_view origin, const YAML::Node& node) {
 }
 
 Result<PipelineDefinition> parse_pipeline_yaml(std::string_view text, std::string_view origin) {
+  if (text.size() > kMaxYamlBytes) {
+    return fail(Status::invalid_argument(
+        fmt::format("{}: a pipeline file is at most {} MB, this one is {} bytes", origin,
+                    kMaxYamlBytes >> 20, text.size())));
+  }
+  YamlBudget budget;
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -217,14 +296,15 @@ Result<PipelineDefinition> parse_pipeline_yaml(std::string_view text, std::strin
   if (const auto parameters = root["parameters"]) {
     TWIN_RETURN_IF_ERROR(
         expect(parameters.IsMap(), origin, parameters, "parameters: must be a mapping"));
-    pipeline.parameters = yaml_to_json(parameters);
+    TWIN_ASSIGN_OR_RETURN(pipeline.parameters, yaml_to_json(parameters, origin, budget));
   }
   const auto steps = root["steps"];
   TWIN_RETURN_IF_ERROR(expect(steps.IsMap() && steps.size() > 0, origin,
                               steps.IsDefined() ? steps : root,
                               "steps: must be a mapping of step names to steps"));
   for (const auto& entry : steps) {
-    TWIN_ASSIGN_OR_RETURN(StepNode step, parse_step(origin, entry.first.Scalar(), entry.second));
+    TWIN_ASSIGN_OR_RETURN(StepNode step,
+                          parse_step(origin, entry.first.Scalar(), entry.second, budget));
     pipeline.steps.push_back(std::move(step));
   }
   return pipeline;

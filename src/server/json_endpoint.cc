@@ -7,6 +7,7 @@
 #include <cmath>
 #include <exception>
 
+#include "twin/core/json.h"
 #include "twin/server/server.h"
 
 namespace twin::server {
@@ -17,6 +18,15 @@ bool is_json_content_type(const httplib::Request& request) {
   return type.starts_with("application/json");
 }
 
+bool is_utf8(const std::string& text) {
+  try {
+    (void)nlohmann::json(text).dump();
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
+
 // The fields a handler sees: body members first, then query parameters the body lacks.
 Result<nlohmann::json> request_fields(const httplib::Request& request) {
   nlohmann::json fields = nlohmann::json::object();
@@ -25,15 +35,17 @@ Result<nlohmann::json> request_fields(const httplib::Request& request) {
       return fail(Status::invalid_argument(
           "the request body must be JSON with Content-Type: application/json"));
     }
-    fields = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-    if (fields.is_discarded()) {
-      return fail(Status::invalid_argument("the request body is not valid JSON"));
-    }
+    TWIN_ASSIGN_OR_RETURN(fields, parse_json(request.body, "the request body"));
     if (!fields.is_object()) {
       return fail(Status::invalid_argument("the request body must be a JSON object"));
     }
   }
   for (const auto& [key, value] : request.params) {
+    if (!is_utf8(key) || !is_utf8(value)) {
+      return fail(Status::invalid_argument(fmt::format(
+          "query parameter {} is not UTF-8 text",
+          nlohmann::json(key).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))));
+    }
     if (fields.contains(key) && !fields[key].is_array()) continue;
     if (!fields.contains(key)) {
       fields[key] = value;
@@ -77,7 +89,9 @@ HttpError http_error_for(const Status& status) {
 void write_error(httplib::Response& response, int http_status, std::string_view error_code,
                  std::string_view message) {
   response.status = http_status;
-  response.set_content(nlohmann::json{{"error_code", error_code}, {"message", message}}.dump(),
+  // Messages may quote what the client sent, which need not be UTF-8.
+  response.set_content(nlohmann::json{{"error_code", error_code}, {"message", message}}.dump(
+                           -1, ' ', false, nlohmann::json::error_handler_t::replace),
                        "application/json");
 }
 

@@ -1,19 +1,29 @@
 #include "twin/server/server.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
+#include <fstream>
+#include <mutex>
 #include <thread>
 
+#include "guarded_server.h"
 #include "json_endpoint.h"
+#include "twin/core/json.h"
 #include "mlflow_artifact_routes.h"
 #include "mlflow_routes.h"
 #include "pipeline_routes.h"
+#include "qdrant_routes.h"
 #include "twin_routes.h"
+#include "vector_routes.h"
 #include "warehouse_routes.h"
 
 namespace twin::server {
@@ -55,8 +65,21 @@ bool is_artifact_upload(const httplib::Request& request) {
          request.path.find("/2.0/mlflow-artifacts/artifacts/") != std::string::npos;
 }
 
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// A name only this machine answers to: `localhost`, [::1], or 127.x.y.z as an IPv4 literal
+// (inet_pton takes exactly four decimal parts, so 127.0.0.1.evil.com and 127.1.1.1.nip.io, names
+// a DNS server can point anywhere, are not literals).
 bool is_loopback_host(std::string_view host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+  if (equals_ignoring_case(host, "localhost") || host == "::1" || host == "[::1]") return true;
+  in_addr address{};
+  return ::inet_pton(AF_INET, std::string(host).c_str(), &address) == 1 &&
+         (ntohl(address.s_addr) >> 24) == 127;
 }
 
 // The host name of a Host header, without the port.
@@ -71,11 +94,32 @@ std::string_view host_name(std::string_view header) {
 }  // namespace
 
 struct TwinServer::Impl {
+  Impl(ServerOptions server_options, const ServerStores& server_stores)
+      : options(std::move(server_options)), stores(server_stores), http(limits(options)), qdrant_http(limits(options)) {}
+
+  static ConnectionLimits limits(const ServerOptions& options) {
+    return {.max_connections = options.max_connections,
+            .max_connections_per_client = options.max_connections_per_client,
+            .header_timeout = options.header_timeout,
+            .idle_timeout = options.idle_timeout,
+            .max_body_bytes = options.max_body_bytes,
+            .warm_threads = static_cast<size_t>(std::max(options.threads, 1))};
+  }
+
   ServerOptions options;
   ServerStores stores;
-  httplib::Server http;
+  GuardedServer http;
+  GuardedServer qdrant_http;  // the same limits: slow clients cannot stop the Qdrant API either
   int bound_port = -1;
+  int bound_qdrant_port = -1;
   std::atomic<bool> stop_requested{false};
+
+  bool is_allowed_host(std::string_view name) const {
+    return is_loopback_host(name) ||
+           std::any_of(
+               options.allowed_hosts.begin(), options.allowed_hosts.end(),
+               [name](const std::string& allowed) { return equals_ignoring_case(name, allowed); });
+  }
 
   bool authorized(const httplib::Request& request) const {
     if (options.token.empty()) return true;
@@ -84,15 +128,100 @@ struct TwinServer::Impl {
     if (header.starts_with(kBearer) && same_secret(header.substr(kBearer.size()), options.token)) {
       return true;
     }
+    const std::string api_key = request.get_header_value("api-key");  // Qdrant clients
+    if (!api_key.empty() && same_secret(api_key, options.token)) return true;
     const std::string cookie = cookie_value(request, kTokenCookie);
     return !cookie.empty() && same_secret(cookie, options.token);
+  }
+
+  // The Qdrant listener's checks: the same Host rule, token and body limit as the main API.
+  httplib::Server::HandlerResponse before_qdrant_routing(const httplib::Request& request,
+                                                         httplib::Response& response) const {
+    using Handled = httplib::Server::HandlerResponse;
+    auto refuse = [&](int status, std::string_view message) {
+      response.status = status;
+      response.set_content(nlohmann::json{{"status", {{"error", message}}}, {"time", 0}}.dump(),
+                           "application/json");
+      return Handled::Handled;
+    };
+    if (is_loopback_host(options.host) && request.has_header("Host") &&
+        !is_allowed_host(host_name(request.get_header_value("Host")))) {
+      return refuse(403,
+                    "this server listens on a loopback address and answers loopback host "
+                    "names only");
+    }
+    const bool health = request.path == "/" || request.path == "/healthz" ||
+                        request.path == "/livez" || request.path == "/readyz";
+    if (!health && !authorized(request)) {
+      return refuse(401, "Must provide an API key or an Authorization bearer token");
+    }
+    if (request.get_header_value<uint64_t>("Content-Length") > options.max_body_bytes) {
+      return refuse(413, "the request body is too large");
+    }
+    GuardedServer::set_body_limit(options.max_body_bytes);  // chunked bodies too
+    if (const std::string encoding = request.get_header_value("Content-Encoding");
+        !encoding.empty() && encoding != "identity") {
+      return refuse(415, "compressed request bodies are not accepted");
+    }
+    return Handled::Unhandled;
+  }
+
+  void configure_qdrant() {
+    qdrant_http.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
+    qdrant_http.set_tcp_nodelay(true);
+    qdrant_http.set_payload_max_length(options.max_body_bytes);
+    qdrant_http.set_read_timeout(30, 0);
+    qdrant_http.set_pre_routing_handler([this](const httplib::Request& q, httplib::Response& r) {
+      return before_qdrant_routing(q, r);
+    });
+    qdrant_http.set_error_handler(httplib::Server::HandlerWithResponse(
+        [](const httplib::Request& request, httplib::Response& response) {
+          using Handled = httplib::Server::HandlerResponse;
+          if (!response.body.empty()) return Handled::Unhandled;
+          if (GuardedServer::body_limit_exceeded()) response.status = 413;
+          const std::string message =
+              response.status == 413 ? std::string("the request body is too large")
+              : response.status == 404
+                  ? fmt::format("Not found: no endpoint {} {}", request.method, request.path)
+                  : fmt::format("HTTP {}", response.status);
+          response.set_content(nlohmann::json{{"status", {{"error", message}}}, {"time", 0}}.dump(),
+                               "application/json");
+          return Handled::Handled;
+        }));
+    add_qdrant_routes(qdrant_http, stores.vectors);
+    if (!options.qdrant_exchange_log.empty()) {
+      qdrant_http.set_logger(
+          [this](const httplib::Request& request, const httplib::Response& response) {
+            log_qdrant_exchange(request, response);
+          });
+    }
+  }
+
+  std::mutex exchange_log_mutex;
+  void log_qdrant_exchange(const httplib::Request& request, const httplib::Response& response) {
+    auto as_json = [](const std::string& body) {
+      if (body.empty()) return nlohmann::json(nullptr);
+      auto parsed = parse_json(body, "exchange");
+      return parsed ? *parsed : nlohmann::json(body);
+    };
+    const nlohmann::json line = {{"method", request.method},
+                                 {"path", request.path},
+                                 {"request", as_json(request.body)},
+                                 {"status", response.status},
+                                 {"response", as_json(response.body)}};
+    const std::lock_guard lock(exchange_log_mutex);
+    std::ofstream out(options.qdrant_exchange_log, std::ios::app);
+    out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   }
 
   httplib::Server::HandlerResponse before_routing(const httplib::Request& request,
                                                   httplib::Response& response) {
     using Handled = httplib::Server::HandlerResponse;
     if (is_loopback_host(options.host) && request.has_header("Host") &&
-        !is_loopback_host(host_name(request.get_header_value("Host")))) {
+        !is_allowed_host(host_name(request.get_header_value("Host")))) {
       write_error(response, 403, "PERMISSION_DENIED",
                   "this server listens on a loopback address and answers loopback host names only");
       return Handled::Handled;
@@ -121,6 +250,20 @@ struct TwinServer::Impl {
       write_error(response, 413, "REQUEST_LIMIT_EXCEEDED", "the request body is too large");
       return Handled::Handled;
     }
+    // A body without Content-Length (chunked) is cut where it passes the same limit on the wire;
+    // the artifact proxy checks its own limit on the data, so its framing gets some room.
+    GuardedServer::set_body_limit(is_artifact_upload(request)
+                                      ? options.max_artifact_bytes + options.max_artifact_bytes / 8
+                                      : options.max_body_bytes);
+    // httplib inflates gzip, deflate and br bodies as it reads them: a few MB could stand for
+    // gigabytes. No MLflow client compresses what it sends.
+    if (const std::string encoding = request.get_header_value("Content-Encoding");
+        !encoding.empty() && encoding != "identity") {
+      write_error(
+          response, 415, "INVALID_PARAMETER_VALUE",
+          fmt::format("request bodies with Content-Encoding: {} are not accepted", encoding));
+      return Handled::Handled;
+    }
     return Handled::Unhandled;
   }
 
@@ -135,10 +278,6 @@ struct TwinServer::Impl {
   }
 
   void configure() {
-    const int threads = std::max(options.threads, 1);
-    http.new_task_queue = [threads] {
-      return new httplib::ThreadPool(static_cast<size_t>(threads));
-    };
     // httplib's default also sets SO_REUSEPORT, which would let a second twin server share the
     // port silently; SO_REUSEADDR alone still allows a quick restart.
     http.set_socket_options([](socket_t sock) {
@@ -150,7 +289,6 @@ struct TwinServer::Impl {
     http.set_tcp_nodelay(true);
     http.set_payload_max_length(std::max(options.max_body_bytes, options.max_artifact_bytes));
     http.set_keep_alive_max_count(100000);
-    http.set_keep_alive_timeout(5);
     http.set_read_timeout(30, 0);
     http.set_pre_routing_handler(
         [this](const httplib::Request& q, httplib::Response& r) { return before_routing(q, r); });
@@ -160,7 +298,7 @@ struct TwinServer::Impl {
         [](const httplib::Request& request, httplib::Response& response) {
           using Handled = httplib::Server::HandlerResponse;
           if (!response.body.empty()) return Handled::Unhandled;
-          if (response.status == 413) {
+          if (response.status == 413 || GuardedServer::body_limit_exceeded()) {
             write_error(response, 413, "REQUEST_LIMIT_EXCEEDED", "the request body is too large");
           } else if (response.status == 404 && is_api_path(request.path)) {
             write_error(response, 404, "ENDPOINT_NOT_FOUND",
@@ -197,6 +335,7 @@ struct TwinServer::Impl {
     add_twin_routes(http, stores);
     add_pipeline_routes(http, stores);
     add_warehouse_routes(http, stores.warehouse);
+    add_vector_routes(http, stores.vectors, stores.embedder);
     configure_dashboard();
   }
 
@@ -227,10 +366,9 @@ struct TwinServer::Impl {
 };
 
 TwinServer::TwinServer(ServerOptions options, const ServerStores& stores)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
-  impl_->stores = stores;
+    : impl_(std::make_unique<Impl>(std::move(options), stores)) {
   impl_->configure();
+  if (impl_->options.qdrant_port >= 0) impl_->configure_qdrant();
 }
 
 TwinServer::~TwinServer() = default;
@@ -242,15 +380,34 @@ Status TwinServer::bind() {
   } else if (impl_->http.bind_to_port(o.host, o.port)) {
     impl_->bound_port = o.port;
   }
+  if (impl_->bound_port > 0) impl_->http.raise_backlog();
   if (impl_->bound_port <= 0) {
     return Status::unavailable(fmt::format(
         "cannot listen on {}:{} (is the port in use, or the host not an address of this machine?)",
         o.host, o.port));
   }
+  if (o.qdrant_port < 0) return Status::ok();
+  if (o.qdrant_port == 0) {
+    impl_->bound_qdrant_port = impl_->qdrant_http.bind_to_any_port(o.host);
+  } else if (impl_->qdrant_http.bind_to_port(o.host, o.qdrant_port)) {
+    impl_->bound_qdrant_port = o.qdrant_port;
+  }
+  if (impl_->bound_qdrant_port > 0) impl_->qdrant_http.raise_backlog();
+  if (impl_->bound_qdrant_port <= 0) {
+    impl_->bound_qdrant_port = -1;
+    const std::string message = fmt::format(
+        "cannot listen on {}:{} for the Qdrant API (is a Qdrant running there? --qdrant-port "
+        "picks another port)",
+        o.host, o.qdrant_port);
+    if (!o.qdrant_port_optional) return Status::unavailable(message);
+    spdlog::warn("{}; serving without the Qdrant API", message);
+  }
   return Status::ok();
 }
 
 int TwinServer::port() const { return impl_->bound_port; }
+
+int TwinServer::qdrant_port() const { return impl_->bound_qdrant_port; }
 
 Status TwinServer::serve() {
   if (impl_->bound_port <= 0) TWIN_RETURN_IF_ERROR(bind());
@@ -266,9 +423,25 @@ Status TwinServer::serve() {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
+  std::thread qdrant_listener;
+  std::atomic<bool> qdrant_done{false};
+  if (impl_->bound_qdrant_port > 0) {
+    qdrant_listener = std::thread([this, &qdrant_done] {
+      impl_->qdrant_http.listen_after_bind();
+      qdrant_done = true;
+    });
+  }
   if (!impl_->stop_requested.load()) impl_->http.listen_after_bind();
   done = true;
   watcher.join();
+  if (qdrant_listener.joinable()) {
+    // stop() only reaches a server that is already listening: wait until it is.
+    while (!impl_->qdrant_http.is_running() && !qdrant_done.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    impl_->qdrant_http.stop();
+    qdrant_listener.join();
+  }
   return Status::ok();
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "json_endpoint.h"
+#include "twin/core/json.h"
 #include "twin/llm_twin/documents.h"
 
 namespace twin::server {
@@ -34,8 +35,8 @@ Result<json> documents_page(warehouse::Warehouse& store, const std::string& requ
                             const json& fields) {
   json filter = json::object();
   if (auto text = optional_string(fields, "filter"); text && !text->empty()) {
-    filter = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (filter.is_discarded() || !filter.is_object()) {
+    TWIN_ASSIGN_OR_RETURN(filter, parse_json(*text, "filter"));
+    if (!filter.is_object()) {
       return fail(Status::invalid_argument(
           fmt::format("filter: not a JSON object: {}", text->substr(0, 200))));
     }

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "twin/core/json.h"
 #include "twin/tasks/command_line.h"
 
 namespace twin::tasks {
@@ -583,9 +585,10 @@ toml::array json_array(const nlohmann::json& json) {
 
 Result<toml::table> read_included_file(const std::filesystem::path& path) {
   if (path.extension() == ".json") {
-    std::ifstream in(path);
-    auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded() || !json.is_object()) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    TWIN_ASSIGN_OR_RETURN(auto json, parse_json(text, path.string()));
+    if (!json.is_object()) {
       return fail(Status::invalid_argument(
           fmt::format("{}: not a JSON object of task settings", path.string())));
     }

@@ -273,6 +273,8 @@ bool clause_matches(const Run& run, const FilterClause& clause) {
   return compare(*actual, clause.op, expected);
 }
 
+constexpr size_t kMaxClauses = 100;
+
 }  // namespace
 
 Result<RunFilter> RunFilter::parse(std::string_view text) {
@@ -290,6 +292,11 @@ Result<RunFilter> RunFilter::parse(std::string_view text) {
     TWIN_RETURN_IF_ERROR(check_operator(lexer, clause));
     TWIN_ASSIGN_OR_RETURN(clause.value, parse_value(lexer, clause));
     filter.clauses_.push_back(std::move(clause));
+    // Each clause is an EXISTS in SQL; engines bound how deep a WHERE may nest (SQLite: 1000).
+    if (filter.clauses_.size() > kMaxClauses) {
+      return fail(Status::invalid_argument(
+          fmt::format("filter: at most {} comparisons joined by AND", kMaxClauses)));
+    }
     if (lexer.at_end()) break;
     if (upper(lexer.word()) != "AND") return fail(lexer.error("expected AND between comparisons"));
   }

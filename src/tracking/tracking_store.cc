@@ -1,7 +1,10 @@
 #include "twin/tracking/tracking_store.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -509,11 +512,30 @@ Status TrackingStore::set_run_lifecycle(const std::string& run_id, LifecycleStag
   return Status::ok();
 }
 
+// Run attributes a filter or order_by may name (canonical spellings, see RunFilter): a misspelt
+// one would otherwise match nothing, silently.
+static Status check_run_attribute(std::string_view key) {
+  static constexpr std::array<std::string_view, 9> kAttributes = {
+      "run_name",      "run_id",          "status",     "user_id", "artifact_uri",
+      "experiment_id", "lifecycle_stage", "start_time", "end_time"};
+  if (std::find(kAttributes.begin(), kAttributes.end(), key) != kAttributes.end()) {
+    return Status::ok();
+  }
+  return Status::invalid_argument(fmt::format("runs have no attribute '{}' (they have: {})", key,
+                                              fmt::join(kAttributes, ", ")));
+}
+
 Result<RunsPage> TrackingStore::search_runs(const SearchRunsRequest& request) {
   TWIN_ASSIGN_OR_RETURN(RunFilter filter, RunFilter::parse(request.filter));
+  for (const FilterClause& clause : filter.clauses()) {
+    if (clause.entity == FilterEntity::kAttribute)
+      TWIN_RETURN_IF_ERROR(check_run_attribute(clause.key));
+  }
   std::vector<RunOrder> orders;
   for (const std::string& text : request.order_by) {
     TWIN_ASSIGN_OR_RETURN(RunOrder order, RunOrder::parse(text));
+    if (order.entity == FilterEntity::kAttribute)
+      TWIN_RETURN_IF_ERROR(check_run_attribute(order.key));
     orders.push_back(std::move(order));
   }
   int64_t offset = 0;

@@ -213,6 +213,8 @@ SqlFragment join_fragments(std::vector<SqlFragment> parts, std::string_view sepa
   return joined;
 }
 
+constexpr size_t kMaxFilterTerms = 250;
+
 class FilterCompiler {
  public:
   explicit FilterCompiler(const DocumentSql& sql) : sql_(sql) {}
@@ -222,6 +224,7 @@ class FilterCompiler {
       return fail(Status::invalid_argument(
           fmt::format("filter must be a JSON object, not {}", filter.type_name())));
     }
+    TWIN_RETURN_IF_ERROR(count_terms(1));
     std::vector<SqlFragment> parts;
     for (const auto& [key, value] : filter.items()) {
       TWIN_ASSIGN_OR_RETURN(auto part,
@@ -248,11 +251,23 @@ class FilterCompiler {
     return join_fragments(std::move(parts), op == "$and" ? " AND " : " OR ", "TRUE");
   }
 
+  // SQL engines bound how deep an expression nests (SQLite: 1000) and how many parameters a
+  // statement binds; a filter stays far below both by having at most kMaxFilterTerms objects,
+  // fields and $in/$nin values in all.
+  Status count_terms(size_t n) {
+    terms_ += n;
+    if (terms_ <= kMaxFilterTerms) return Status::ok();
+    return Status::invalid_argument(fmt::format(
+        "filter is too large: at most {} fields, sub-filters and $in/$nin values in all",
+        kMaxFilterTerms));
+  }
+
   static bool is_operator_object(const nlohmann::json& value) {
     return value.is_object() && !value.empty() && value.begin().key().starts_with('$');
   }
 
   Result<SqlFragment> field(const std::string& key, const nlohmann::json& value) {
+    TWIN_RETURN_IF_ERROR(count_terms(1));
     TWIN_ASSIGN_OR_RETURN(FieldPath path, parse_field_path(key));
     if (!is_operator_object(value)) return equality(path, value);
     std::vector<SqlFragment> parts;
@@ -283,6 +298,7 @@ class FilterCompiler {
         return fail(Status::invalid_argument(
             fmt::format("filter operator {} on '{}' needs an array", op, path.dotted())));
       }
+      TWIN_RETURN_IF_ERROR(count_terms(operand.size()));
       std::vector<SqlFragment> parts;
       for (const auto& item : operand) parts.push_back(equality(path, item));
       SqlFragment any = join_fragments(std::move(parts), " OR ", "FALSE");
@@ -317,6 +333,7 @@ class FilterCompiler {
   }
 
   const DocumentSql& sql_;
+  size_t terms_ = 0;
 };
 
 }  // namespace

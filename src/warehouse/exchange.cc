@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "twin/core/json.h"
+
 namespace twin::warehouse {
 namespace {
 
@@ -43,6 +45,7 @@ Result<std::vector<Document>> read_document_array(const std::filesystem::path& f
   std::ostringstream buffer;
   buffer << in.rdbuf();
   const std::string text = buffer.str();
+  TWIN_RETURN_IF_ERROR(check_json_depth(text, file.string()));
   nlohmann::json parsed;
   try {
     parsed = nlohmann::json::parse(text);

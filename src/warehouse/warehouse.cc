@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "document_sql.h"
+#include "twin/core/json.h"
 #include "twin/db/migrations.h"
 
 namespace twin::warehouse {
@@ -43,10 +44,9 @@ Result<Document> document_from_row(const db::Row& row) {
   Document document;
   document.id = row.text(0);
   const std::string body = row.text(1);
-  document.fields = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (document.fields.is_discarded()) {
-    return fail(Status::corruption(fmt::format("document {} holds invalid JSON", document.id)));
-  }
+  Result<nlohmann::json> fields = parse_json(body, fmt::format("document {}", document.id));
+  if (!fields) return fail(Status::corruption(fields.error().message()));
+  document.fields = *std::move(fields);
   if (!row.is_null(2) || !row.is_null(3)) {
     document.lineage = Lineage{row.text(2), row.text(3)};
   }
@@ -142,6 +142,14 @@ Status Warehouse::ensure_collection(const std::string& name) {
     }
   }
   TWIN_RETURN_IF_ERROR(check_collection_name(name));
+  // A read first: when the table exists (the common case) no write transaction is started, so
+  // readers never queue behind a writer that holds the database (WAL lets them read meanwhile).
+  TWIN_ASSIGN_OR_RETURN(auto existing, collection_names());
+  if (std::find(existing.begin(), existing.end(), name) != existing.end()) {
+    std::lock_guard lock(known_mutex_);
+    known_collections_.push_back(name);
+    return Status::ok();
+  }
   Status created = database_->run_in_transaction([&](db::Connection& connection) -> Status {
     TWIN_RETURN_IF_ERROR(connection.lock_until_transaction_ends("warehouse:collections"));
     return connection.execute_script(sql_->create_table(std::string(kTablePrefix) + name));
@@ -267,9 +275,9 @@ Result<std::vector<std::pair<nlohmann::json, std::int64_t>>> Collection::count_b
           where.params));
   std::vector<std::pair<nlohmann::json, std::int64_t>> counts;
   for (const auto& row : rows) {
-    nlohmann::json key =
-        row.is_null(0) ? nlohmann::json() : nlohmann::json::parse(row.text(0), nullptr, false);
-    counts.emplace_back(key.is_discarded() ? nlohmann::json() : std::move(key), row.int64(1));
+    Result<nlohmann::json> key = row.is_null(0) ? Result<nlohmann::json>(nlohmann::json())
+                                                : parse_json(row.text(0), "a grouped value");
+    counts.emplace_back(key ? *std::move(key) : nlohmann::json(), row.int64(1));
   }
   return counts;
 }
@@ -395,9 +403,11 @@ Result<std::vector<IndexSpec>> Collection::indexes() {
                             {name_}));
   std::vector<IndexSpec> specs;
   for (const auto& row : rows) {
-    auto fields = nlohmann::json::parse(row.text(0), nullptr, false);
-    if (!fields.is_array()) return fail(Status::corruption("warehouse_indexes holds bad fields"));
-    specs.push_back({fields.get<std::vector<std::string>>(), row.int64(1) != 0});
+    Result<nlohmann::json> fields = parse_json(row.text(0), "warehouse_indexes");
+    if (!fields || !fields->is_array()) {
+      return fail(Status::corruption("warehouse_indexes holds bad fields"));
+    }
+    specs.push_back({fields->get<std::vector<std::string>>(), row.int64(1) != 0});
   }
   return specs;
 }

@@ -330,5 +330,43 @@ TEST(UrlTest, ResolvesRelativeReferences) {
   EXPECT_EQ(parts->path_and_query, "/a?b=1");
 }
 
+// A robots.txt over RFC 9309's 500 KiB: its first 500 KiB are obeyed, not the whole file ignored.
+TEST(FetcherRobotsTest, RobotsTxtOverTheSizeLimitIsCutAndObeyedNotIgnored) {
+  LoopbackServer server;
+  server.http().Get("/robots.txt", [](const httplib::Request&, httplib::Response& res) {
+    std::string text = "User-agent: *\nDisallow: /private/\n";
+    while (text.size() < 700 * 1024) text += "# padding padding padding padding padding\n";
+    res.set_content(text, "text/plain");
+  });
+  server.http().Get("/private/secret", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("secret", "text/plain");
+  });
+  server.start();
+  Fetcher fetcher(fast_options());
+  auto results = fetcher.fetch_all({server.url("/private/secret")});
+  EXPECT_TRUE(results[0].disallowed);
+  EXPECT_TRUE(server.requests_for("/private/secret").empty());
+  Fetcher direct(fast_options());
+  EXPECT_FALSE(direct.allowed_by_robots(server.url("/private/secret")));
+}
+
+TEST(FetcherRobotsTest, RobotsTxtServerErrorMeansDisallowAll) {
+  LoopbackServer server;
+  server.http().Get("/robots.txt", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 503;
+    res.set_content("down", "text/plain");
+  });
+  server.http().Get("/page", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("page", "text/plain");
+  });
+  server.start();
+  Fetcher fetcher(fast_options());
+  auto results = fetcher.fetch_all({server.url("/page")});
+  EXPECT_TRUE(results[0].disallowed);
+  EXPECT_TRUE(server.requests_for("/page").empty());
+  Fetcher direct(fast_options());
+  EXPECT_FALSE(direct.allowed_by_robots(server.url("/page")));
+}
+
 }  // namespace
 }  // namespace twin::crawl

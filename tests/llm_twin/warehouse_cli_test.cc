@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "support/run_twin.h"
 #include "support/scratch_database.h"
@@ -137,6 +138,56 @@ TEST(WarehouseCli, MalformedFileNamesLineAndColumnAndStoresNothing) {
   const json counts = json::parse(stats.out);
   EXPECT_FALSE(counts["collections"].contains("users") &&
                counts["collections"]["users"]["documents"] != 0);
+}
+
+TEST(WarehouseCli, FilterNested55kDeepIsAUsageErrorNotACrash) {
+  testing_support::TempDir project;
+  const std::string filter =
+      R"({"$and":)" + std::string(55'000, '[') + std::string(55'000, ']') + "}";
+  auto result = run_twin("warehouse find articles --filter " + shell_quote(filter), project.path());
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("--filter: JSON nested deeper than 256 levels"));
+}
+
+TEST(WarehouseCli, ImportOfADocumentNested100kDeepIsAUsageErrorNotACrash) {
+  testing_support::TempDir project;
+  std::ofstream(project.path() / "ArticleDocument.json")
+      << R"([{"_id": "a1", "content": )" << std::string(100'000, '[') << std::string(100'000, ']')
+      << "}]";
+  auto result = run_twin("warehouse import ArticleDocument.json", project.path());
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("ArticleDocument.json: JSON nested deeper than 256 levels"));
+}
+
+TEST(WarehouseCli, StatsInAnEmptyProjectCreatesNoDatabase) {
+  testing_support::TempDir project;
+  std::ofstream(project.path() / "twin.toml") << "";
+  auto stats = run_twin("warehouse stats --json", project.path());
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_EQ(json::parse(stats.out)["collections"], json::object());
+  EXPECT_FALSE(std::filesystem::exists(project.path() / ".twin" / "warehouse.db"));
+}
+
+TEST(WarehouseCli, FindDoesNotWaitBehindAHeldWriteLock) {
+  testing_support::TempDir project;
+  std::ofstream(project.path() / "twin.toml") << "";
+  std::ofstream(project.path() / "UserDocument.json")
+      << R"([{"_id": "u1", "first_name": "A", "last_name": "B"}])";
+  ASSERT_EQ(run_twin("warehouse import UserDocument.json", project.path()).exit_code, 0);
+  // Another process holds the write lock for 10 s.
+  testing_support::run_shell(
+      "(printf 'BEGIN IMMEDIATE;\\n.shell touch locked\\n.shell sleep 10\\nROLLBACK;\\n' | "
+      "sqlite3 .twin/warehouse.db; touch released) > /dev/null 2>&1 &",
+      project.path());
+  for (int i = 0; i < 200 && !std::filesystem::exists(project.path() / "locked"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(std::filesystem::exists(project.path() / "locked"));
+  auto found = run_twin("warehouse find users --json", project.path());
+  EXPECT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_EQ(json::parse(found.out).size(), 1U);
+  EXPECT_FALSE(std::filesystem::exists(project.path() / "released"))
+      << "find returned only after the writer let go";
 }
 
 }  // namespace

@@ -203,6 +203,38 @@ TEST_P(PipelineCliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(twin("artifacts show loud@x").exit_code, 2);
 }
 
+TEST_P(PipelineCliTest, RunConfigOverOneMegabyteIsRefusedBeforeAnyRunIsRecorded) {
+  std::ofstream(dir_.path() / "big.yaml")
+      << "parameters:\n  who: " << std::string(1200 * 1024, 'x') << "\n";
+  const CommandOutput run = twin("pipeline run hello --config big.yaml");
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_NE(run.err.find("at most 1024 KiB"), std::string::npos) << run.err;
+  EXPECT_TRUE(twin_json("runs list --json").empty());
+}
+
+TEST_P(PipelineCliTest, AliasBombInParametersIsAUsageErrorNotAnOutOfMemory) {
+  std::string config =
+      "parameters:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int level = 1; level <= 9; ++level) {
+    config += "  a" + std::to_string(level) + ": &a" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) config += (i ? ", *a" : "*a") + std::to_string(level - 1);
+    config += "]\n";
+  }
+  std::ofstream(dir_.path() / "bomb.yaml") << config;
+  const CommandOutput run = twin("pipeline run hello --config bomb.yaml");
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_NE(run.err.find("bomb.yaml:"), std::string::npos) << run.err;
+  EXPECT_TRUE(twin_json("runs list --json").empty());
+}
+
+TEST_P(PipelineCliTest, NonUtf8InARunConfigIsAUsageErrorNotAnInternalOne) {
+  std::ofstream(dir_.path() / "latin1.yaml") << "parameters:\n  who: \"caf\xe9 \xff\"\n";
+  const CommandOutput run = twin("pipeline run hello --config latin1.yaml");
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_EQ(run.err.find("internal"), std::string::npos) << run.err;
+  EXPECT_TRUE(twin_json("runs list --json").empty());
+}
+
 TEST_P(PipelineCliTest, HandbookStyleConfigWarnsAboutSettingsOnce) {
   std::ofstream(dir_.path() / "config.yaml") << R"(settings:
   docker: {skip_build: True}
@@ -235,6 +267,48 @@ TEST_P(PipelineCliTest, KillMinusNineLeavesACrashedRunNotARunningOne) {
   EXPECT_EQ(shown["steps"][0]["status"], "failed");
   // The stores still work.
   EXPECT_EQ(twin("pipeline run hello").exit_code, 0);
+}
+
+// Gone, or a zombie nobody reaps (an orphan in a container whose init does not wait).
+bool process_is_gone(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  const size_t close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
+bool wait_until_gone(pid_t pid) {
+  for (int i = 0; i < 200; ++i) {
+    if (process_is_gone(pid)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST_P(PipelineCliTest, StepProcessesDieWithARunnerKilledWithMinusNine) {
+  const int twin_pid = start_slow_run();
+  const pid_t step = std::stoi(read_file(dir_.path() / "step.pid"));
+  // The step's sh and the sleep it started (a grandchild of twin).
+  std::ifstream children("/proc/" + std::to_string(step) + "/task/" + std::to_string(step) +
+                         "/children");
+  pid_t sleep_pid = 0;
+  children >> sleep_pid;
+  ASSERT_GT(sleep_pid, 0);
+  ASSERT_EQ(::kill(twin_pid, SIGKILL), 0);
+  EXPECT_TRUE(wait_until_gone(step)) << "the step's shell outlived twin";
+  EXPECT_TRUE(wait_until_gone(sleep_pid)) << "the step's sleep outlived twin";
+}
+
+TEST_P(PipelineCliTest, WorkFoldersOfACrashedRunAreRemovedByTheNextRun) {
+  const int twin_pid = start_slow_run();
+  const fs::path work = dir_.path() / ".twin" / "work";
+  ASSERT_FALSE(fs::is_empty(work));
+  ASSERT_EQ(::kill(twin_pid, SIGKILL), 0);
+  ASSERT_TRUE(wait_for_file(dir_.path() / "run.code"));
+  EXPECT_FALSE(fs::is_empty(work));
+  ASSERT_EQ(twin("pipeline run hello").exit_code, 0);
+  EXPECT_TRUE(fs::is_empty(work)) << fs::begin(fs::directory_iterator(work))->path();
 }
 
 TEST_P(PipelineCliTest, CtrlCCancelsTheRun) {

@@ -1,5 +1,6 @@
 #include "twin/orchestrator/run_config.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace twin::orchestrator {
@@ -74,6 +75,38 @@ TEST(RunConfig, RunNamePlaceholders) {
                   std::chrono::minutes(5) + std::chrono::seconds(7) + std::chrono::microseconds(42);
   EXPECT_EQ(expand_run_name("etl-{date}-{time}", at), "etl-2024_03_09-14_05_07_000042");
   EXPECT_EQ(expand_run_name("plain", at), "plain");
+}
+
+TEST(RunConfig, AliasBombInParametersIsRefusedNotExpanded) {
+  std::string text = "parameters:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int level = 1; level <= 9; ++level) {
+    text += fmt::format("  a{}: &a{} [", level, level);
+    for (int i = 0; i < 10; ++i) text += fmt::format("{}*a{}", i ? ", " : "", level - 1);
+    text += "]\n";
+  }
+  auto config = parse_run_config(text, "bomb.yaml");
+  ASSERT_FALSE(config.has_value());
+  EXPECT_EQ(config.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(config.error().message().find("bomb.yaml:"), std::string::npos)
+      << config.error().message();
+}
+
+TEST(RunConfig, AliasesSharedAcrossStepsCountAgainstOneBudget) {
+  // 2000 steps each aliasing a 100-value list: 200k values in all, over the per-document budget.
+  std::string text = "parameters:\n  shared: &s [";
+  for (int i = 0; i < 100; ++i) text += fmt::format("{}{}", i ? ", " : "", i);
+  text += "]\nsteps:\n";
+  for (int i = 0; i < 2000; ++i) text += fmt::format("  s{}: {{parameters: {{v: *s}}}}\n", i);
+  auto config = parse_run_config(text, "shared.yaml");
+  ASSERT_FALSE(config.has_value());
+  EXPECT_EQ(config.error().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(RunConfig, ParametersNestedTooDeepAreRefusedNotACrash) {
+  auto config = parse_run_config(
+      "parameters: {deep: " + std::string(5000, '[') + std::string(5000, ']') + "}\n", "deep.yaml");
+  ASSERT_FALSE(config.has_value());
+  EXPECT_EQ(config.error().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "twin/orchestrator/yaml_pipeline.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "twin/orchestrator/registry.h"
@@ -187,6 +188,64 @@ TEST(Duration, ParsesUnits) {
   EXPECT_EQ(parse_duration("1.5").value(), std::chrono::milliseconds(1500));
   EXPECT_FALSE(parse_duration("5 minutes").has_value());
   EXPECT_FALSE(parse_duration("").has_value());
+}
+
+TEST(YamlPipeline, ParametersNestedTooDeepAreRefusedNotACrash) {
+  for (const size_t depth : {size_t{300}, size_t{1'000}, size_t{100'000}}) {
+    const std::string text = "parameters:\n  deep: " + std::string(depth, '[') +
+                             std::string(depth, ']') + "\nsteps:\n  a: {run: 'true'}\n";
+    auto pipeline = parse_pipeline_yaml(text, "deep.yaml");
+    ASSERT_FALSE(pipeline.has_value()) << depth;
+    EXPECT_EQ(pipeline.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(pipeline.error().message().find("deep.yaml:"), std::string::npos)
+        << pipeline.error().message();
+  }
+}
+
+// The "billion laughs": nine levels of ten aliases each stand for 10^9 strings.
+std::string alias_bomb(std::string_view indent) {
+  std::string text =
+      fmt::format("{}a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n", indent);
+  for (int level = 1; level <= 9; ++level) {
+    text += fmt::format("{}a{}: &a{} [", indent, level, level);
+    for (int i = 0; i < 10; ++i) text += fmt::format("{}*a{}", i ? ", " : "", level - 1);
+    text += "]\n";
+  }
+  return text;
+}
+
+TEST(YamlPipeline, AliasBombInParametersIsRefusedNotExpanded) {
+  const std::string text = "parameters:\n" + alias_bomb("  ") + "steps:\n  a: {run: 'true'}\n";
+  EXPECT_LT(text.size(), 1000U);
+  auto pipeline = parse_pipeline_yaml(text, "bomb.yaml");
+  ASSERT_FALSE(pipeline.has_value());
+  EXPECT_EQ(pipeline.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(pipeline.error().message().find("too many values"), std::string::npos)
+      << pipeline.error().message();
+}
+
+TEST(YamlPipeline, FileOverTheSizeLimitIsRefused) {
+  const std::string text =
+      "# " + std::string(kMaxYamlBytes, 'x') + "\nsteps:\n  a: {run: 'true'}\n";
+  auto pipeline = parse_pipeline_yaml(text, "big.yaml");
+  ASSERT_FALSE(pipeline.has_value());
+  EXPECT_EQ(pipeline.error().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(YamlPipeline, OutputAndInputNamesCannotLeaveTheWorkFolder) {
+  for (const std::string bad : {"../escape", "a/b", ".hidden", ""}) {
+    auto pipeline =
+        parse_pipeline_yaml("steps:\n  a: {run: 'true', outputs: ['" + bad + "']}\n", "p.yaml");
+    ASSERT_FALSE(pipeline.has_value()) << bad;
+    EXPECT_EQ(pipeline.error().code(), StatusCode::kInvalidArgument);
+  }
+  auto input = parse_pipeline_yaml(
+      "steps:\n  a: {run: 'true', outputs: [x]}\n  b: {run: 'true', inputs: {../y: a.x}}\n",
+      "p.yaml");
+  EXPECT_FALSE(input.has_value());
+  EXPECT_TRUE(
+      parse_pipeline_yaml("steps:\n  a: {run: 'true', outputs: [model.v1-final_2]}\n", "p.yaml")
+          .has_value());
 }
 
 }  // namespace

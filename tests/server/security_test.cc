@@ -110,5 +110,29 @@ TEST_F(SecurityTest, NoCorsUnlessConfigured) {
   EXPECT_EQ(preflight->status, 204);
 }
 
+TEST_F(SecurityTest, LoopbackServerRefusesNamesThatOnlyStartWith127) {
+  auto server = start({});
+  auto c = server->client();
+  for (const std::string host : {"127.0.0.1.evil.com", "127.255.1.1.nip.io:8237", "127.1",
+                                 "localhost.evil.com", "127.0.0.1evil", "0x7f.0.0.1"}) {
+    EXPECT_EQ(get_json(c, "/api/twin/health", {{"Host", host}}).status, 403) << host;
+  }
+  for (const std::string host :
+       {"127.0.0.1:8237", "127.8.9.10", "[::1]:8237", "[::1]", "LocalHost:8237"}) {
+    EXPECT_EQ(get_json(c, "/api/twin/health", {{"Host", host}}).status, 200) << host;
+  }
+}
+
+TEST_F(SecurityTest, AllowedHostNamesAreAnsweredOthersStillRefused) {
+  ServerOptions options;
+  options.allowed_hosts = {"twin.internal"};
+  auto server = start(options);
+  auto c = server->client();
+  EXPECT_EQ(get_json(c, "/api/twin/health", {{"Host", "twin.internal:8237"}}).status, 200);
+  EXPECT_EQ(get_json(c, "/api/twin/health", {{"Host", "TWIN.internal"}}).status, 200);
+  EXPECT_EQ(get_json(c, "/api/twin/health", {{"Host", "twin.internal.evil.com"}}).status, 403);
+  EXPECT_EQ(get_json(c, "/api/twin/health", {{"Host", "localhost"}}).status, 200);
+}
+
 }  // namespace
 }  // namespace twin::server

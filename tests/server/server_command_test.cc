@@ -21,7 +21,8 @@ using nlohmann::json;
 // `twin server --port 0` started in `project`, with the port it printed.
 class TwinServerProcess {
  public:
-  TwinServerProcess(const std::filesystem::path& project, const std::vector<std::string>& env) {
+  TwinServerProcess(const std::filesystem::path& project, const std::vector<std::string>& env,
+                    const std::vector<std::string>& extra_args = {}) {
     int out[2];
     if (::pipe(out) != 0) return;
     pid_ = ::fork();
@@ -31,7 +32,10 @@ class TwinServerProcess {
       ::close(out[1]);
       if (::chdir(project.c_str()) != 0) ::_exit(127);
       for (const auto& assignment : env) ::putenv(const_cast<char*>(assignment.c_str()));
-      ::execl(TWIN_BINARY, TWIN_BINARY, "server", "--port", "0", static_cast<char*>(nullptr));
+      std::vector<const char*> argv = {TWIN_BINARY, "server", "--port", "0"};
+      for (const auto& arg : extra_args) argv.push_back(arg.c_str());
+      argv.push_back(nullptr);
+      ::execv(TWIN_BINARY, const_cast<char* const*>(argv.data()));
       ::_exit(127);
     }
     ::close(out[1]);
@@ -40,6 +44,17 @@ class TwinServerProcess {
     std::string line;
     char c = 0;
     while (::read(stdout_fd_, &c, 1) == 1 && c != '\n') line += c;
+    // The lines after it, up to the MLflow one, are what a user sees at start-up.
+    startup_output_ = line + "\n";
+    std::string next;
+    while (next.find("MLflow:") == std::string::npos && ::read(stdout_fd_, &c, 1) == 1) {
+      next += c;
+      if (c == '\n') {
+        startup_output_ += next;
+        if (next.find("MLflow:") != std::string::npos) break;
+        next.clear();
+      }
+    }
     std::smatch match;
     if (std::regex_search(line, match, std::regex(R"(127\.0\.0\.1:(\d+))")))
       port_ = std::stoi(match[1]);
@@ -53,6 +68,7 @@ class TwinServerProcess {
   }
 
   int port() const { return port_; }
+  const std::string& startup_output() const { return startup_output_; }
   // Sends `signal` and returns the exit code (128+signal when killed by one).
   int stop(int signal) {
     ::kill(pid_, signal);
@@ -67,6 +83,7 @@ class TwinServerProcess {
   int stdout_fd_ = -1;
   int port_ = 0;
   bool waited_ = false;
+  std::string startup_output_;
 };
 
 TEST(ServerCommandTest, ServesMlflowAndStopsCleanlyOnSigterm) {
@@ -159,6 +176,26 @@ TEST(ServerCommandTest, MongodbWarehouseHostIsAConfigurationError) {
       project.path());
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_NE(result.err.find("DATABASE_HOST"), std::string::npos) << result.err;
+}
+
+TEST(ServerCommandTest, TokenIsNotPrintedAtStartUnlessAsked) {
+  testing_support::TempDir project;
+  std::string env = "TWIN_SERVER_TOKEN=s3cret-token-4711";
+  {
+    TwinServerProcess server(project.path(), {env});
+    ASSERT_GT(server.port(), 0) << "twin server did not print its address";
+    EXPECT_EQ(server.startup_output().find("s3cret-token-4711"), std::string::npos)
+        << server.startup_output();
+    EXPECT_NE(server.startup_output().find("?token=<TWIN_SERVER_TOKEN>"), std::string::npos)
+        << server.startup_output();
+    EXPECT_NE(server.startup_output().find("--show-token"), std::string::npos);
+    EXPECT_EQ(server.stop(SIGTERM), 0);
+  }
+  TwinServerProcess shown(project.path(), {env}, {"--show-token"});
+  ASSERT_GT(shown.port(), 0);
+  EXPECT_NE(shown.startup_output().find("?token=s3cret-token-4711"), std::string::npos)
+      << shown.startup_output();
+  EXPECT_EQ(shown.stop(SIGTERM), 0);
 }
 
 }  // namespace

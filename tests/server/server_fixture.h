@@ -15,6 +15,7 @@
 #include "twin/registry/model_registry.h"
 #include "twin/server/server.h"
 #include "twin/tracking/tracking_store.h"
+#include "twin/vectors/vector_store.h"
 
 namespace twin {
 inline std::ostream& operator<<(std::ostream& out, const Status& status) {
@@ -64,10 +65,21 @@ class RunningServer {
       return;
     }
     warehouse_ = std::move(*opened_warehouse);
+    auto opened_vectors =
+        vectors::VectorStore::open_embedded((artifacts_.path() / "vectors").string());
+    if (!opened_vectors) {
+      error_ = opened_vectors.error().to_string();
+      return;
+    }
+    vectors_ = std::move(*opened_vectors);
     options.port = 0;
-    server_ = std::make_unique<TwinServer>(
-        options, ServerStores{tracking_.get(), registry_.get(), metadata_.get(), blobs_.get(),
-                              warehouse_.get()});
+    if (options.qdrant_port < 0) options.qdrant_port = 0;
+    server_ = std::make_unique<TwinServer>(options, ServerStores{.tracking = tracking_.get(),
+                                                                 .registry = registry_.get(),
+                                                                 .metadata = metadata_.get(),
+                                                                 .artifacts = blobs_.get(),
+                                                                 .warehouse = warehouse_.get(),
+                                                                 .vectors = vectors_.get()});
     if (Status bound = server_->bind(); !bound.is_ok()) {
       error_ = bound.to_string();
       return;
@@ -90,6 +102,14 @@ class RunningServer {
     c.set_read_timeout(30, 0);
     return c;
   }
+  // The Qdrant API listener.
+  int qdrant_port() const { return server_->qdrant_port(); }
+  httplib::Client qdrant_client() const {
+    httplib::Client c("127.0.0.1", qdrant_port());
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+  vectors::VectorStore& vectors() { return *vectors_; }
   tracking::TrackingStore& tracking() { return *tracking_; }
   registry::ModelRegistry& registry() { return *registry_; }
   metadata::MetadataStore& metadata() { return *metadata_; }
@@ -105,6 +125,7 @@ class RunningServer {
   std::unique_ptr<metadata::MetadataStore> metadata_;
   std::unique_ptr<artifacts::ArtifactStore> blobs_;
   std::unique_ptr<warehouse::Warehouse> warehouse_;
+  std::unique_ptr<vectors::VectorStore> vectors_;
   std::unique_ptr<TwinServer> server_;
   std::thread thread_;
   Status served_;
@@ -141,6 +162,11 @@ inline JsonReply post_json(httplib::Client& client, const std::string& path,
 inline JsonReply get_json(httplib::Client& client, const std::string& path,
                           const httplib::Headers& headers = {}) {
   return to_reply(client.Get(path, headers));
+}
+
+inline JsonReply put_json(httplib::Client& client, const std::string& path,
+                          const nlohmann::json& body, const httplib::Headers& headers = {}) {
+  return to_reply(client.Put(path, headers, body.dump(), "application/json"));
 }
 
 }  // namespace twin::server

@@ -119,5 +119,14 @@ TEST(ValidateBatchTest, EnforcesMlflowLimits) {
   EXPECT_FALSE(validate_batch(bad_key).is_ok());
 }
 
+TEST(RunFilterTest, ThousandAndsIsAUsageErrorWithoutSql) {
+  std::string text = "params.lr = '1'";
+  for (int i = 0; i < 999; ++i) text += " AND params.lr = '1'";
+  auto filter = RunFilter::parse(text);
+  ASSERT_FALSE(filter.has_value());
+  EXPECT_EQ(filter.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(filter.error().message().find("at most 100 comparisons"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace twin::tracking

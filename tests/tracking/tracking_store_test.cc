@@ -281,7 +281,6 @@ TEST_P(TrackingStoreTest, SqlSearchAgreesWithTheReferenceEvaluator) {
       "attributes.run_id IN ('" + run_ids[0] + "', '" + run_ids[3] + "')",
       "attributes.run_id NOT IN ('" + run_ids[0] + "')",
       "attributes.experiment_id = '" + second + "'",
-      "attributes.no_such_attribute = 'x'",
       "params.missing = 'x'",
   };
   const std::vector<std::vector<std::string>> orderings = {

@@ -1,4 +1,5 @@
 // Every filter operator, on SQLite and PostgreSQL, with MongoDB's answers as the expectation.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 
 #include "warehouse/warehouse_fixture.h"
@@ -82,6 +83,18 @@ TEST_P(FilterTest, IdIsAField) {
   EXPECT_THAT(matching({{"_id", "c"}}), ElementsAre("c"));
   EXPECT_THAT(matching({{"_id", {{"$in", {"a", "d", "zz"}}}}}), ElementsAre("a", "d"));
   EXPECT_THAT(matching({{"_id", {{"$gt", "b"}}}}), ElementsAre("c", "d"));
+}
+
+TEST_P(FilterTest, InWith999ValuesIsAUsageErrorWithoutSql) {
+  json values = json::array();
+  for (int i = 0; i < 999; ++i) values.push_back(fmt::format("v{}", i));
+  const Status status = error_of({{"name", {{"$in", values}}}});
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.to_string();
+  EXPECT_THAT(status.message(), HasSubstr("filter is too large"));
+  EXPECT_THAT(status.message(), ::testing::Not(HasSubstr("SELECT")));
+  json some = json::array({"a", "c"});
+  for (int i = 0; i < 200; ++i) some.push_back(fmt::format("v{}", i));
+  EXPECT_THAT(matching({{"name", {{"$in", some}}}}), ElementsAre("a", "c"));
 }
 
 TEST_P(FilterTest, Eq) { EXPECT_THAT(matching({{"name", {{"$eq", "a"}}}}), ElementsAre("a")); }

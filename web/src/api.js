@@ -53,4 +53,12 @@ export const api = {
     if (filter) query.set('filter', filter);
     return getJson(`/api/twin/warehouse/${encodeURIComponent(collection)}?${query}`);
   },
+  vectors: () => getJson('/api/twin/vectors'),
+  vectorPoints: (collection, { limit = 20, offset = null } = {}) => {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (offset !== null && offset !== undefined) query.set('offset', String(offset));
+    return getJson(`/api/twin/vectors/${encodeURIComponent(collection)}?${query}`);
+  },
+  vectorSearch: (collection, text, k = 10) =>
+    getJson(`/api/twin/vectors/${encodeURIComponent(collection)}/search?${new URLSearchParams({ text, k: String(k) })}`),
 };

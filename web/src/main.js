@@ -9,11 +9,13 @@
 //                            artifact versions with metadata, lineage, preview and download
 //   #/warehouse              warehouse collections with document and per-author counts
 //   #/warehouse/<collection> a page of its documents, a JSON preview of one, its pipeline run
+//   #/vectors, #/vectors/<name>  vector collections, their points and a search (vectors.js)
 import './style.css';
 import { api, ApiError } from './api.js';
 import { h, table, formatTime, formatDuration, formatNumber } from './dom.js';
 import { metricChart } from './charts.js';
 import { renderModelCard } from './markdown.js';
+import { vectorsPage, vectorCollectionPage } from './vectors.js';
 
 const app = document.getElementById('app');
 let charts = [];
@@ -463,6 +465,8 @@ const routes = [
   [/^#\/artifacts\/([^/]+)\/(\d+)$/, (m) => artifactPage(decodeURIComponent(m[1]), m[2]), 'artifacts'],
   [/^#\/warehouse$/, () => warehousePage(), 'warehouse'],
   [/^#\/warehouse\/([^/]+)$/, (m) => warehouseCollectionPage(decodeURIComponent(m[1])), 'warehouse'],
+  [/^#\/vectors$/, () => vectorsPage({ render, unavailable }), 'vectors'],
+  [/^#\/vectors\/([^/]+)$/, (m) => vectorCollectionPage(decodeURIComponent(m[1]), { render, errorBox }), 'vectors'],
 ];
 
 async function route() {

@@ -52,6 +52,13 @@ function importWarehouse(project, binary) {
   const result = spawnSync(binary, ['warehouse', 'import', dir], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   if (result.status !== 0) throw new Error(`twin warehouse import failed: ${result.stderr}`);
 }
+// The feature_engineering pipeline over the articles of u-paul: cleaned_articles gets all three,
+// and embedded_articles the one long enough to make a chunk (the Handbook keeps 1000+).
+function embedArticles(project, binary) {
+  const result = spawnSync(binary, ['pipeline', 'run', 'feature_engineering', '--param', 'author_full_names=["Paul Iusztin"]'],
+    { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  if (result.status !== 0) throw new Error(`twin pipeline run feature_engineering failed: ${result.stderr}`);
+}
 // A model registered from local files through the real CLI: its files go to the artifact store
 // and it gets a generated model card.
 const MODEL_CONFIG = '{"hidden_size": 64}\n';
@@ -68,6 +75,7 @@ const server = await startTwinServer({
   prepare: (project, binary) => {
     runPipeline(project, binary);
     importWarehouse(project, binary);
+    embedArticles(project, binary);
     registerModel(project, binary);
   },
 });
@@ -230,8 +238,28 @@ try {
     await page.getByTestId('dag').waitFor();
     assert.match(await page.locator('h1').innerText(), /hello-1/);
   }
+
+  await show(page, '#/vectors');
+  const vectorTable = page.getByTestId('vector-collections');
+  await vectorTable.waitFor();
+  const vectorText = await vectorTable.innerText();
+  assert.match(vectorText, /cleaned_articles\s+3\s+none/);
+  assert.match(vectorText, /embedded_articles\s+1\s+100\s+Cosine/);
+  await show(page, '#/vectors/embedded_articles');
+  await page.getByTestId('points-table').waitFor();
+  assert.match(await page.getByTestId('points-table').innerText(), /Paul Iusztin/);
+  await page.getByLabel('search text').fill('a twin of myself');
+  await page.getByRole('button', { name: 'Search' }).click();
+  const results = page.getByTestId('search-results');
+  await results.waitFor();
+  assert.match(await results.innerText(), /0\.\d{4}/);
+  await page.getByTestId('show-point').first().click();
+  const payload = JSON.parse(await page.getByTestId('point-payload').locator('pre').innerText());
+  assert.equal(payload.document_id, 'art-1');
+  assert.equal(payload.metadata.embedding_model_id, 'glove-100d');
+
   assert.deepEqual(problems, []);
-  console.log('dashboard: experiments, runs, charts, run page, models, model card, model files, pipelines, DAG, logs, artifacts, warehouse: ok');
+  console.log('dashboard: experiments, runs, charts, run page, models, model card, model files, pipelines, DAG, logs, artifacts, warehouse, vectors: ok');
 } catch (error) {
   failed = true;
   console.error(error);

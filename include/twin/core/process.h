@@ -88,4 +88,14 @@ class ForwardSignals {
   static int received_signal();
 };
 
+// Makes the children of this process die with it, however it ends (kill -9 included): from the
+// first call on, every child started in a process group of its own (ProcessSpec::
+// own_process_group) is, when this process is gone, sent SIGTERM to its whole group, then SIGKILL
+// a second later. A watchdog process forked here holds the read end of a pipe that only this
+// process writes to (close-on-exec, so children do not hold it); the pipe reaching end-of-file is
+// the signal. PR_SET_PDEATHSIG cannot serve: it reaches only the direct child (a step's `sh`, not
+// what it started), and fires when the parent *thread* ends. Idempotent and thread-safe;
+// kUnavailable when the watchdog cannot be started.
+Status kill_children_on_exit();
+
 }  // namespace twin

@@ -18,6 +18,9 @@ class RobotsRules {
   // the "*" group, else none. Never fails: unknown lines are ignored.
   static RobotsRules parse(std::string_view robots_txt, std::string_view user_agent);
 
+  // What a robots.txt that answered with a server error (5xx) means (RFC 9309 2.3.1.4).
+  static RobotsRules disallow_all();
+
   // Whether a path (with its query, e.g. "/a?b=1") may be fetched: the longest matching rule
   // wins, Allow wins ties; "*" and a trailing "$" in rules are honoured.
   bool allowed(std::string_view path) const;

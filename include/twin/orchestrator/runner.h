@@ -85,6 +85,21 @@ class PipelineRunner {
 // (`twin runs ...`, `twin pipeline run`) call it first.
 Result<int> reap_crashed_runs(metadata::MetadataStore& store);
 
+// The most a run's recorded config (parameters, step parameters, settings) may take as JSON:
+// every `twin runs list` reads it back.
+inline constexpr size_t kMaxRunConfigBytes = size_t{1} << 20;
+
+// kInvalidArgument when a run config is over kMaxRunConfigBytes or holds text that is not UTF-8;
+// PipelineRunner::run checks it before anything of the run is recorded.
+Status check_run_config(const nlohmann::json& config);
+
+// Removes the work folders (<state_dir>/work/<step run id>) of step runs that are not running:
+// a run killed with -9 had no chance to remove its own. Call after reap_crashed_runs (so the
+// steps of dead runs are no longer "running"); folders of steps other runs are running stay.
+// Returns how many it removed.
+Result<int> remove_stale_work_folders(metadata::MetadataStore& store,
+                                      const std::filesystem::path& state_dir);
+
 // This machine's host name.
 std::string host_name();
 

@@ -19,6 +19,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstddef>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -34,9 +35,24 @@ Result<PipelineDefinition> parse_pipeline_yaml(std::string_view text, std::strin
 // Reads and parses a file; kNotFound when missing.
 Result<PipelineDefinition> load_pipeline_yaml(const std::filesystem::path& file);
 
+// Largest YAML text twin parses (a pipeline file, a run config).
+inline constexpr size_t kMaxYamlBytes = size_t{4} << 20;
+
+// What one YAML document may expand to when converted to JSON. Aliases are expanded, so a few
+// hundred bytes of aliases of aliases can stand for billions of nodes (an alias bomb); the
+// conversion counts what it produces and refuses past these limits. One budget per document,
+// shared by every yaml_to_json call over it.
+struct YamlBudget {
+  size_t nodes = 100'000;  // scalars, sequences and mappings, aliases counted each time
+  size_t scalar_bytes = size_t{16} << 20;  // bytes of scalars and keys, likewise
+};
+
 // YAML to JSON with YAML's scalar types: unquoted integers, floats, booleans and nulls become
-// JSON numbers, booleans and null; quoted scalars stay strings.
-nlohmann::json yaml_to_json(const YAML::Node& node);
+// JSON numbers, booleans and null; quoted scalars stay strings. kInvalidArgument naming
+// origin:line:col when the value nests deeper than kMaxJsonDepth or exceeds `budget` (which is
+// decremented by what the value produced).
+Result<nlohmann::json> yaml_to_json(const YAML::Node& node, std::string_view origin,
+                                    YamlBudget& budget);
 
 // "file:line:col" of a node.
 std::string yaml_location(std::string_view origin, const YAML::Node& node);

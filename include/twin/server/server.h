@@ -5,35 +5,46 @@
 //                         (runs get artifact_uri mlflow-artifacts:/<experiment>/<run>/artifacts);
 //   /api/twin/...         twin's own JSON API (pipelines, pipeline runs with their steps, logs,
 //                         artifacts with lineage, preview and download, experiments, runs,
-//                         metrics, models, health, the data warehouse's documents);
+//                         metrics, models, health, the data warehouse's documents, the vector
+//                         collections and a search over them);
 //   /                     the dashboard (the built web/ app), when a web folder is given.
+// and, on a second listener (qdrant_port, 6333 by default, where Qdrant clients look), Qdrant's
+// REST API over the vector store (src/server/qdrant_routes.h), behind the same token (sent as
+// Qdrant clients send it: an `api-key` header, or `Authorization: Bearer`).
 //
 // Security: binds where told (127.0.0.1 by default). With a token, every /api/ request needs
 // `Authorization: Bearer <token>` or the cookie the dashboard gets by opening `/?token=<token>`
-// once; otherwise 401. Bodies over max_body_bytes get 413 (artifact uploads: max_artifact_bytes).
+// once; otherwise 401. Bodies over max_body_bytes get 413 (artifact uploads: max_artifact_bytes),
+// however they are framed: a chunked body is cut where it passes the limit. Compressed request
+// bodies (Content-Encoding) get 415.
 // Write requests must be JSON (Content-Type: application/json), so a web page elsewhere cannot post
 // to the API without a CORS preflight, which is refused unless cors_origin names that page's
-// origin. When bound to a loopback address, requests whose Host is not a loopback name are refused
-// (DNS rebinding).
+// origin. When bound to a loopback address, requests whose Host is not a loopback name (localhost,
+// [::1], a 127.x.y.z literal) or one of allowed_hosts are refused with 403 (DNS rebinding).
 //
 // Errors use MLflow's shape {"error_code": "...", "message": "..."} with its HTTP statuses.
 //
-// Threading: requests run on a pool of `threads` workers; the stores must be thread-safe and
+// Threading: each connection runs on a thread of its own (see ServerOptions::threads); slow
+// clients are bounded by header_timeout and idle_timeout; the stores must be thread-safe and
 // outlive the server. stop() may be called from any thread; serve() then stops accepting, lets
 // in-flight requests finish (their writes are committed before they are acknowledged) and
 // returns.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "twin/artifacts/artifact_store.h"
 #include "twin/core/status.h"
+#include "twin/embeddings/embedder.h"
 #include "twin/metadata/metadata_store.h"
 #include "twin/registry/model_registry.h"
 #include "twin/tracking/tracking_store.h"
+#include "twin/vectors/vector_store.h"
 #include "twin/warehouse/warehouse.h"
 
 namespace twin::server {
@@ -50,7 +61,28 @@ struct ServerOptions {
   std::filesystem::path mlflow_artifacts_dir;
   std::filesystem::path web_dir;  // the built dashboard (index.html, assets/); empty: none
   std::string cors_origin;  // an origin allowed cross-origin access ("*" for any); empty: none
+  // Host names a loopback server answers besides localhost, [::1] and 127.x.y.z literals (a name
+  // in /etc/hosts, say); compared ignoring case, without the port.
+  std::vector<std::string> allowed_hosts;
+  // Every connection has a thread of its own (so slow or idle clients hold only themselves);
+  // `threads` are started up front, more on demand. Past max_connections in all, or
+  // max_connections_per_client from one address, a new connection gets 503 and is closed.
   int threads = 8;
+  // The Qdrant API's port: 0 picks a free port, -1 serves no Qdrant API.
+  int qdrant_port = -1;
+  // True: a Qdrant port that cannot be bound is a warning and the server runs without it (for
+  // the default port, which a real Qdrant may hold); false: bind() fails.
+  bool qdrant_port_optional = false;
+  // When set, every Qdrant API exchange is appended to this file as one JSON line {"method",
+  // "path", "request", "status", "response"} (`twin server --qdrant-log`), which is how the tests
+  // check the wire traffic against Qdrant's OpenAPI schema.
+  std::filesystem::path qdrant_exchange_log;
+  size_t max_connections = 500;
+  size_t max_connections_per_client = 250;
+  // From a request's first byte to the end of its headers; then the connection is closed.
+  std::chrono::milliseconds header_timeout{10'000};
+  // A keep-alive connection idle this long between requests is closed.
+  std::chrono::milliseconds idle_timeout{5'000};
 };
 
 // What the server serves. Every pointer must outlive the server. tracking and registry are
@@ -62,6 +94,9 @@ struct ServerStores {
   metadata::MetadataStore* metadata = nullptr;
   artifacts::ArtifactStore* artifacts = nullptr;
   warehouse::Warehouse* warehouse = nullptr;
+  vectors::VectorStore* vectors = nullptr;  // without it the Qdrant API answers 503
+  // Embeds the dashboard's vector search text; without it that search answers 503.
+  embeddings::Embedder* embedder = nullptr;
 };
 
 class TwinServer {
@@ -75,6 +110,8 @@ class TwinServer {
   Status bind();
   // The bound port (after bind()).
   int port() const;
+  // The bound Qdrant API port, or -1 when there is none.
+  int qdrant_port() const;
   // Accepts requests until stop(); returns once in-flight requests are done.
   Status serve();
   // Thread-safe; returns at once.

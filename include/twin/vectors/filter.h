@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "twin/core/status.h"
@@ -51,9 +52,22 @@ class Filter {
   // look them up instead of scanning. nullopt otherwise.
   std::optional<std::vector<PointId>> required_ids() const;
 
+  // The top-level `must` conditions that match a key against listed values (match value or
+  // any): a point passes the filter only if a value at `key` equals one of `values`, so a backend
+  // with a payload index on `key` can look the candidates up instead of scanning.
+  struct RequiredMatch {
+    std::string key;                     // dotted path, "[]" removed
+    std::vector<nlohmann::json> values;  // strings, integers or booleans
+  };
+  std::vector<RequiredMatch> required_matches() const;
+
  private:
   nlohmann::json json_;
   std::unique_ptr<Node> root_;
 };
+
+// The values at a dotted `key` of `payload`, arrays flattened, as conditions see them.
+std::vector<const nlohmann::json*> payload_values(const nlohmann::json& payload,
+                                                  std::string_view key);
 
 }  // namespace twin::vectors
