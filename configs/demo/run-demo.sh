@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run` (twin task demo): the LLM Twin's data path, offline. The digital_data_etl pipeline
-# crawls the demo pages and this repository into the warehouse; the feature_engineering pipeline
+# crawls the demo pages, a posts feed (LinkedIn crawler, headless Chromium) and this repository
+# into the warehouse; the feature_engineering pipeline
 # cleans, chunks and embeds them into the vector store; a retrieval finds the chunks that answer a
 # question. Then what was stored and how to look at it. TWIN_EXE is the running twin.
 set -euo pipefail

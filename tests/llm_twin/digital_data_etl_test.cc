@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -317,7 +318,8 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, HandbookConfigTest, ::testing::Values("sqlite")
                          [](const auto& param_info) { return param_info.param; });
 
 // `make run`'s demo config, copied into a fresh "clone" elsewhere: its relative links resolve
-// against that project's root (four pages through file:// URLs and the repository itself).
+// against that project's root (four pages and a posts feed through file:// URLs, and the
+// repository itself); then the demo's feature_engineering run fills the six vector collections.
 TEST(DemoConfigTest, WorksFromAnyCloneLocation) {
   TempDir clone;
   fs::create_directories(clone.path() / "configs");
@@ -325,7 +327,12 @@ TEST(DemoConfigTest, WorksFromAnyCloneLocation) {
            fs::copy_options::recursive);
   fs::copy_file(TWIN_SOURCE_DIR "/configs/digital_data_etl_demo.yaml",
                 clone.path() / "configs" / "digital_data_etl_demo.yaml");
-  std::ofstream(clone.path() / "twin.toml") << "";
+  fs::copy_file(TWIN_SOURCE_DIR "/configs/feature_engineering_demo.yaml",
+                clone.path() / "configs" / "feature_engineering_demo.yaml");
+  // The route of twin's own twin.toml that sends the posts page to the LinkedIn crawler.
+  std::ofstream(clone.path() / "twin.toml")
+      << "[[crawl.routes]]\nmatch = '/configs/demo/pages/mara-ionescu-posts\\.html$'\n"
+         "crawler = \"linkedin\"\n";
   const CommandOutput git = run_shell(
       "git init -q && git add -A && git -c user.name=t -c user.email=t@example.com commit -q "
       "-m demo",
@@ -347,6 +354,35 @@ TEST(DemoConfigTest, WorksFromAnyCloneLocation) {
   ASSERT_EQ(repositories.size(), 1u);
   EXPECT_EQ(repositories[0]["link"], clone.path().string());
   EXPECT_TRUE(repositories[0]["content"].contains("configs/digital_data_etl_demo.yaml"));
+  const json posts = json::parse(run_twin("warehouse find posts --json", clone.path()).out);
+  ASSERT_EQ(posts.size(), 3u) << result.err;
+  EXPECT_EQ(posts[0]["platform"], "linkedin");
+
+  const CommandOutput features = run_twin(
+      "pipeline run feature_engineering --config configs/feature_engineering_demo.yaml",
+      clone.path());
+  ASSERT_EQ(features.exit_code, 0) << features.err << features.out;
+  const json listing = json::parse(run_twin("vectors collections --json", clone.path()).out);
+  std::map<std::string, std::int64_t> points;
+  for (const auto& collection : listing["collections"]) {
+    points[collection["name"].get<std::string>()] = collection["points"].get<std::int64_t>();
+  }
+  EXPECT_EQ(points["cleaned_articles"], 4);
+  EXPECT_EQ(points["cleaned_posts"], 3);
+  EXPECT_EQ(points["cleaned_repositories"], 1);
+  EXPECT_EQ(points["embedded_articles"], 4);
+  EXPECT_EQ(points["embedded_posts"], 3);
+  EXPECT_GT(points["embedded_repositories"], 10);
+  const CommandOutput rag = run_twin(
+      "rag search 'Why does retrieval return the wrong chunks?' --author 'Mara Ionescu' --json",
+      clone.path());
+  ASSERT_EQ(rag.exit_code, 0) << rag.err;
+  const json hits = json::parse(rag.out)["hits"];
+  ASSERT_FALSE(hits.empty());
+  EXPECT_TRUE(hits[0]["link"].get<std::string>().find("why-rag-retrieves-the-wrong-chunks") !=
+                  std::string::npos ||
+              hits[0]["collection"] == "embedded_posts")
+      << rag.out;
 }
 
 TEST(ResolveLocalLinkTest, RelativeLinksResolveAgainstTheRoot) {
