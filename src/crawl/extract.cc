@@ -877,8 +877,25 @@ class MarkdownWriter {
   std::string render(xmlNode* root) {
     block(root);
     flush_paragraph();
-    while (!out_.empty() && out_.back() == '\n') out_.pop_back();
-    return out_;
+    // Boilerplate lines ("8 min read", bylines, copyright notices) are dropped where they sit
+    // around the article, before its first and after its last real block; inside it they are
+    // the author's text ("Published in 1843, the notes...").
+    size_t first = 0;
+    size_t last = blocks_.size();
+    while (first < last && blocks_[first].boilerplate) ++first;
+    while (last > first && blocks_[last - 1].boilerplate) --last;
+    if (first == last) {  // nothing but short lines ("Test"): they are the page's text
+      first = 0;
+      last = blocks_.size();
+    }
+    std::string out;
+    for (size_t i = first; i < last; ++i) {
+      const Block& b = blocks_[i];
+      if (!out.empty()) out += b.tight ? "\n" : "\n\n";
+      out += b.text;
+    }
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
   }
 
  private:
@@ -895,19 +912,24 @@ class MarkdownWriter {
 
   // Lines around an article that are not part of it: "8 min read", "1.2K 14", bylines,
   // "Last updated ...", copyright notices.
-  static bool is_boilerplate_line(std::string_view text) {
+  static bool is_short_line(std::string_view text) {
     size_t words = 0;
+    size_t wide = 0;  // characters of three or more UTF-8 bytes (CJK): words of their own
     bool in_word = false;
     for (char c : text) {
       const bool letter = std::isalpha(static_cast<unsigned char>(c)) != 0;
       if (letter && !in_word) ++words;
       in_word = letter;
+      if ((static_cast<unsigned char>(c) & 0xF0) >= 0xE0) ++wide;
     }
-    if (words < 3) {
-      // "8 min read", "1.2K 14", "Share": short and not a sentence. "Yes." stays.
-      const char last = text.empty() ? ' ' : text.back();
-      return last != '.' && last != '!' && last != '?' && last != ':';
-    }
+    if (words + wide / 2 >= 3) return false;
+    // "8 min read", "1.2K 14", "Share": short and not a sentence. "Yes." stays.
+    const char last = text.empty() ? ' ' : text.back();
+    return last != '.' && last != '!' && last != '?' && last != ':';
+  }
+
+  static bool is_boilerplate_line(std::string_view text) {
+    if (is_short_line(text)) return true;
     if (text.size() > 160) return false;
     const std::string low = lower(text);  // short: cheap
     for (const char* start :
@@ -923,7 +945,7 @@ class MarkdownWriter {
     std::string text = collapse_spaces(inline_);
     inline_.clear();
     if (text.empty()) return;
-    if (prefix_.empty() && is_boilerplate_line(text)) return;
+    const bool boilerplate = prefix_.empty() && is_boilerplate_line(text);
     if (prefix_.empty() && !skip_headings_.empty() && text.size() < 300) {  // the subtitle
       auto skipped = std::find(skip_headings_.begin(), skip_headings_.end(), normalized(text));
       if (skipped != skip_headings_.end()) {
@@ -931,12 +953,11 @@ class MarkdownWriter {
         return;
       }
     }
-    emit_block(prefix_ + text);
+    emit_block(prefix_ + text, boilerplate);
   }
 
-  void emit_block(const std::string& text) {
-    if (!out_.empty()) out_ += list_depth_ > 0 && in_list_item_ ? "\n" : "\n\n";
-    out_ += text;
+  void emit_block(std::string text, bool boilerplate = false) {
+    blocks_.push_back({std::move(text), list_depth_ > 0 && in_list_item_, boilerplate});
   }
 
   // Link-heavy lists and containers inside the article: related links, tag clouds.
@@ -1116,7 +1137,13 @@ class MarkdownWriter {
 
   StatsCache& stats_;
   std::vector<std::string> skip_headings_;
-  std::string out_;
+  // One rendered block: a paragraph, heading, list item, code block or table.
+  struct Block {
+    std::string text;
+    bool tight = false;        // a list item after the first: one newline before it, not two
+    bool boilerplate = false;  // is_boilerplate_line(): dropped at the article's edges
+  };
+  std::vector<Block> blocks_;
   std::string inline_;
   std::string prefix_;
   int list_depth_ = 0;
@@ -1131,6 +1158,26 @@ xmlNode* body_of(xmlDoc* doc) {
 }
 
 }  // namespace
+
+std::string_view to_string(ExtractionPath path) {
+  switch (path) {
+    case ExtractionPath::kNone:
+      return "none";
+    case ExtractionPath::kSelectors:
+      return "selectors";
+    case ExtractionPath::kContainer:
+      return "container";
+    case ExtractionPath::kScored:
+      return "scored";
+    case ExtractionPath::kRelaxed:
+      return "relaxed";
+    case ExtractionPath::kParagraphs:
+      return "paragraphs";
+    case ExtractionPath::kBaseline:
+      return "baseline";
+  }
+  return "none";
+}
 
 ExtractedArticle extract_article(std::string_view html) {
   const ParsedHtml doc(without_unread_parts(html));

@@ -25,6 +25,19 @@
 
 namespace twin::crawl {
 
+// Which way the content was found, most specific first; extract_article() falls back down this
+// list until one yields enough text, so a page with a visible text body never gives nothing.
+enum class ExtractionPath {
+  kNone,        // no text at all (empty or unparseable input)
+  kSelectors,   // extract_with_selectors(): the site's own structure
+  kContainer,   // an explicit article container (<article>, itemprop=articleBody, known classes)
+  kScored,      // Readability-style candidate scoring with sibling merging
+  kRelaxed,     // the same, retried with relaxed cleaning rules (too little text at first)
+  kParagraphs,  // paragraph classification (jusText-style) over the whole body
+  kBaseline,    // every text block of the body (last resort)
+};
+std::string_view to_string(ExtractionPath path);
+
 struct ExtractedArticle {
   std::string title;
   std::string subtitle;
@@ -33,6 +46,7 @@ struct ExtractedArticle {
   std::string author;
   std::string date;
   std::string site_name;
+  ExtractionPath path = ExtractionPath::kNone;
 };
 
 // Never fails: unparseable input gives an empty article.
