@@ -671,6 +671,7 @@ class StatsCache {
 };
 
 bool is_known_content_container(const xmlNode* node);
+double link_density(const TextStats& s);
 
 // Whether an element holds the article (its h1 or a known content container): such an element
 // is never removed for its name, since "layout--with-sidebar" wraps the article, not a sidebar.
@@ -683,10 +684,51 @@ bool holds_article(xmlNode* node) {
   return found;
 }
 
+// Parts of boilerplate names that also name parts of articles ("read-more" wrapping the rest of
+// the story, "story-meta", "caption"): such an element is removed only when it holds little
+// running text.
+bool is_weak_boilerplate_part(std::string_view part) {
+  static const NameSet kWeak = {
+      "more",   "readmore", "meta",      "tags",         "tag",     "print",    "edit",    "jump",
+      "skip",   "notice",   "alert",     "announcement", "header",  "masthead", "bio",     "author",
+      "byline", "dateline", "timestamp", "follow",       "rating",  "feedback", "login",   "cta",
+      "banner", "promo",    "paywall",   "subscription", "toolbar", "topbar",   "credits", "toc"};
+  return kWeak.contains(part);
+}
+
+// Whether the class/id names mark boilerplate strongly (navigation, comments, share bars...),
+// weakly (see is_weak_boilerplate_part), or not at all.
+enum class NameMark { kNone, kWeak, kStrong };
+NameMark boilerplate_mark(const xmlNode* node) {
+  NameMark mark = NameMark::kNone;
+  for (const char* attr : {"class", "id"}) {
+    any_word(attribute(node, attr), " \t\n_-", [&mark](std::string_view part) {
+      if (!is_boilerplate_part(part)) return false;
+      mark = is_weak_boilerplate_part(part) ? NameMark::kWeak : NameMark::kStrong;
+      return mark == NameMark::kStrong;
+    });
+    if (mark == NameMark::kStrong) return mark;
+  }
+  return mark;
+}
+
+// Running text: paragraph text outside links, enough to be part of an article.
+bool holds_running_text(xmlNode* node, StatsCache& stats) {
+  const TextStats& s = stats.of(node);
+  return s.paragraph_text >= 250 && link_density(s) < 0.3;
+}
+
+// How strictly boilerplate is removed: kRelaxed (the retry when too little text was found) keeps
+// elements removed only for their class/id names.
+enum class Cleaning { kStrict, kRelaxed };
+
 // Collects, below `first` and its siblings, the elements to remove: boilerplate by tag, ARIA
 // role, hidden state or class/id name. An element holding the article (its h1 or a known
 // content container) is kept whatever its name: "layout--with-sidebar" wraps the article.
-void collect_boilerplate(xmlNode* first, std::vector<xmlNode*>& doomed) {
+// Inside <article> or <main>, a <header> is the article's own (its standfirst, its lead image
+// caption) and stays.
+void collect_boilerplate(xmlNode* first, std::vector<xmlNode*>& doomed, StatsCache& stats,
+                         Cleaning cleaning, bool in_article) {
   for (xmlNode* node = first; node != nullptr; node = node->next) {
     if (node->type == XML_COMMENT_NODE) {
       doomed.push_back(node);
@@ -694,24 +736,32 @@ void collect_boilerplate(xmlNode* first, std::vector<xmlNode*>& doomed) {
     }
     if (!is_element(node)) continue;
     const std::string_view tag = name_of(node);
-    bool drop = is_dropped_tag(tag) || is_hidden(node);
+    bool drop = (is_dropped_tag(tag) && !(in_article && tag == "header")) || is_hidden(node);
     // A <form> is a search box or a comment form, unless it wraps the page (ASP.NET WebForms).
-    if (!drop && tag != "body" && tag != "article" && tag != "main" &&
-        (tag == "form" || has_boilerplate_name(node))) {
-      drop = !holds_article(node);
+    if (!drop && tag != "body" && tag != "article" && tag != "main") {
+      if (tag == "form") {
+        drop = !holds_article(node);
+      } else if (cleaning == Cleaning::kStrict) {
+        const NameMark mark = boilerplate_mark(node);
+        if (mark == NameMark::kStrong) drop = !holds_article(node);
+        if (mark == NameMark::kWeak)
+          drop = !holds_article(node) && !holds_running_text(node, stats);
+      }
     }
     if (drop) {
       doomed.push_back(node);
     } else if (node->children) {
-      collect_boilerplate(node->children, doomed);
+      collect_boilerplate(
+          node->children, doomed, stats, cleaning,
+          in_article || tag == "article" || tag == "main" || attribute(node, "role") == "main");
     }
   }
 }
 
 // Removes boilerplate elements from the document; `stats` is reset since texts changed.
-void remove_boilerplate(xmlNode* body, StatsCache& stats) {
+void remove_boilerplate(xmlNode* body, StatsCache& stats, Cleaning cleaning = Cleaning::kStrict) {
   std::vector<xmlNode*> doomed;
-  collect_boilerplate(body->children, doomed);
+  collect_boilerplate(body->children, doomed, stats, cleaning, false);
   for (xmlNode* node : doomed) remove_node(node);
   stats.clear();
 }
