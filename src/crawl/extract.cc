@@ -902,14 +902,61 @@ xmlNode* explicit_candidate(xmlNode* body, StatsCache& stats) {
   return nullptr;
 }
 
-xmlNode* choose_content(xmlNode* body, StatsCache& stats) {
+// Whether an element's text ends like a sentence ("... it failed."), not like a label.
+bool has_sentence_end(const xmlNode* node) {
+  const std::string text = text_of(node);
+  return !text.empty() && (text.back() == '.' || text.back() == '!' || text.back() == '?');
+}
+
+// The main content: one element, or several siblings when the article is split across them.
+struct Content {
+  std::vector<xmlNode*> nodes;  // in document order
+  ExtractionPath path = ExtractionPath::kNone;
+};
+
+// Readability's sibling merge: an article is often split into sibling containers (a lead, the
+// body, a "read more" remainder, steps of a how-to). Siblings of the chosen element holding
+// running text with few links, or sharing its class, join it.
+std::vector<xmlNode*> with_siblings(xmlNode* chosen, StatsCache& stats) {
+  xmlNode* parent = chosen->parent;
+  if (parent == nullptr || !is_element(parent) || name_of(chosen) == "body") return {chosen};
+  const size_t own = std::max<size_t>(stats.of(chosen).paragraph_text, 1);
+  const std::string_view own_class = attribute(chosen, "class");
+  std::vector<xmlNode*> nodes;
+  for (xmlNode* sibling = parent->children; sibling != nullptr; sibling = sibling->next) {
+    if (!is_element(sibling)) continue;
+    if (sibling == chosen) {
+      nodes.push_back(sibling);
+      continue;
+    }
+    const TextStats& s = stats.of(sibling);
+    const double density = link_density(s);
+    const std::string_view tag = name_of(sibling);
+    bool keep = false;
+    if (!own_class.empty() && attribute(sibling, "class") == own_class) {
+      keep = s.paragraph_text > 0 && density < 0.3;
+    } else if (tag == "p") {
+      keep = (s.text > 80 && density < 0.25) ||
+             (s.text > 0 && density == 0 && has_sentence_end(sibling));
+    } else if (s.paragraph_text >= 200 && s.paragraph_text * 5 >= own) {
+      keep = density < 0.25 && s.headings == 0;
+    }
+    if (keep) nodes.push_back(sibling);
+  }
+  return nodes;
+}
+
+Content choose_content(xmlNode* body, StatsCache& stats) {
   xmlNode* scored = readability_candidate(body, stats);
   xmlNode* explicit_node = explicit_candidate(body, stats);
-  if (explicit_node == nullptr) return scored != nullptr ? scored : body;
-  if (scored == nullptr) return explicit_node;
+  if (explicit_node == nullptr && scored == nullptr) return {{body}, ExtractionPath::kScored};
   // Prefer the explicit container unless it holds much less text than the scored one.
-  if (stats.of(explicit_node).paragraph_text * 2 < stats.of(scored).paragraph_text) return scored;
-  return explicit_node;
+  if (explicit_node != nullptr &&
+      (scored == nullptr ||
+       stats.of(explicit_node).paragraph_text * 2 >= stats.of(scored).paragraph_text)) {
+    return {with_siblings(explicit_node, stats), ExtractionPath::kContainer};
+  }
+  return {with_siblings(scored, stats), ExtractionPath::kScored};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -924,9 +971,14 @@ class MarkdownWriter {
     }
   }
 
-  std::string render(xmlNode* root) {
-    block(root);
-    flush_paragraph();
+  std::string render(xmlNode* root) { return render(std::vector<xmlNode*>{root}); }
+
+  // The elements' contents one after the other, as one text.
+  std::string render(const std::vector<xmlNode*>& roots) {
+    for (xmlNode* root : roots) {
+      block(root);
+      flush_paragraph();
+    }
     // Boilerplate lines ("8 min read", bylines, copyright notices) are dropped where they sit
     // around the article, before its first and after its last real block; inside it they are
     // the author's text ("Published in 1843, the notes...").
@@ -1207,6 +1259,99 @@ xmlNode* body_of(xmlDoc* doc) {
   return body != nullptr ? body : root;
 }
 
+// Enough text to be an article rather than a teaser or a stub (Readability's 500 characters).
+bool enough_text(std::string_view content) {
+  size_t letters = 0;
+  for (char c : content) letters += is_space(c) ? 0u : 1u;
+  return letters >= 500;
+}
+
+// jusText-style paragraph classification over the whole body: each text block is good (long,
+// few links), bad (link-heavy) or short; short blocks and headings are kept between good ones.
+std::string classify_paragraphs(xmlNode* body, StatsCache& stats) {
+  struct Paragraph {
+    std::string text;
+    bool heading = false;
+    int quality = 0;  // 1 good, 0 short, -1 bad
+  };
+  std::vector<Paragraph> paragraphs;
+  for_each_element(body->children, [&](xmlNode* node) {
+    const std::string_view tag = name_of(node);
+    const bool heading = tag.size() == 2 && tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '6';
+    const bool leaf_block = tag == "p" || tag == "li" || tag == "td" || tag == "pre" ||
+                            tag == "dd" || tag == "blockquote" ||
+                            ((tag == "div" || tag == "section") && !has_block_child(node));
+    if (!heading && !leaf_block) return;
+    if (tag == "li" || tag == "blockquote" || tag == "td") {
+      if (has_block_child(node)) return;  // its paragraphs count on their own
+    }
+    Paragraph paragraph{text_of(node), heading, 0};
+    if (paragraph.text.empty()) return;
+    const double density = link_density(stats.of(node));
+    if (density > 0.4) {
+      paragraph.quality = -1;
+    } else if (!heading && paragraph.text.size() >= 70) {
+      paragraph.quality = 1;
+    }
+    paragraphs.push_back(std::move(paragraph));
+  });
+  std::string out;
+  for (size_t i = 0; i < paragraphs.size(); ++i) {
+    const Paragraph& p = paragraphs[i];
+    bool keep = p.quality == 1;
+    if (p.quality == 0) {
+      int before = -1;
+      int after = -1;
+      for (size_t j = i; j-- > 0;) {
+        if (paragraphs[j].quality != 0) {
+          before = paragraphs[j].quality;
+          break;
+        }
+      }
+      for (size_t j = i + 1; j < paragraphs.size(); ++j) {
+        if (paragraphs[j].quality != 0) {
+          after = paragraphs[j].quality;
+          break;
+        }
+      }
+      keep = after == 1 && (before == 1 || p.heading);
+    }
+    if (!keep) continue;
+    if (!out.empty()) out += "\n\n";
+    if (p.heading) out += "## ";
+    out += p.text;
+  }
+  return out;
+}
+
+// One parse and extraction of `cut` (already without unread parts). `path` is what to do after
+// cleaning: kScored picks the content as choose_content() does (reporting kContainer, kScored,
+// or kRelaxed under relaxed cleaning), kParagraphs classifies paragraphs, kBaseline keeps the
+// whole body.
+ExtractedArticle extract_once(std::string_view cut, Cleaning cleaning,
+                              ExtractionPath path = ExtractionPath::kScored) {
+  const ParsedHtml doc(cut);
+  if (!doc) return {};
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  if (root == nullptr) return {};
+  ExtractedArticle article = read_metadata(root);
+  xmlNode* body = body_of(doc.get());
+  StatsCache stats;
+  remove_boilerplate(body, stats, cleaning);
+  const std::vector<std::string> skip = {article.title, article.subtitle};
+  if (path == ExtractionPath::kParagraphs) {
+    article.content = classify_paragraphs(body, stats);
+  } else if (path == ExtractionPath::kBaseline) {
+    article.content = MarkdownWriter(stats, skip).render(body);
+  } else {
+    const Content content = choose_content(body, stats);
+    article.content = MarkdownWriter(stats, skip).render(content.nodes);
+    path = cleaning == Cleaning::kRelaxed ? ExtractionPath::kRelaxed : content.path;
+  }
+  article.path = article.content.empty() ? ExtractionPath::kNone : path;
+  return article;
+}
+
 }  // namespace
 
 std::string_view to_string(ExtractionPath path) {
@@ -1230,16 +1375,17 @@ std::string_view to_string(ExtractionPath path) {
 }
 
 ExtractedArticle extract_article(std::string_view html) {
-  const ParsedHtml doc(without_unread_parts(html));
-  if (!doc) return {};
-  xmlNode* root = xmlDocGetRootElement(doc.get());
-  if (root == nullptr) return {};
-  ExtractedArticle article = read_metadata(root);
-  xmlNode* body = body_of(doc.get());
-  StatsCache stats;
-  remove_boilerplate(body, stats);
-  xmlNode* content = choose_content(body, stats);
-  article.content = MarkdownWriter(stats, {article.title, article.subtitle}).render(content);
+  const std::string cut = without_unread_parts(html);
+  ExtractedArticle article = extract_once(cut, Cleaning::kStrict);
+  if (enough_text(article.content)) return article;
+  // Too little text: Readability's retry with relaxed rules, then paragraph classification, then
+  // every text block of the body; the first with enough text wins, else the longest.
+  for (const ExtractionPath path :
+       {ExtractionPath::kRelaxed, ExtractionPath::kParagraphs, ExtractionPath::kBaseline}) {
+    ExtractedArticle retry = extract_once(cut, Cleaning::kRelaxed, path);
+    if (retry.content.size() > article.content.size()) article = std::move(retry);
+    if (enough_text(article.content)) break;
+  }
   return article;
 }
 
@@ -1260,6 +1406,7 @@ ExtractedArticle extract_with_selectors(std::string_view html, const SiteSelecto
   xmlNode* content = select_first(root, selectors.content);
   if (content == nullptr) return article;
   article.content = MarkdownWriter(stats, {}).render(content);
+  article.path = ExtractionPath::kSelectors;
   return article;
 }
 
