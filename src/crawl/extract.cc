@@ -596,7 +596,9 @@ bool is_hidden(const xmlNode* node) {
   if (attribute(node, "aria-hidden") == "true") return true;
   const std::string style = lower(attribute(node, "style"));
   if (style.find("display:none") != std::string::npos ||
-      style.find("display: none") != std::string::npos) {
+      style.find("display: none") != std::string::npos ||
+      style.find("visibility:hidden") != std::string::npos ||
+      style.find("visibility: hidden") != std::string::npos) {
     return true;
   }
   const std::string role = lower(attribute(node, "role"));
@@ -1379,11 +1381,13 @@ ExtractedArticle extract_article(std::string_view html) {
   ExtractedArticle article = extract_once(cut, Cleaning::kStrict);
   if (enough_text(article.content)) return article;
   // Too little text: Readability's retry with relaxed rules, then paragraph classification, then
-  // every text block of the body; the first with enough text wins, else the longest.
+  // every text block of the body. A retry replaces what was found only when it finds at least
+  // twice as much (a short article stays short, with its boilerplate still removed); the first
+  // with enough text ends the search.
   for (const ExtractionPath path :
        {ExtractionPath::kRelaxed, ExtractionPath::kParagraphs, ExtractionPath::kBaseline}) {
     ExtractedArticle retry = extract_once(cut, Cleaning::kRelaxed, path);
-    if (retry.content.size() > article.content.size()) article = std::move(retry);
+    if (retry.content.size() > 2 * article.content.size()) article = std::move(retry);
     if (enough_text(article.content)) break;
   }
   return article;
