@@ -91,10 +91,10 @@ bool is_html_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '
 // The attributes the extractor reads (attribute() and has_attribute() calls in this file, and
 // what libxml2 reads for the encoding); the pre-parse pass removes all others.
 bool is_read_attribute(std::string_view name) {
-  static constexpr std::array<std::string_view, 17> kRead = {
+  static constexpr std::array<std::string_view, 18> kRead = {
       "class", "id",       "role",    "hidden",     "aria-hidden", "aria-level",
       "style", "itemprop", "type",    "lang",       "content",     "property",
-      "name",  "datetime", "charset", "http-equiv", "xml:lang"};
+      "name",  "datetime", "charset", "http-equiv", "xml:lang",    "rel"};
   if (name.size() > 11) return false;
   std::array<char, 11> lowered{};
   for (size_t i = 0; i < name.size(); ++i) lowered[i] = ascii_lower(name[i]);
@@ -467,70 +467,6 @@ void read_json_ld(xmlNode* script, ExtractedArticle& meta) {
   }
 }
 
-// One walk over the document: JSON-LD first (it wins), then OpenGraph and <meta> tags.
-ExtractedArticle read_metadata(xmlNode* root) {
-  ExtractedArticle meta;
-  ExtractedArticle found;
-  std::string description;
-  std::string html_title;
-  xmlNode* first_h1 = nullptr;
-  xmlNode* first_time = nullptr;
-  for_each_element(root, [&](xmlNode* node) {
-    const std::string_view tag = name_of(node);
-    if (tag == "script") read_json_ld(node, meta);
-    if (tag == "h1" && first_h1 == nullptr) first_h1 = node;
-    if (tag == "time" && first_time == nullptr) first_time = node;
-    if (tag == "html" && meta.language.empty())
-      meta.language = std::string(attribute(node, "lang"));
-    if (tag == "title" && html_title.empty()) html_title = text_of(node);
-    if (tag != "meta") return;
-    const std::string key = lower(!attribute(node, "property").empty() ? attribute(node, "property")
-                                                                       : attribute(node, "name"));
-    if (key.empty()) return;
-    const std::string content = collapse_spaces(attribute(node, "content"));
-    if (content.empty()) return;
-    auto set = [&content](std::string& field) {
-      if (field.empty()) field = content;
-    };
-    if (key == "og:title" || key == "twitter:title") set(found.title);
-    if (key == "og:description" || key == "twitter:description") set(found.subtitle);
-    if (key == "description") set(description);
-    if (key == "author" || key == "article:author" || key == "dc.creator" || key == "byl") {
-      if (!content.starts_with("http")) set(found.author);
-    }
-    if (key == "article:published_time" || key == "date" || key == "dc.date" || key == "pubdate" ||
-        key == "publish-date") {
-      set(found.date);
-    }
-    if (key == "og:site_name") set(found.site_name);
-    if (key == "og:locale") set(found.language);
-  });
-  auto fill = [](std::string& field, const std::string& value) {
-    if (field.empty()) field = value;
-  };
-  fill(meta.title, found.title);
-  fill(meta.subtitle, found.subtitle);
-  fill(meta.subtitle, description);
-  fill(meta.author, found.author);
-  fill(meta.date, found.date);
-  fill(meta.site_name, found.site_name);
-  if (meta.language.empty() && !found.language.empty()) {
-    meta.language = found.language;
-    std::replace(meta.language.begin(), meta.language.end(), '_', '-');
-  }
-  if (meta.title.empty() && first_h1 != nullptr) meta.title = text_of(first_h1);
-  fill(meta.title, html_title);
-  if (meta.date.empty() && first_time != nullptr) {
-    meta.date = std::string(attribute(first_time, "datetime"));
-  }
-  return meta;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Boilerplate removal.
-
-using NameSet = std::unordered_set<std::string_view>;
-
 // Calls `visit` with each lower-cased word of `text` split on any of `separators`; stops and
 // returns true as soon as `visit` does.
 template <typename Visit>
@@ -551,6 +487,174 @@ bool any_word(std::string_view text, std::string_view separators, const Visit& v
   }
   return false;
 }
+
+size_t word_count(std::string_view text) {
+  size_t words = 0;
+  bool in_word = false;
+  for (char c : text) {
+    const bool space = is_space(c);
+    if (!space && !in_word) ++words;
+    in_word = !space;
+  }
+  return words;
+}
+
+// The article's title from the document's <title>, the way Readability reads it: a site name
+// after " | ", " - ", " » " ... is cut (or before it, when what is left is too short to be a
+// title), "Site: Title" keeps the part after the colon, a title of four words or fewer is kept
+// whole. `headings` are the texts of the page's h1 and h2 elements.
+std::string title_from_document(const std::string& original,
+                                const std::vector<std::string>& headings) {
+  static constexpr std::array<std::string_view, 8> kSeparators = {
+      " | ", " - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ", " \\ ", " / ", " > ", " \xc2\xbb "};
+  size_t first_at = std::string::npos;
+  size_t first_length = 0;
+  size_t last_at = std::string::npos;
+  bool hierarchical = false;
+  for (std::string_view separator : kSeparators) {
+    const size_t first = original.find(separator);
+    if (first == std::string::npos) continue;
+    const size_t last = original.rfind(separator);
+    if (first_at == std::string::npos || first < first_at) {
+      first_at = first;
+      first_length = separator.size();
+    }
+    if (last_at == std::string::npos || last > last_at) last_at = last;
+    hierarchical = hierarchical || separator == " \\ " || separator == " / " ||
+                   separator == " > " || separator == " \xc2\xbb ";
+  }
+  std::string title = original;
+  if (last_at != std::string::npos) {
+    title = original.substr(0, last_at);
+    if (word_count(title) < 3) title = original.substr(first_at + first_length);
+  } else if (const size_t colon = original.find(": "); colon != std::string::npos) {
+    if (std::find(headings.begin(), headings.end(), original) == headings.end()) {
+      title = original.substr(original.rfind(':') + 1);
+      if (word_count(title) < 3) {
+        title = original.substr(colon + 1);
+      } else if (word_count(original.substr(0, colon)) > 5) {
+        title = original;
+      }
+    }
+  } else if ((original.size() > 150 || original.size() < 15) && headings.size() == 1) {
+    title = headings.front();
+  }
+  title = collapse_spaces(title);
+  const size_t words = word_count(title);
+  if (words <= 4 && (!hierarchical || words + 1 != word_count(original) - 1)) return original;
+  return title;
+}
+
+// Rank of a <meta> title key, lower wins (Readability's order); 0 when not a title key.
+int title_rank(std::string_view key) {
+  static constexpr std::array<std::string_view, 7> kKeys = {
+      "dc:title", "dcterm:title",        "og:title",     "weibo:article:title",
+      "title",    "weibo:webpage:title", "twitter:title"};
+  for (size_t i = 0; i < kKeys.size(); ++i) {
+    if (key == kKeys[i]) return static_cast<int>(i) + 1;
+  }
+  return 0;
+}
+
+// An element of the page naming the author (rel=author, itemprop=author, a byline class), as
+// Readability finds bylines; its text when short enough to be one.
+bool is_byline_element(const xmlNode* node) {
+  if (attribute(node, "rel") == "author") return true;
+  if (attribute(node, "itemprop").find("author") != std::string_view::npos) return true;
+  bool found = false;
+  for (const char* attr : {"class", "id"}) {
+    const std::string names = lower(attribute(node, attr));
+    for (const char* word : {"byline", "author", "dateline", "writtenby"}) {
+      if (names.find(word) != std::string::npos) found = true;
+    }
+  }
+  return found;
+}
+
+// One walk over the document: JSON-LD first (it wins), then OpenGraph and <meta> tags, then the
+// page itself (<title>, headings, a byline element, <time>).
+ExtractedArticle read_metadata(xmlNode* root) {
+  ExtractedArticle meta;
+  ExtractedArticle found;
+  std::string description;
+  std::string html_title;
+  std::string byline;
+  int title_found_rank = 0;
+  std::vector<std::string> headings;
+  xmlNode* first_time = nullptr;
+  bool in_body = false;
+  for_each_element(root, [&](xmlNode* node) {
+    const std::string_view tag = name_of(node);
+    if (tag == "body") in_body = true;
+    if (tag == "script") read_json_ld(node, meta);
+    if (tag == "h1" || tag == "h2") headings.push_back(text_of(node));
+    if (tag == "time" && first_time == nullptr) first_time = node;
+    if (tag == "html" && meta.language.empty())
+      meta.language = std::string(attribute(node, "lang"));
+    if (tag == "title" && html_title.empty()) html_title = text_of(node);
+    if (in_body && byline.empty() && node->properties != nullptr && is_byline_element(node)) {
+      std::string text = text_of(node);
+      if (!text.empty() && text.size() < 100) byline = std::move(text);
+    }
+    if (tag != "meta") return;
+    const std::string keys =
+        lower(!attribute(node, "property").empty() ? attribute(node, "property")
+                                                   : attribute(node, "name"));
+    if (keys.empty()) return;
+    const std::string content = collapse_spaces(attribute(node, "content"));
+    if (content.empty()) return;
+    auto set = [&content](std::string& field) {
+      if (field.empty()) field = content;
+    };
+    any_word(keys, " \t\n", [&](std::string_view key) {
+      const int rank = title_rank(key);
+      if (rank != 0 && (title_found_rank == 0 || rank < title_found_rank)) {
+        found.title = content;
+        title_found_rank = rank;
+      }
+      if (key == "og:description" || key == "twitter:description") set(found.subtitle);
+      if (key == "description" || key == "dc:description") set(description);
+      if (key == "author" || key == "article:author" || key == "dc.creator" ||
+          key == "dc:creator" || key == "dcterm:creator" || key == "parsely-author" ||
+          key == "byl") {
+        if (!content.starts_with("http")) set(found.author);
+      }
+      if (key == "article:published_time" || key == "date" || key == "dc.date" ||
+          key == "pubdate" || key == "publish-date") {
+        set(found.date);
+      }
+      if (key == "og:site_name") set(found.site_name);
+      if (key == "og:locale") set(found.language);
+      return false;
+    });
+  });
+  auto fill = [](std::string& field, const std::string& value) {
+    if (field.empty()) field = value;
+  };
+  fill(meta.title, found.title);
+  fill(meta.subtitle, found.subtitle);
+  fill(meta.subtitle, description);
+  fill(meta.author, found.author);
+  fill(meta.author, byline);
+  fill(meta.date, found.date);
+  fill(meta.site_name, found.site_name);
+  if (meta.language.empty() && !found.language.empty()) {
+    meta.language = found.language;
+    std::replace(meta.language.begin(), meta.language.end(), '_', '-');
+  }
+  if (meta.title.empty() && !html_title.empty())
+    meta.title = title_from_document(html_title, headings);
+  if (meta.title.empty() && !headings.empty()) meta.title = headings.front();
+  if (meta.date.empty() && first_time != nullptr) {
+    meta.date = std::string(attribute(first_time, "datetime"));
+  }
+  return meta;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boilerplate removal.
+
+using NameSet = std::unordered_set<std::string_view>;
 
 // Parts (split on space, '-', '_') of class and id names that mark boilerplate.
 bool is_boilerplate_part(std::string_view part) {
