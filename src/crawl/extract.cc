@@ -437,10 +437,12 @@ bool is_article_type(const nlohmann::json& type) {
   return false;
 }
 
-void read_json_ld_object(const nlohmann::json& object, ExtractedArticle& meta) {
+// Reads an article object of JSON-LD into `meta`; its "name", which Readability weighs against
+// "headline", into `name`.
+void read_json_ld_object(const nlohmann::json& object, ExtractedArticle& meta, std::string& name) {
   if (!object.is_object()) return;
   if (object.contains("@graph")) {
-    for (const auto& item : object["@graph"]) read_json_ld_object(item, meta);
+    for (const auto& item : object["@graph"]) read_json_ld_object(item, meta, name);
   }
   if (!is_article_type(object.value("@type", nlohmann::json()))) return;
   const bool is_web_page = object.value("@type", nlohmann::json()) == "WebPage";
@@ -448,22 +450,28 @@ void read_json_ld_object(const nlohmann::json& object, ExtractedArticle& meta) {
     if (field.empty() && object.contains(key)) field = json_string(object[key]);
   };
   if (!is_web_page || meta.title.empty()) take(meta.title, "headline");
+  if (!is_web_page) take(name, "name");
   take(meta.subtitle, "description");
   take(meta.author, "author");
   take(meta.date, "datePublished");
   take(meta.language, "inLanguage");
 }
 
-void read_json_ld(xmlNode* script, ExtractedArticle& meta) {
+void read_json_ld(xmlNode* script, ExtractedArticle& meta, std::string& name) {
   if (lower(attribute(script, "type")) != "application/ld+json") return;
   std::string text;
   append_text(script, text);
+  // Some pages wrap the JSON in <![CDATA[ ... ]]>.
+  if (const size_t open = text.find("<![CDATA["); open != std::string::npos) {
+    text.erase(0, open + 9);
+    if (const size_t close = text.rfind("]]>"); close != std::string::npos) text.erase(close);
+  }
   const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
   if (parsed.is_discarded()) return;
   if (parsed.is_array()) {
-    for (const auto& item : parsed) read_json_ld_object(item, meta);
+    for (const auto& item : parsed) read_json_ld_object(item, meta, name);
   } else {
-    read_json_ld_object(parsed, meta);
+    read_json_ld_object(parsed, meta, name);
   }
 }
 
@@ -564,7 +572,7 @@ bool is_byline_element(const xmlNode* node) {
   bool found = false;
   for (const char* attr : {"class", "id"}) {
     const std::string names = lower(attribute(node, attr));
-    for (const char* word : {"byline", "author", "dateline", "writtenby"}) {
+    for (const char* word : {"byline", "author", "writtenby"}) {
       if (names.find(word) != std::string::npos) found = true;
     }
   }
@@ -579,6 +587,7 @@ ExtractedArticle read_metadata(xmlNode* root) {
   std::string description;
   std::string html_title;
   std::string byline;
+  std::string json_ld_name;
   int title_found_rank = 0;
   std::vector<std::string> headings;
   xmlNode* first_time = nullptr;
@@ -586,7 +595,7 @@ ExtractedArticle read_metadata(xmlNode* root) {
   for_each_element(root, [&](xmlNode* node) {
     const std::string_view tag = name_of(node);
     if (tag == "body") in_body = true;
-    if (tag == "script") read_json_ld(node, meta);
+    if (tag == "script") read_json_ld(node, meta, json_ld_name);
     if (tag == "h1" || tag == "h2") headings.push_back(text_of(node));
     if (tag == "time" && first_time == nullptr) first_time = node;
     if (tag == "html" && meta.language.empty())
@@ -631,6 +640,13 @@ ExtractedArticle read_metadata(xmlNode* root) {
   auto fill = [](std::string& field, const std::string& value) {
     if (field.empty()) field = value;
   };
+  // JSON-LD's name instead of its headline when the document's title names it and not the
+  // headline (Wikipedia's headline is a description: "Wikimedia list article").
+  if (!json_ld_name.empty() &&
+      (meta.title.empty() || (html_title.find(json_ld_name) != std::string::npos &&
+                              html_title.find(meta.title) == std::string::npos))) {
+    meta.title = json_ld_name;
+  }
   fill(meta.title, found.title);
   fill(meta.subtitle, found.subtitle);
   fill(meta.subtitle, description);
