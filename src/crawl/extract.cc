@@ -1068,6 +1068,33 @@ std::vector<xmlNode*> with_siblings(xmlNode* chosen, StatsCache& stats) {
   return nodes;
 }
 
+bool is_inside(const xmlNode* node, const xmlNode* ancestor) {
+  for (const xmlNode* up = node->parent; up != nullptr; up = up->parent) {
+    if (up == ancestor) return true;
+  }
+  return false;
+}
+
+// An article split into parts by figures or pull quotes, each part a container with the same
+// class ("post__content" three times): all of them, in document order, when the chosen one has
+// such twins holding running text; else the chosen one and its siblings (with_siblings).
+std::vector<xmlNode*> with_twins(xmlNode* chosen, xmlNode* body, StatsCache& stats) {
+  const std::string_view own_class = attribute(chosen, "class");
+  std::vector<xmlNode*> parts;
+  if (!own_class.empty()) {
+    for_each_element(body->children, [&](xmlNode* node) {
+      if (node != chosen && attribute(node, "class") != own_class) return;
+      if (!parts.empty() && is_inside(node, parts.back())) return;
+      const TextStats& s = stats.of(node);
+      if (node == chosen || (s.paragraph_text >= 100 && link_density(s) < 0.3)) {
+        parts.push_back(node);
+      }
+    });
+  }
+  if (parts.size() > 1) return parts;
+  return with_siblings(chosen, stats);
+}
+
 Content choose_content(xmlNode* body, StatsCache& stats) {
   xmlNode* scored = readability_candidate(body, stats);
   xmlNode* explicit_node = explicit_candidate(body, stats);
@@ -1076,7 +1103,7 @@ Content choose_content(xmlNode* body, StatsCache& stats) {
   if (explicit_node != nullptr &&
       (scored == nullptr ||
        stats.of(explicit_node).paragraph_text * 2 >= stats.of(scored).paragraph_text)) {
-    return {with_siblings(explicit_node, stats), ExtractionPath::kContainer};
+    return {with_twins(explicit_node, body, stats), ExtractionPath::kContainer};
   }
   return {with_siblings(scored, stats), ExtractionPath::kScored};
 }
