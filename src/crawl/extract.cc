@@ -1197,7 +1197,8 @@ class MarkdownWriter {
     inline_.clear();
     if (text.empty()) return;
     const bool boilerplate = prefix_.empty() && is_boilerplate_line(text);
-    if (prefix_.empty() && !skip_headings_.empty() && text.size() < 300) {  // the subtitle
+    // A subtitle is one short line; a longer paragraph equal to the description is the lead.
+    if (prefix_.empty() && !skip_headings_.empty() && text.size() < 160) {
       auto skipped = std::find(skip_headings_.begin(), skip_headings_.end(), normalized(text));
       if (skipped != skip_headings_.end()) {
         skip_headings_.erase(skipped);
