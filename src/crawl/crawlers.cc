@@ -65,6 +65,7 @@ ArticleResult to_article(ExtractedArticle extracted, const std::string& link,
   article.date = std::move(extracted.date);
   article.link = link;
   article.platform = std::move(platform);
+  article.extraction = std::string(to_string(extracted.path));
   return article;
 }
 

@@ -569,14 +569,15 @@ int title_rank(std::string_view key) {
 bool is_byline_element(const xmlNode* node) {
   if (attribute(node, "rel") == "author") return true;
   if (attribute(node, "itemprop").find("author") != std::string_view::npos) return true;
-  bool found = false;
   for (const char* attr : {"class", "id"}) {
-    const std::string names = lower(attribute(node, attr));
-    for (const char* word : {"byline", "author", "writtenby"}) {
-      if (names.find(word) != std::string::npos) found = true;
+    const std::string_view names = attribute(node, attr);
+    for (std::string_view word : {"byline", "author", "writtenby"}) {
+      for (size_t at = 0; at + word.size() <= names.size(); ++at) {
+        if (starts_with_at(names, at, word)) return true;
+      }
     }
   }
-  return found;
+  return false;
 }
 
 // One walk over the document: JSON-LD first (it wins), then OpenGraph and <meta> tags, then the
@@ -867,7 +868,7 @@ void collect_boilerplate(xmlNode* first, std::vector<xmlNode*>& doomed, StatsCac
         const NameMark mark = boilerplate_mark(node);
         if (mark == NameMark::kStrong) drop = !holds_article(node);
         if (mark == NameMark::kWeak)
-          drop = !holds_article(node) && !holds_running_text(node, stats);
+          drop = !holds_running_text(node, stats) && !holds_article(node);
       }
     }
     if (drop) {

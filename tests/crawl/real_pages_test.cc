@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 // F1 measured when the guard was last raised (bench/extraction_real, docs/crawl.md); the test
 // fails when quality drops more than 0.01 below it.
-constexpr double kMeasuredF1 = 0.955;
+constexpr double kMeasuredF1 = 0.960;
 
 const fs::path kShared = fs::path(TWIN_SOURCE_DIR) / ".." / "shared";
 const fs::path kPages = kShared / "data" / "readability-test-pages";

@@ -8,7 +8,11 @@
 // commas; the best-scoring container, penalised for link density, is the article, and its
 // headings, paragraphs, lists, code blocks, quotes and tables are rendered as markdown-like text.
 // An explicit article body (<article>, itemprop="articleBody", <main>) is preferred when it holds
-// most of the page's paragraph text. Metadata comes from JSON-LD, OpenGraph and <meta> tags.
+// most of the page's paragraph text; siblings holding running text join the chosen element. When
+// that finds too little text, extraction falls back step by step (relaxed cleaning, paragraph
+// classification, the whole body) and ExtractedArticle::path records which path produced the
+// content. Metadata comes from JSON-LD, OpenGraph, <meta> tags and the page (<title>, bylines),
+// read in Mozilla Readability's order of preference.
 //
 // Before parsing, a byte scan cuts what the extractor never reads (comments, scripts except
 // JSON-LD, styles, SVG, noscript, templates, <nav>, <aside>, unread attributes), which is most
