@@ -24,7 +24,8 @@ nlohmann::json document_json(const crawl::CrawlDocument& document) {
             {"author", article->author},
             {"date", article->date},
             {"link", article->link},
-            {"platform", article->platform}};
+            {"platform", article->platform},
+            {"extraction", article->extraction}};
   }
   if (const auto* posts = std::get_if<crawl::PostsResult>(&document)) {
     nlohmann::json list = nlohmann::json::array();

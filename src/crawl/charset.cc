@@ -156,6 +156,15 @@ DecodedText decode_to_utf8(std::string_view body, std::string_view content_type)
       charset == "ascii" || charset == "iso8859-1") {
     charset = "windows-1252";
   }
+  // A page saved as UTF-8 keeps the <meta> of its original charset (readability-test-pages'
+  // gb2312 pages are UTF-8 now). Legacy-encoded text with non-ASCII bytes is almost never valid
+  // UTF-8, so a <meta>-declared charset yields to bytes that are. The HTTP header is obeyed.
+  if (!charset.empty() && !is_utf8_name(charset) &&
+      lower(content_type).find("charset=") == std::string::npos &&
+      std::any_of(body.begin(), body.end(), [](char c) { return (c & 0x80) != 0; }) &&
+      is_valid_utf8(body)) {
+    charset = "utf-8";
+  }
   if (charset.empty() || is_utf8_name(charset)) {
     std::string_view text = body;
     if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);

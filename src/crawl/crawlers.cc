@@ -65,13 +65,18 @@ ArticleResult to_article(ExtractedArticle extracted, const std::string& link,
   article.date = std::move(extracted.date);
   article.link = link;
   article.platform = std::move(platform);
+  article.extraction = std::string(to_string(extracted.path));
   return article;
 }
 
 // A page whose content is a few words ("Loading...", "Please enable JavaScript") has no article.
 Result<CrawlDocument> require_content(ArticleResult article) {
   size_t letters = 0;
-  for (char c : article.content) letters += std::isalnum(static_cast<unsigned char>(c)) ? 1 : 0;
+  // Bytes of multi-byte UTF-8 count as letters: a Chinese article has no ASCII ones.
+  for (char c : article.content) {
+    const auto byte = static_cast<unsigned char>(c);
+    letters += std::isalnum(byte) != 0 || byte >= 0x80 ? 1 : 0;
+  }
   if (letters < 20) {
     return fail(Status::not_found(fmt::format("{}: no article content found", article.link)));
   }

@@ -92,10 +92,10 @@ bool is_html_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '
 // The attributes the extractor reads (attribute() and has_attribute() calls in this file, and
 // what libxml2 reads for the encoding); the pre-parse pass removes all others.
 bool is_read_attribute(std::string_view name) {
-  static constexpr std::array<std::string_view, 17> kRead = {
+  static constexpr std::array<std::string_view, 18> kRead = {
       "class", "id",       "role",    "hidden",     "aria-hidden", "aria-level",
       "style", "itemprop", "type",    "lang",       "content",     "property",
-      "name",  "datetime", "charset", "http-equiv", "xml:lang"};
+      "name",  "datetime", "charset", "http-equiv", "xml:lang",    "rel"};
   if (name.size() > 11) return false;
   std::array<char, 11> lowered{};
   for (size_t i = 0; i < name.size(); ++i) lowered[i] = ascii_lower(name[i]);
@@ -438,10 +438,12 @@ bool is_article_type(const nlohmann::json& type) {
   return false;
 }
 
-void read_json_ld_object(const nlohmann::json& object, ExtractedArticle& meta) {
+// Reads an article object of JSON-LD into `meta`; its "name", which Readability weighs against
+// "headline", into `name`.
+void read_json_ld_object(const nlohmann::json& object, ExtractedArticle& meta, std::string& name) {
   if (!object.is_object()) return;
   if (object.contains("@graph")) {
-    for (const auto& item : object["@graph"]) read_json_ld_object(item, meta);
+    for (const auto& item : object["@graph"]) read_json_ld_object(item, meta, name);
   }
   if (!is_article_type(object.value("@type", nlohmann::json()))) return;
   const bool is_web_page = object.value("@type", nlohmann::json()) == "WebPage";
@@ -449,89 +451,31 @@ void read_json_ld_object(const nlohmann::json& object, ExtractedArticle& meta) {
     if (field.empty() && object.contains(key)) field = json_string(object[key]);
   };
   if (!is_web_page || meta.title.empty()) take(meta.title, "headline");
+  if (!is_web_page) take(name, "name");
   take(meta.subtitle, "description");
   take(meta.author, "author");
   take(meta.date, "datePublished");
   take(meta.language, "inLanguage");
 }
 
-void read_json_ld(xmlNode* script, ExtractedArticle& meta) {
+void read_json_ld(xmlNode* script, ExtractedArticle& meta, std::string& name) {
   if (lower(attribute(script, "type")) != "application/ld+json") return;
   std::string text;
   append_text(script, text);
+  // Some pages wrap the JSON in <![CDATA[ ... ]]>.
+  if (const size_t open = text.find("<![CDATA["); open != std::string::npos) {
+    text.erase(0, open + 9);
+    if (const size_t close = text.rfind("]]>"); close != std::string::npos) text.erase(close);
+  }
   const Result<nlohmann::json> json_ld = parse_json(text, "JSON-LD");
   if (!json_ld) return;
   const nlohmann::json& parsed = *json_ld;
   if (parsed.is_array()) {
-    for (const auto& item : parsed) read_json_ld_object(item, meta);
+    for (const auto& item : parsed) read_json_ld_object(item, meta, name);
   } else {
-    read_json_ld_object(parsed, meta);
+    read_json_ld_object(parsed, meta, name);
   }
 }
-
-// One walk over the document: JSON-LD first (it wins), then OpenGraph and <meta> tags.
-ExtractedArticle read_metadata(xmlNode* root) {
-  ExtractedArticle meta;
-  ExtractedArticle found;
-  std::string description;
-  std::string html_title;
-  xmlNode* first_h1 = nullptr;
-  xmlNode* first_time = nullptr;
-  for_each_element(root, [&](xmlNode* node) {
-    const std::string_view tag = name_of(node);
-    if (tag == "script") read_json_ld(node, meta);
-    if (tag == "h1" && first_h1 == nullptr) first_h1 = node;
-    if (tag == "time" && first_time == nullptr) first_time = node;
-    if (tag == "html" && meta.language.empty())
-      meta.language = std::string(attribute(node, "lang"));
-    if (tag == "title" && html_title.empty()) html_title = text_of(node);
-    if (tag != "meta") return;
-    const std::string key = lower(!attribute(node, "property").empty() ? attribute(node, "property")
-                                                                       : attribute(node, "name"));
-    if (key.empty()) return;
-    const std::string content = collapse_spaces(attribute(node, "content"));
-    if (content.empty()) return;
-    auto set = [&content](std::string& field) {
-      if (field.empty()) field = content;
-    };
-    if (key == "og:title" || key == "twitter:title") set(found.title);
-    if (key == "og:description" || key == "twitter:description") set(found.subtitle);
-    if (key == "description") set(description);
-    if (key == "author" || key == "article:author" || key == "dc.creator" || key == "byl") {
-      if (!content.starts_with("http")) set(found.author);
-    }
-    if (key == "article:published_time" || key == "date" || key == "dc.date" || key == "pubdate" ||
-        key == "publish-date") {
-      set(found.date);
-    }
-    if (key == "og:site_name") set(found.site_name);
-    if (key == "og:locale") set(found.language);
-  });
-  auto fill = [](std::string& field, const std::string& value) {
-    if (field.empty()) field = value;
-  };
-  fill(meta.title, found.title);
-  fill(meta.subtitle, found.subtitle);
-  fill(meta.subtitle, description);
-  fill(meta.author, found.author);
-  fill(meta.date, found.date);
-  fill(meta.site_name, found.site_name);
-  if (meta.language.empty() && !found.language.empty()) {
-    meta.language = found.language;
-    std::replace(meta.language.begin(), meta.language.end(), '_', '-');
-  }
-  if (meta.title.empty() && first_h1 != nullptr) meta.title = text_of(first_h1);
-  fill(meta.title, html_title);
-  if (meta.date.empty() && first_time != nullptr) {
-    meta.date = std::string(attribute(first_time, "datetime"));
-  }
-  return meta;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Boilerplate removal.
-
-using NameSet = std::unordered_set<std::string_view>;
 
 // Calls `visit` with each lower-cased word of `text` split on any of `separators`; stops and
 // returns true as soon as `visit` does.
@@ -553,6 +497,183 @@ bool any_word(std::string_view text, std::string_view separators, const Visit& v
   }
   return false;
 }
+
+size_t word_count(std::string_view text) {
+  size_t words = 0;
+  bool in_word = false;
+  for (char c : text) {
+    const bool space = is_space(c);
+    if (!space && !in_word) ++words;
+    in_word = !space;
+  }
+  return words;
+}
+
+// The article's title from the document's <title>, the way Readability reads it: a site name
+// after " | ", " - ", " » " ... is cut (or before it, when what is left is too short to be a
+// title), "Site: Title" keeps the part after the colon, a title of four words or fewer is kept
+// whole. `headings` are the texts of the page's h1 and h2 elements.
+std::string title_from_document(const std::string& original,
+                                const std::vector<std::string>& headings) {
+  static constexpr std::array<std::string_view, 8> kSeparators = {
+      " | ", " - ", " \xe2\x80\x93 ", " \xe2\x80\x94 ", " \\ ", " / ", " > ", " \xc2\xbb "};
+  size_t first_at = std::string::npos;
+  size_t first_length = 0;
+  size_t last_at = std::string::npos;
+  bool hierarchical = false;
+  for (std::string_view separator : kSeparators) {
+    const size_t first = original.find(separator);
+    if (first == std::string::npos) continue;
+    const size_t last = original.rfind(separator);
+    if (first_at == std::string::npos || first < first_at) {
+      first_at = first;
+      first_length = separator.size();
+    }
+    if (last_at == std::string::npos || last > last_at) last_at = last;
+    hierarchical = hierarchical || separator == " \\ " || separator == " / " ||
+                   separator == " > " || separator == " \xc2\xbb ";
+  }
+  std::string title = original;
+  if (last_at != std::string::npos) {
+    title = original.substr(0, last_at);
+    if (word_count(title) < 3) title = original.substr(first_at + first_length);
+  } else if (const size_t colon = original.find(": "); colon != std::string::npos) {
+    if (std::find(headings.begin(), headings.end(), original) == headings.end()) {
+      title = original.substr(original.rfind(':') + 1);
+      if (word_count(title) < 3) {
+        title = original.substr(colon + 1);
+      } else if (word_count(original.substr(0, colon)) > 5) {
+        title = original;
+      }
+    }
+  } else if ((original.size() > 150 || original.size() < 15) && headings.size() == 1) {
+    title = headings.front();
+  }
+  title = collapse_spaces(title);
+  const size_t words = word_count(title);
+  if (words <= 4 && (!hierarchical || words + 1 != word_count(original) - 1)) return original;
+  return title;
+}
+
+// Rank of a <meta> title key, lower wins (Readability's order); 0 when not a title key.
+int title_rank(std::string_view key) {
+  static constexpr std::array<std::string_view, 7> kKeys = {
+      "dc:title", "dcterm:title",        "og:title",     "weibo:article:title",
+      "title",    "weibo:webpage:title", "twitter:title"};
+  for (size_t i = 0; i < kKeys.size(); ++i) {
+    if (key == kKeys[i]) return static_cast<int>(i) + 1;
+  }
+  return 0;
+}
+
+// An element of the page naming the author (rel=author, itemprop=author, a byline class), as
+// Readability finds bylines; its text when short enough to be one.
+bool is_byline_element(const xmlNode* node) {
+  if (attribute(node, "rel") == "author") return true;
+  if (attribute(node, "itemprop").find("author") != std::string_view::npos) return true;
+  for (const char* attr : {"class", "id"}) {
+    const std::string_view names = attribute(node, attr);
+    for (std::string_view word : {"byline", "author", "writtenby"}) {
+      for (size_t at = 0; at + word.size() <= names.size(); ++at) {
+        if (starts_with_at(names, at, word)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+// One walk over the document: JSON-LD first (it wins), then OpenGraph and <meta> tags, then the
+// page itself (<title>, headings, a byline element, <time>).
+ExtractedArticle read_metadata(xmlNode* root) {
+  ExtractedArticle meta;
+  ExtractedArticle found;
+  std::string description;
+  std::string html_title;
+  std::string byline;
+  std::string json_ld_name;
+  int title_found_rank = 0;
+  std::vector<std::string> headings;
+  xmlNode* first_time = nullptr;
+  bool in_body = false;
+  for_each_element(root, [&](xmlNode* node) {
+    const std::string_view tag = name_of(node);
+    if (tag == "body") in_body = true;
+    if (tag == "script") read_json_ld(node, meta, json_ld_name);
+    if (tag == "h1" || tag == "h2") headings.push_back(text_of(node));
+    if (tag == "time" && first_time == nullptr) first_time = node;
+    if (tag == "html" && meta.language.empty())
+      meta.language = std::string(attribute(node, "lang"));
+    if (tag == "title" && html_title.empty()) html_title = text_of(node);
+    if (in_body && byline.empty() && node->properties != nullptr && is_byline_element(node)) {
+      std::string text = text_of(node);
+      if (!text.empty() && text.size() < 100) byline = std::move(text);
+    }
+    if (tag != "meta") return;
+    const std::string keys =
+        lower(!attribute(node, "property").empty() ? attribute(node, "property")
+                                                   : attribute(node, "name"));
+    if (keys.empty()) return;
+    const std::string content = collapse_spaces(attribute(node, "content"));
+    if (content.empty()) return;
+    auto set = [&content](std::string& field) {
+      if (field.empty()) field = content;
+    };
+    any_word(keys, " \t\n", [&](std::string_view key) {
+      const int rank = title_rank(key);
+      if (rank != 0 && (title_found_rank == 0 || rank < title_found_rank)) {
+        found.title = content;
+        title_found_rank = rank;
+      }
+      if (key == "og:description" || key == "twitter:description") set(found.subtitle);
+      if (key == "description" || key == "dc:description") set(description);
+      if (key == "author" || key == "article:author" || key == "dc.creator" ||
+          key == "dc:creator" || key == "dcterm:creator" || key == "parsely-author" ||
+          key == "byl") {
+        if (!content.starts_with("http")) set(found.author);
+      }
+      if (key == "article:published_time" || key == "date" || key == "dc.date" ||
+          key == "pubdate" || key == "publish-date") {
+        set(found.date);
+      }
+      if (key == "og:site_name") set(found.site_name);
+      if (key == "og:locale") set(found.language);
+      return false;
+    });
+  });
+  auto fill = [](std::string& field, const std::string& value) {
+    if (field.empty()) field = value;
+  };
+  // JSON-LD's name instead of its headline when the document's title names it and not the
+  // headline (Wikipedia's headline is a description: "Wikimedia list article").
+  if (!json_ld_name.empty() &&
+      (meta.title.empty() || (html_title.find(json_ld_name) != std::string::npos &&
+                              html_title.find(meta.title) == std::string::npos))) {
+    meta.title = json_ld_name;
+  }
+  fill(meta.title, found.title);
+  fill(meta.subtitle, found.subtitle);
+  fill(meta.subtitle, description);
+  fill(meta.author, found.author);
+  fill(meta.author, byline);
+  fill(meta.date, found.date);
+  fill(meta.site_name, found.site_name);
+  if (meta.language.empty() && !found.language.empty()) {
+    meta.language = found.language;
+    std::replace(meta.language.begin(), meta.language.end(), '_', '-');
+  }
+  if (meta.title.empty() && !html_title.empty())
+    meta.title = title_from_document(html_title, headings);
+  if (meta.title.empty() && !headings.empty()) meta.title = headings.front();
+  if (meta.date.empty() && first_time != nullptr) {
+    meta.date = std::string(attribute(first_time, "datetime"));
+  }
+  return meta;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boilerplate removal.
+
+using NameSet = std::unordered_set<std::string_view>;
 
 // Parts (split on space, '-', '_') of class and id names that mark boilerplate.
 bool is_boilerplate_part(std::string_view part) {
@@ -598,7 +719,9 @@ bool is_hidden(const xmlNode* node) {
   if (attribute(node, "aria-hidden") == "true") return true;
   const std::string style = lower(attribute(node, "style"));
   if (style.find("display:none") != std::string::npos ||
-      style.find("display: none") != std::string::npos) {
+      style.find("display: none") != std::string::npos ||
+      style.find("visibility:hidden") != std::string::npos ||
+      style.find("visibility: hidden") != std::string::npos) {
     return true;
   }
   const std::string role = lower(attribute(node, "role"));
@@ -673,6 +796,7 @@ class StatsCache {
 };
 
 bool is_known_content_container(const xmlNode* node);
+double link_density(const TextStats& s);
 
 // Whether an element holds the article (its h1 or a known content container): such an element
 // is never removed for its name, since "layout--with-sidebar" wraps the article, not a sidebar.
@@ -685,10 +809,51 @@ bool holds_article(xmlNode* node) {
   return found;
 }
 
+// Parts of boilerplate names that also name parts of articles ("read-more" wrapping the rest of
+// the story, "story-meta", "caption"): such an element is removed only when it holds little
+// running text.
+bool is_weak_boilerplate_part(std::string_view part) {
+  static const NameSet kWeak = {
+      "more",   "readmore", "meta",      "tags",         "tag",     "print",    "edit",    "jump",
+      "skip",   "notice",   "alert",     "announcement", "header",  "masthead", "bio",     "author",
+      "byline", "dateline", "timestamp", "follow",       "rating",  "feedback", "login",   "cta",
+      "banner", "promo",    "paywall",   "subscription", "toolbar", "topbar",   "credits", "toc"};
+  return kWeak.contains(part);
+}
+
+// Whether the class/id names mark boilerplate strongly (navigation, comments, share bars...),
+// weakly (see is_weak_boilerplate_part), or not at all.
+enum class NameMark { kNone, kWeak, kStrong };
+NameMark boilerplate_mark(const xmlNode* node) {
+  NameMark mark = NameMark::kNone;
+  for (const char* attr : {"class", "id"}) {
+    any_word(attribute(node, attr), " \t\n_-", [&mark](std::string_view part) {
+      if (!is_boilerplate_part(part)) return false;
+      mark = is_weak_boilerplate_part(part) ? NameMark::kWeak : NameMark::kStrong;
+      return mark == NameMark::kStrong;
+    });
+    if (mark == NameMark::kStrong) return mark;
+  }
+  return mark;
+}
+
+// Running text: paragraph text outside links, enough to be part of an article.
+bool holds_running_text(xmlNode* node, StatsCache& stats) {
+  const TextStats& s = stats.of(node);
+  return s.paragraph_text >= 250 && link_density(s) < 0.3;
+}
+
+// How strictly boilerplate is removed: kRelaxed (the retry when too little text was found) keeps
+// elements removed only for their class/id names.
+enum class Cleaning { kStrict, kRelaxed };
+
 // Collects, below `first` and its siblings, the elements to remove: boilerplate by tag, ARIA
 // role, hidden state or class/id name. An element holding the article (its h1 or a known
 // content container) is kept whatever its name: "layout--with-sidebar" wraps the article.
-void collect_boilerplate(xmlNode* first, std::vector<xmlNode*>& doomed) {
+// Inside <article> or <main>, a <header> is the article's own (its standfirst, its lead image
+// caption) and stays.
+void collect_boilerplate(xmlNode* first, std::vector<xmlNode*>& doomed, StatsCache& stats,
+                         Cleaning cleaning, bool in_article) {
   for (xmlNode* node = first; node != nullptr; node = node->next) {
     if (node->type == XML_COMMENT_NODE) {
       doomed.push_back(node);
@@ -696,24 +861,32 @@ void collect_boilerplate(xmlNode* first, std::vector<xmlNode*>& doomed) {
     }
     if (!is_element(node)) continue;
     const std::string_view tag = name_of(node);
-    bool drop = is_dropped_tag(tag) || is_hidden(node);
+    bool drop = (is_dropped_tag(tag) && !(in_article && tag == "header")) || is_hidden(node);
     // A <form> is a search box or a comment form, unless it wraps the page (ASP.NET WebForms).
-    if (!drop && tag != "body" && tag != "article" && tag != "main" &&
-        (tag == "form" || has_boilerplate_name(node))) {
-      drop = !holds_article(node);
+    if (!drop && tag != "body" && tag != "article" && tag != "main") {
+      if (tag == "form") {
+        drop = !holds_article(node);
+      } else if (cleaning == Cleaning::kStrict) {
+        const NameMark mark = boilerplate_mark(node);
+        if (mark == NameMark::kStrong) drop = !holds_article(node);
+        if (mark == NameMark::kWeak)
+          drop = !holds_running_text(node, stats) && !holds_article(node);
+      }
     }
     if (drop) {
       doomed.push_back(node);
     } else if (node->children) {
-      collect_boilerplate(node->children, doomed);
+      collect_boilerplate(
+          node->children, doomed, stats, cleaning,
+          in_article || tag == "article" || tag == "main" || attribute(node, "role") == "main");
     }
   }
 }
 
 // Removes boilerplate elements from the document; `stats` is reset since texts changed.
-void remove_boilerplate(xmlNode* body, StatsCache& stats) {
+void remove_boilerplate(xmlNode* body, StatsCache& stats, Cleaning cleaning = Cleaning::kStrict) {
   std::vector<xmlNode*> doomed;
-  collect_boilerplate(body->children, doomed);
+  collect_boilerplate(body->children, doomed, stats, cleaning, false);
   for (xmlNode* node : doomed) remove_node(node);
   stats.clear();
 }
@@ -854,14 +1027,88 @@ xmlNode* explicit_candidate(xmlNode* body, StatsCache& stats) {
   return nullptr;
 }
 
-xmlNode* choose_content(xmlNode* body, StatsCache& stats) {
+// Whether an element's text ends like a sentence ("... it failed."), not like a label.
+bool has_sentence_end(const xmlNode* node) {
+  const std::string text = text_of(node);
+  return !text.empty() && (text.back() == '.' || text.back() == '!' || text.back() == '?');
+}
+
+// The main content: one element, or several siblings when the article is split across them.
+struct Content {
+  std::vector<xmlNode*> nodes;  // in document order
+  ExtractionPath path = ExtractionPath::kNone;
+};
+
+// Readability's sibling merge: an article is often split into sibling containers (a lead, the
+// body, a "read more" remainder, steps of a how-to). Siblings of the chosen element holding
+// running text with few links, or sharing its class, join it.
+std::vector<xmlNode*> with_siblings(xmlNode* chosen, StatsCache& stats) {
+  xmlNode* parent = chosen->parent;
+  if (parent == nullptr || !is_element(parent) || name_of(chosen) == "body") return {chosen};
+  const size_t own = std::max<size_t>(stats.of(chosen).paragraph_text, 1);
+  const std::string_view own_class = attribute(chosen, "class");
+  std::vector<xmlNode*> nodes;
+  for (xmlNode* sibling = parent->children; sibling != nullptr; sibling = sibling->next) {
+    if (!is_element(sibling)) continue;
+    if (sibling == chosen) {
+      nodes.push_back(sibling);
+      continue;
+    }
+    const TextStats& s = stats.of(sibling);
+    const double density = link_density(s);
+    const std::string_view tag = name_of(sibling);
+    bool keep = false;
+    if (!own_class.empty() && attribute(sibling, "class") == own_class) {
+      keep = s.paragraph_text > 0 && density < 0.3;
+    } else if (tag == "p") {
+      keep = (s.text > 80 && density < 0.25) ||
+             (s.text > 0 && density == 0 && has_sentence_end(sibling));
+    } else if (s.paragraph_text >= 200 && s.paragraph_text * 5 >= own) {
+      keep = density < 0.25 && s.headings == 0;
+    }
+    if (keep) nodes.push_back(sibling);
+  }
+  return nodes;
+}
+
+bool is_inside(const xmlNode* node, const xmlNode* ancestor) {
+  for (const xmlNode* up = node->parent; up != nullptr; up = up->parent) {
+    if (up == ancestor) return true;
+  }
+  return false;
+}
+
+// An article split into parts by figures or pull quotes, each part a container with the same
+// class ("post__content" three times): all of them, in document order, when the chosen one has
+// such twins holding running text; else the chosen one and its siblings (with_siblings).
+std::vector<xmlNode*> with_twins(xmlNode* chosen, xmlNode* body, StatsCache& stats) {
+  const std::string_view own_class = attribute(chosen, "class");
+  std::vector<xmlNode*> parts;
+  if (!own_class.empty()) {
+    for_each_element(body->children, [&](xmlNode* node) {
+      if (node != chosen && attribute(node, "class") != own_class) return;
+      if (!parts.empty() && is_inside(node, parts.back())) return;
+      const TextStats& s = stats.of(node);
+      if (node == chosen || (s.paragraph_text >= 100 && link_density(s) < 0.3)) {
+        parts.push_back(node);
+      }
+    });
+  }
+  if (parts.size() > 1) return parts;
+  return with_siblings(chosen, stats);
+}
+
+Content choose_content(xmlNode* body, StatsCache& stats) {
   xmlNode* scored = readability_candidate(body, stats);
   xmlNode* explicit_node = explicit_candidate(body, stats);
-  if (explicit_node == nullptr) return scored != nullptr ? scored : body;
-  if (scored == nullptr) return explicit_node;
+  if (explicit_node == nullptr && scored == nullptr) return {{body}, ExtractionPath::kScored};
   // Prefer the explicit container unless it holds much less text than the scored one.
-  if (stats.of(explicit_node).paragraph_text * 2 < stats.of(scored).paragraph_text) return scored;
-  return explicit_node;
+  if (explicit_node != nullptr &&
+      (scored == nullptr ||
+       stats.of(explicit_node).paragraph_text * 2 >= stats.of(scored).paragraph_text)) {
+    return {with_twins(explicit_node, body, stats), ExtractionPath::kContainer};
+  }
+  return {with_siblings(scored, stats), ExtractionPath::kScored};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -876,11 +1123,33 @@ class MarkdownWriter {
     }
   }
 
-  std::string render(xmlNode* root) {
-    block(root);
-    flush_paragraph();
-    while (!out_.empty() && out_.back() == '\n') out_.pop_back();
-    return out_;
+  std::string render(xmlNode* root) { return render(std::vector<xmlNode*>{root}); }
+
+  // The elements' contents one after the other, as one text.
+  std::string render(const std::vector<xmlNode*>& roots) {
+    for (xmlNode* root : roots) {
+      block(root);
+      flush_paragraph();
+    }
+    // Boilerplate lines ("8 min read", bylines, copyright notices) are dropped where they sit
+    // around the article, before its first and after its last real block; inside it they are
+    // the author's text ("Published in 1843, the notes...").
+    size_t first = 0;
+    size_t last = blocks_.size();
+    while (first < last && blocks_[first].boilerplate) ++first;
+    while (last > first && blocks_[last - 1].boilerplate) --last;
+    if (first == last) {  // nothing but short lines ("Test"): they are the page's text
+      first = 0;
+      last = blocks_.size();
+    }
+    std::string out;
+    for (size_t i = first; i < last; ++i) {
+      const Block& b = blocks_[i];
+      if (!out.empty()) out += b.tight ? "\n" : "\n\n";
+      out += b.text;
+    }
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
   }
 
  private:
@@ -897,19 +1166,24 @@ class MarkdownWriter {
 
   // Lines around an article that are not part of it: "8 min read", "1.2K 14", bylines,
   // "Last updated ...", copyright notices.
-  static bool is_boilerplate_line(std::string_view text) {
+  static bool is_short_line(std::string_view text) {
     size_t words = 0;
+    size_t wide = 0;  // characters of three or more UTF-8 bytes (CJK): words of their own
     bool in_word = false;
     for (char c : text) {
       const bool letter = std::isalpha(static_cast<unsigned char>(c)) != 0;
       if (letter && !in_word) ++words;
       in_word = letter;
+      if ((static_cast<unsigned char>(c) & 0xF0) >= 0xE0) ++wide;
     }
-    if (words < 3) {
-      // "8 min read", "1.2K 14", "Share": short and not a sentence. "Yes." stays.
-      const char last = text.empty() ? ' ' : text.back();
-      return last != '.' && last != '!' && last != '?' && last != ':';
-    }
+    if (words + wide / 2 >= 3) return false;
+    // "8 min read", "1.2K 14", "Share": short and not a sentence. "Yes." stays.
+    const char last = text.empty() ? ' ' : text.back();
+    return last != '.' && last != '!' && last != '?' && last != ':';
+  }
+
+  static bool is_boilerplate_line(std::string_view text) {
+    if (is_short_line(text)) return true;
     if (text.size() > 160) return false;
     const std::string low = lower(text);  // short: cheap
     for (const char* start :
@@ -925,20 +1199,20 @@ class MarkdownWriter {
     std::string text = collapse_spaces(inline_);
     inline_.clear();
     if (text.empty()) return;
-    if (prefix_.empty() && is_boilerplate_line(text)) return;
-    if (prefix_.empty() && !skip_headings_.empty() && text.size() < 300) {  // the subtitle
+    const bool boilerplate = prefix_.empty() && is_boilerplate_line(text);
+    // A subtitle is one short line; a longer paragraph equal to the description is the lead.
+    if (prefix_.empty() && !skip_headings_.empty() && text.size() < 160) {
       auto skipped = std::find(skip_headings_.begin(), skip_headings_.end(), normalized(text));
       if (skipped != skip_headings_.end()) {
         skip_headings_.erase(skipped);
         return;
       }
     }
-    emit_block(prefix_ + text);
+    emit_block(prefix_ + text, boilerplate);
   }
 
-  void emit_block(const std::string& text) {
-    if (!out_.empty()) out_ += list_depth_ > 0 && in_list_item_ ? "\n" : "\n\n";
-    out_ += text;
+  void emit_block(std::string text, bool boilerplate = false) {
+    blocks_.push_back({std::move(text), list_depth_ > 0 && in_list_item_, boilerplate});
   }
 
   // Link-heavy lists and containers inside the article: related links, tag clouds.
@@ -1118,7 +1392,13 @@ class MarkdownWriter {
 
   StatsCache& stats_;
   std::vector<std::string> skip_headings_;
-  std::string out_;
+  // One rendered block: a paragraph, heading, list item, code block or table.
+  struct Block {
+    std::string text;
+    bool tight = false;        // a list item after the first: one newline before it, not two
+    bool boilerplate = false;  // is_boilerplate_line(): dropped at the article's edges
+  };
+  std::vector<Block> blocks_;
   std::string inline_;
   std::string prefix_;
   int list_depth_ = 0;
@@ -1132,19 +1412,135 @@ xmlNode* body_of(xmlDoc* doc) {
   return body != nullptr ? body : root;
 }
 
-}  // namespace
+// Enough text to be an article rather than a teaser or a stub (Readability's 500 characters).
+bool enough_text(std::string_view content) {
+  size_t letters = 0;
+  for (char c : content) letters += is_space(c) ? 0u : 1u;
+  return letters >= 500;
+}
 
-ExtractedArticle extract_article(std::string_view html) {
-  const ParsedHtml doc(without_unread_parts(html));
+// jusText-style paragraph classification over the whole body: each text block is good (long,
+// few links), bad (link-heavy) or short; short blocks and headings are kept between good ones.
+std::string classify_paragraphs(xmlNode* body, StatsCache& stats) {
+  struct Paragraph {
+    std::string text;
+    bool heading = false;
+    int quality = 0;  // 1 good, 0 short, -1 bad
+  };
+  std::vector<Paragraph> paragraphs;
+  for_each_element(body->children, [&](xmlNode* node) {
+    const std::string_view tag = name_of(node);
+    const bool heading = tag.size() == 2 && tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '6';
+    const bool leaf_block = tag == "p" || tag == "li" || tag == "td" || tag == "pre" ||
+                            tag == "dd" || tag == "blockquote" ||
+                            ((tag == "div" || tag == "section") && !has_block_child(node));
+    if (!heading && !leaf_block) return;
+    if (tag == "li" || tag == "blockquote" || tag == "td") {
+      if (has_block_child(node)) return;  // its paragraphs count on their own
+    }
+    Paragraph paragraph{text_of(node), heading, 0};
+    if (paragraph.text.empty()) return;
+    const double density = link_density(stats.of(node));
+    if (density > 0.4) {
+      paragraph.quality = -1;
+    } else if (!heading && paragraph.text.size() >= 70) {
+      paragraph.quality = 1;
+    }
+    paragraphs.push_back(std::move(paragraph));
+  });
+  std::string out;
+  for (size_t i = 0; i < paragraphs.size(); ++i) {
+    const Paragraph& p = paragraphs[i];
+    bool keep = p.quality == 1;
+    if (p.quality == 0) {
+      int before = -1;
+      int after = -1;
+      for (size_t j = i; j-- > 0;) {
+        if (paragraphs[j].quality != 0) {
+          before = paragraphs[j].quality;
+          break;
+        }
+      }
+      for (size_t j = i + 1; j < paragraphs.size(); ++j) {
+        if (paragraphs[j].quality != 0) {
+          after = paragraphs[j].quality;
+          break;
+        }
+      }
+      keep = after == 1 && (before == 1 || p.heading);
+    }
+    if (!keep) continue;
+    if (!out.empty()) out += "\n\n";
+    if (p.heading) out += "## ";
+    out += p.text;
+  }
+  return out;
+}
+
+// One parse and extraction of `cut` (already without unread parts). `path` is what to do after
+// cleaning: kScored picks the content as choose_content() does (reporting kContainer, kScored,
+// or kRelaxed under relaxed cleaning), kParagraphs classifies paragraphs, kBaseline keeps the
+// whole body.
+ExtractedArticle extract_once(std::string_view cut, Cleaning cleaning,
+                              ExtractionPath path = ExtractionPath::kScored) {
+  const ParsedHtml doc(cut);
   if (!doc) return {};
   xmlNode* root = xmlDocGetRootElement(doc.get());
   if (root == nullptr) return {};
   ExtractedArticle article = read_metadata(root);
   xmlNode* body = body_of(doc.get());
   StatsCache stats;
-  remove_boilerplate(body, stats);
-  xmlNode* content = choose_content(body, stats);
-  article.content = MarkdownWriter(stats, {article.title, article.subtitle}).render(content);
+  remove_boilerplate(body, stats, cleaning);
+  const std::vector<std::string> skip = {article.title, article.subtitle};
+  if (path == ExtractionPath::kParagraphs) {
+    article.content = classify_paragraphs(body, stats);
+  } else if (path == ExtractionPath::kBaseline) {
+    article.content = MarkdownWriter(stats, skip).render(body);
+  } else {
+    const Content content = choose_content(body, stats);
+    article.content = MarkdownWriter(stats, skip).render(content.nodes);
+    path = cleaning == Cleaning::kRelaxed ? ExtractionPath::kRelaxed : content.path;
+  }
+  article.path = article.content.empty() ? ExtractionPath::kNone : path;
+  return article;
+}
+
+}  // namespace
+
+std::string_view to_string(ExtractionPath path) {
+  switch (path) {
+    case ExtractionPath::kNone:
+      return "none";
+    case ExtractionPath::kSelectors:
+      return "selectors";
+    case ExtractionPath::kContainer:
+      return "container";
+    case ExtractionPath::kScored:
+      return "scored";
+    case ExtractionPath::kRelaxed:
+      return "relaxed";
+    case ExtractionPath::kParagraphs:
+      return "paragraphs";
+    case ExtractionPath::kBaseline:
+      return "baseline";
+  }
+  return "none";
+}
+
+ExtractedArticle extract_article(std::string_view html) {
+  const std::string cut = without_unread_parts(html);
+  ExtractedArticle article = extract_once(cut, Cleaning::kStrict);
+  if (enough_text(article.content)) return article;
+  // Too little text: Readability's retry with relaxed rules, then paragraph classification, then
+  // every text block of the body. A retry replaces what was found only when it finds at least
+  // twice as much (a short article stays short, with its boilerplate still removed); the first
+  // with enough text ends the search.
+  for (const ExtractionPath path :
+       {ExtractionPath::kRelaxed, ExtractionPath::kParagraphs, ExtractionPath::kBaseline}) {
+    ExtractedArticle retry = extract_once(cut, Cleaning::kRelaxed, path);
+    if (retry.content.size() > 2 * article.content.size()) article = std::move(retry);
+    if (enough_text(article.content)) break;
+  }
   return article;
 }
 
@@ -1165,6 +1561,7 @@ ExtractedArticle extract_with_selectors(std::string_view html, const SiteSelecto
   xmlNode* content = select_first(root, selectors.content);
   if (content == nullptr) return article;
   article.content = MarkdownWriter(stats, {}).render(content);
+  article.path = ExtractionPath::kSelectors;
   return article;
 }
 

@@ -24,6 +24,17 @@ TEST(CharsetTest, DecodesDeclaredCharsets) {
   EXPECT_EQ(koi8.charset, "koi8-r");
 }
 
+// Regression: pages saved as UTF-8 keep their original <meta charset=gb2312>; decoding them as
+// gb2312 gave mojibake and "no article content found" (readability-test-pages: qq, youth).
+TEST(CharsetTest, ValidUtf8WinsOverAMetaDeclaredLegacyCharset) {
+  const std::string page = "<meta charset=\"gb2312\"><p>\xE5\x9B\xBE\xE4\xB8\xBA</p>";
+  DecodedText text = decode_to_utf8(page, "text/html");
+  EXPECT_EQ(text.text, page);
+  EXPECT_EQ(text.charset, "utf-8");
+  // The HTTP header is obeyed.
+  EXPECT_EQ(decode_to_utf8(page, "text/html; charset=gb2312").charset, "gb2312");
+}
+
 TEST(CharsetTest, UndeclaredNonUtf8IsReadAsWindows1252) {
   DecodedText text = decode_to_utf8("caf\xE9", "text/html");
   EXPECT_EQ(text.text, "caf\xC3\xA9");

@@ -187,6 +187,115 @@ TEST(ExtractTest, AttributePassKeepsReadAttributesInAnySpelling) {
             "Last paragraph with an unquoted attribute before it, still kept here.");
 }
 
+// Regression: CJK paragraphs have no ASCII words and end in "。"; they were all dropped as
+// "short lines" (youth.cn gave no content at all).
+TEST(ExtractTest, KeepsCjkParagraphs) {
+  const std::string html =
+      "<html><body><div class=\"article-content\">"
+      "<p>"
+      "在采访中，我们了解到不少学子在出国前就每年守在电脑前观看两会直播。但是，随着年龄和阅历的增长"
+      "，"
+      "学子对两会的关注点在出国前后发生了很大的变化。</p>"
+      "<p>在法国里昂国立应用科学院留学的卢宇表示，他还是个中学生时，就开始关注两会了。"
+      "根据这些内容预测今年政治考点会有哪些变化。</p></div></body></html>";
+  const ExtractedArticle article = extract_article(html);
+  EXPECT_NE(article.content.find("出国前后发生了很大的变化。"), std::string::npos)
+      << article.content;
+  EXPECT_NE(article.content.find("卢宇表示"), std::string::npos) << article.content;
+}
+
+// Regression: lines that look like bylines or notices are dropped around the article, not
+// inside it, where they are the author's sentences.
+TEST(ExtractTest, KeepsBoilerplateLookingLinesInsideTheArticle) {
+  const std::string html =
+      "<html><body><article><p>By Ada Lovelace</p>"
+      "<p>The first paragraph of the article is long enough to be running text, with commas.</p>"
+      "<p>Published in 1843</p>"
+      "<p>The last paragraph of the article is also long enough to be running text, surely.</p>"
+      "<p>Copyright 2024 The Site</p></article></body></html>";
+  EXPECT_EQ(extract_article(html).content,
+            "The first paragraph of the article is long enough to be running text, with "
+            "commas.\n\nPublished in 1843\n\nThe last paragraph of the article is also long "
+            "enough to be running text, surely.");
+}
+
+// Regression: id="read-more" held the second half of a story (herald-sun); weak boilerplate
+// names keep an element that holds running text, and the lead equal to the description stays.
+TEST(ExtractTest, KeepsTheReadMoreRemainderAndTheLead) {
+  const std::string lead =
+      "A HIGH-powered federal government team has been doing the rounds of media organisations "
+      "in the past few days in an attempt to allay concerns about new surveillance legislation.";
+  const std::string html =
+      "<html><head><meta name=\"description\" content=\"" + lead +
+      "\"></head><body><div class=\"story-body\"><div class=\"story-intro\"><p>" + lead +
+      "</p></div><p>The roadshow featured the adviser, the commissioner, and staffers from the "
+      "office of the minister, who also took part in the meetings.</p>"
+      "<div id=\"read-more\"><div id=\"read-more-link\"><a href=\"\">Read more</a></div>"
+      "<div id=\"read-more-content\"><p>The Bill would require telecommunications service "
+      "providers to store so-called metadata, the who, where, when and how of a communication, "
+      "for two years so security agencies can access it, which journalists fear. Media "
+      "organisations say the safeguards for sources are not enough, and they will keep saying "
+      "so.</p></div>"
+      "</div></div></body></html>";
+  const std::string content = extract_article(html).content;
+  EXPECT_NE(content.find("A HIGH-powered"), std::string::npos) << content;
+  EXPECT_NE(content.find("The Bill would require"), std::string::npos) << content;
+  EXPECT_EQ(content.find("Read more"), std::string::npos) << content;
+}
+
+TEST(ExtractTest, ReadsTheTitleFromTheDocumentTitleWithoutTheSiteName) {
+  EXPECT_EQ(extract_article("<html><head><title>Angry media won't buckle over new laws | Herald "
+                            "Sun</title></head><body><p>Text.</p></body></html>")
+                .title,
+            "Angry media won't buckle over new laws");
+  // Four words or fewer: the whole title, as Readability keeps it.
+  EXPECT_EQ(extract_article("<html><head><title>Mozilla - Wikipedia</title></head><body><p>Text."
+                            "</p></body></html>")
+                .title,
+            "Mozilla - Wikipedia");
+  // dc:title outranks og:title; keys may be space-separated.
+  EXPECT_EQ(extract_article("<html><head><meta property=\"og:title\" content=\"OG\">"
+                            "<meta property=\"x dc:title\" content=\"Dublin Core\"></head>"
+                            "<body><p>Text.</p></body></html>")
+                .title,
+            "Dublin Core");
+}
+
+TEST(ExtractTest, ReadsJsonLdInCdataAndABylineOfThePage) {
+  const ExtractedArticle article = extract_article(
+      "<html><head><title>New Zealand - Wikipedia</title><script type=\"application/ld+json\">"
+      "<![CDATA[{\"@type\":\"Article\",\"name\":\"New Zealand\",\"headline\":\"island country\","
+      "\"author\":{\"@type\":\"Organization\",\"name\":\"Contributors\"}}]]></script></head>"
+      "<body><p>Text.</p></body></html>");
+  EXPECT_EQ(article.title, "New Zealand");
+  EXPECT_EQ(article.author, "Contributors");
+  EXPECT_EQ(extract_article("<html><body><span class=\"byline\">By Jane Doe</span><p>Text.</p>"
+                            "</body></html>")
+                .author,
+            "By Jane Doe");
+}
+
+// Regression: pages whose whole text sits in boilerplate-named containers gave "no article
+// content found"; the fallback chain finds it and says which path did.
+TEST(ExtractTest, FallsBackStepByStepAndRecordsThePath) {
+  std::string paragraphs;
+  for (int i = 0; i < 6; ++i) {
+    paragraphs +=
+        "<p>This paragraph of the only text on the page is long enough, with commas, "
+        "to be an article.</p>";
+  }
+  const ExtractedArticle relaxed = extract_article("<html><body><div class=\"sidebar-widget\">" +
+                                                   paragraphs + "</div></body></html>");
+  EXPECT_NE(relaxed.content.find("This paragraph"), std::string::npos);
+  EXPECT_EQ(relaxed.path, ExtractionPath::kRelaxed);
+  const ExtractedArticle plain =
+      extract_article("<html><body><article>" + paragraphs + "</article></body></html>");
+  EXPECT_EQ(plain.path, ExtractionPath::kContainer);
+  EXPECT_EQ(extract_article("<html><body>Test</body></html>").content, "Test");
+  EXPECT_EQ(extract_article("").path, ExtractionPath::kNone);
+  EXPECT_EQ(to_string(ExtractionPath::kBaseline), "baseline");
+}
+
 // libxml2's allocator hooks are process-wide: extractions on several threads at once, and plain
 // libxml2 use outside any extraction, must not disturb each other.
 TEST(ExtractTest, ConcurrentExtractionsAndPlainLibxml2UseAgree) {

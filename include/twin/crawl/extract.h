@@ -8,7 +8,11 @@
 // commas; the best-scoring container, penalised for link density, is the article, and its
 // headings, paragraphs, lists, code blocks, quotes and tables are rendered as markdown-like text.
 // An explicit article body (<article>, itemprop="articleBody", <main>) is preferred when it holds
-// most of the page's paragraph text. Metadata comes from JSON-LD, OpenGraph and <meta> tags.
+// most of the page's paragraph text; siblings holding running text join the chosen element. When
+// that finds too little text, extraction falls back step by step (relaxed cleaning, paragraph
+// classification, the whole body) and ExtractedArticle::path records which path produced the
+// content. Metadata comes from JSON-LD, OpenGraph, <meta> tags and the page (<title>, bylines),
+// read in Mozilla Readability's order of preference.
 //
 // Before parsing, a byte scan cuts what the extractor never reads (comments, scripts except
 // JSON-LD, styles, SVG, noscript, templates, <nav>, <aside>, unread attributes), which is most
@@ -25,6 +29,19 @@
 
 namespace twin::crawl {
 
+// Which way the content was found, most specific first; extract_article() falls back down this
+// list until one yields enough text, so a page with a visible text body never gives nothing.
+enum class ExtractionPath {
+  kNone,        // no text at all (empty or unparseable input)
+  kSelectors,   // extract_with_selectors(): the site's own structure
+  kContainer,   // an explicit article container (<article>, itemprop=articleBody, known classes)
+  kScored,      // Readability-style candidate scoring with sibling merging
+  kRelaxed,     // the same, retried with relaxed cleaning rules (too little text at first)
+  kParagraphs,  // paragraph classification (jusText-style) over the whole body
+  kBaseline,    // every text block of the body (last resort)
+};
+std::string_view to_string(ExtractionPath path);
+
 struct ExtractedArticle {
   std::string title;
   std::string subtitle;
@@ -33,6 +50,7 @@ struct ExtractedArticle {
   std::string author;
   std::string date;
   std::string site_name;
+  ExtractionPath path = ExtractionPath::kNone;
 };
 
 // Never fails: unparseable input gives an empty article.

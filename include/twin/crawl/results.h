@@ -21,6 +21,9 @@ struct ArticleResult {
   std::string date;  // as published in the page's metadata (usually ISO 8601)
   std::string link;
   std::string platform;  // "medium", "substack", or the page's host
+  // Which extraction path produced the content (to_string(ExtractionPath) of extract.h:
+  // "selectors", "container", "scored", "relaxed", "paragraphs", "baseline").
+  std::string extraction;
 };
 
 // One post of a feed (LinkedIn).
