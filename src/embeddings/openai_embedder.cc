@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "twin/core/json.h"
 #include "embedders.h"
+#include "twin/core/json.h"
 #include "word_windows.h"
 
 namespace twin::embeddings {

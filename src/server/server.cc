@@ -17,11 +17,11 @@
 
 #include "guarded_server.h"
 #include "json_endpoint.h"
-#include "twin/core/json.h"
 #include "mlflow_artifact_routes.h"
 #include "mlflow_routes.h"
 #include "pipeline_routes.h"
 #include "qdrant_routes.h"
+#include "twin/core/json.h"
 #include "twin_routes.h"
 #include "vector_routes.h"
 #include "warehouse_routes.h"
@@ -95,7 +95,10 @@ std::string_view host_name(std::string_view header) {
 
 struct TwinServer::Impl {
   Impl(ServerOptions server_options, const ServerStores& server_stores)
-      : options(std::move(server_options)), stores(server_stores), http(limits(options)), qdrant_http(limits(options)) {}
+      : options(std::move(server_options)),
+        stores(server_stores),
+        http(limits(options)),
+        qdrant_http(limits(options)) {}
 
   static ConnectionLimits limits(const ServerOptions& options) {
     return {.max_connections = options.max_connections,

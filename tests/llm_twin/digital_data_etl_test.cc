@@ -358,9 +358,9 @@ TEST(DemoConfigTest, WorksFromAnyCloneLocation) {
   ASSERT_EQ(posts.size(), 3u) << result.err;
   EXPECT_EQ(posts[0]["platform"], "linkedin");
 
-  const CommandOutput features = run_twin(
-      "pipeline run feature_engineering --config configs/feature_engineering_demo.yaml",
-      clone.path());
+  const CommandOutput features =
+      run_twin("pipeline run feature_engineering --config configs/feature_engineering_demo.yaml",
+               clone.path());
   ASSERT_EQ(features.exit_code, 0) << features.err << features.out;
   const json listing = json::parse(run_twin("vectors collections --json", clone.path()).out);
   std::map<std::string, std::int64_t> points;
