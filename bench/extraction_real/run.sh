@@ -15,7 +15,6 @@ seconds="${SECONDS_PER_RUN:-2}"
 reps="${REPS:-3}"
 python=/usr/bin/python3
 shared="$here/../../../shared"  # shared/ beside the repository
-[ -d "$shared/data/readability-test-pages" ] || shared=/work/shared
 data="$shared/data/readability-test-pages"
 f1_tool="$shared/tools/extract_f1.py"
 if [ ! -d "$data/pages" ] || [ ! -f "$f1_tool" ]; then

@@ -185,7 +185,9 @@ Result<CollectionConfig> read_create_collection(const json& body) {
                     "are not supported)"));
   }
   TWIN_ASSIGN_OR_RETURN(std::size_t size, read_count(*vectors, "size", 0));
-  if (size == 0 || size > 65536) return fail(bad("vectors.size", "must be from 1 to 65536"));
+  if (size == 0 || size > kMaxVectorSize) {
+    return fail(bad("vectors.size", fmt::format("must be from 1 to {}", kMaxVectorSize)));
+  }
   const json* distance = member(*vectors, "distance");
   if (distance == nullptr || !distance->is_string()) {
     return fail(bad("vectors.distance", "expected \"Cosine\", \"Dot\" or \"Euclid\""));

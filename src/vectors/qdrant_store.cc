@@ -142,12 +142,7 @@ class QdrantStore final : public VectorStore {
   }
 
   Status create_collection(std::string_view name, const CollectionConfig& config) override {
-    TWIN_RETURN_IF_ERROR(check_collection_name(name));
-    if (config.vectors && (config.vectors->size == 0 || config.vectors->size > 65536)) {
-      return Status::invalid_argument(
-          fmt::format("collection `{}`: vector size {} must be between 1 and 65536", name,
-                      config.vectors->size));
-    }
+    TWIN_RETURN_IF_ERROR(check_collection(name, config));
     json vectors = json::object();
     if (config.vectors) {
       vectors = {{"size", config.vectors->size},

@@ -34,6 +34,17 @@ Result<Distance> parse_distance(std::string_view text) {
       fmt::format("unknown distance '{}' (use Cosine, Dot or Euclid)", text)));
 }
 
+Status check_collection(std::string_view name, const CollectionConfig& config) {
+  TWIN_RETURN_IF_ERROR(check_collection_name(name));
+  if (config.vectors && (config.vectors->size == 0 || config.vectors->size > kMaxVectorSize)) {
+    return Status::invalid_argument(
+        fmt::format("collection `{}`: vector size {} must be between 1 "
+                    "and {}",
+                    name, config.vectors->size, kMaxVectorSize));
+  }
+  return Status::ok();
+}
+
 Status check_collection_name(std::string_view name) {
   const bool valid =
       !name.empty() && name.size() <= 255 && std::all_of(name.begin(), name.end(), [](char c) {

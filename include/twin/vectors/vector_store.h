@@ -168,5 +168,8 @@ class VectorStore {
 
 // Checks a collection name: kInvalidArgument naming it unless [A-Za-z0-9_-]{1,255}.
 Status check_collection_name(std::string_view name);
+// The name as above, and a vector size from 1 to kMaxVectorSize: what every backend accepts.
+inline constexpr std::size_t kMaxVectorSize = 65536;
+Status check_collection(std::string_view name, const CollectionConfig& config);
 
 }  // namespace twin::vectors
