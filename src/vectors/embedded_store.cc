@@ -8,10 +8,12 @@
 //   index/<collection>.json    {"seq": S, "bytes": size of the .hnsw file}
 //
 // Several processes may have the store open (twin server beside a pipeline run, two pipeline
-// steps): vector_generation counts the store's writes. Every write transaction claims the next
-// generation; when it finds that another process wrote first, it rolls back, drops what memory
-// holds and tries again on fresh state. Reads compare the generation first and reload a stale
-// collection the same way.
+// steps): vector_generation counts the store's writes. Every write first takes SQLite's write
+// lock (BEGIN IMMEDIATE) and claims the next generation; when it finds that another process
+// wrote since this one last looked, it drops what memory holds and reads the collection again
+// inside the same transaction, so a write never works on stale state and never has to retry
+// (a writer that lost races in a loop could otherwise starve). Reads compare the generation
+// first and reload a stale collection.
 //
 // Every point has a slot, a number that is never reused within a collection; it is the point's
 // label in the ANN index. Each write batch takes the collection's next change number (seq):
@@ -66,17 +68,8 @@ const std::vector<db::Migration> kMigrations = {
      "INSERT INTO vector_generation (id, value) VALUES (1, 0)"},
 };
 
-// What a write transaction returns when another process wrote since this one last looked.
-constexpr std::string_view kStaleMemory = "the vector store changed in another process";
-constexpr int kWriteAttempts = 5;
-
-bool is_stale(const Status& status) {
-  return status.code() == StatusCode::kUnavailable && status.message() == kStaleMemory;
-}
-template <typename T>
-bool is_stale(const Result<T>& result) {
-  return !result.has_value() && is_stale(result.error());
-}
+// What a write does to memory once its transaction has committed.
+using Mirror = std::function<void()>;
 
 // A filter matching at most this many points is answered by scoring them all (recall 1.0), as
 // Qdrant's full_scan_threshold does; above it the ANN index is searched and its results filtered.
@@ -177,13 +170,12 @@ class EmbeddedStore final : public VectorStore {
 
   Status create_collection(std::string_view name, const CollectionConfig& config) override {
     TWIN_RETURN_IF_ERROR(check_collection(name, config));
-    return retrying([&]() -> Status {
-      std::unique_lock lock(mutex_);
-      TWIN_RETURN_IF_ERROR(sync());
+    std::unique_lock lock(mutex_);
+    return write([&](db::Connection& c) -> Result<Mirror> {
       TWIN_ASSIGN_OR_RETURN(bool exists, exists_in_database(name));
       if (exists) {
-        return Status::already_exists(
-            fmt::format("Wrong input: Collection `{}` already exists!", name));
+        return fail(Status::already_exists(
+            fmt::format("Wrong input: Collection `{}` already exists!", name)));
       }
       remove_index_files(name);
       db::Params params{std::string(name), nullptr, nullptr};
@@ -191,12 +183,11 @@ class EmbeddedStore final : public VectorStore {
         params[1] = config.vectors->size;
         params[2] = std::string(to_string(config.vectors->distance));
       }
-      return transact([&](db::Connection& c) {
-        return db::status_of(
-            c.execute("INSERT INTO vector_collections (name, size, distance, next_slot, last_seq) "
-                      "VALUES (?, ?, ?, 0, 0)",
-                      params));
-      });
+      TWIN_RETURN_IF_ERROR(db::status_of(
+          c.execute("INSERT INTO vector_collections (name, size, distance, next_slot, last_seq) "
+                    "VALUES (?, ?, ?, 0, 0)",
+                    params)));
+      return Mirror{};
     });
   }
 
@@ -220,37 +211,35 @@ class EmbeddedStore final : public VectorStore {
 
   Result<bool> delete_collection(std::string_view name) override {
     TWIN_RETURN_IF_ERROR(check_collection_name(name));
-    return retrying([&]() -> Result<bool> {
-      std::unique_lock lock(mutex_);
-      TWIN_RETURN_IF_ERROR(sync());
-      TWIN_ASSIGN_OR_RETURN(bool exists, exists_in_database(name));
-      if (!exists) return false;
-      if (Status done = transact([&](db::Connection& c) -> Status {
-            for (const char* table :
-                 {"vector_points", "vector_deletions", "vector_payload_indexes"}) {
-              TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
-                  fmt::format("DELETE FROM {} WHERE collection = ?", table), {std::string(name)})));
-            }
-            return db::status_of(
-                c.execute("DELETE FROM vector_collections WHERE name = ?", {std::string(name)}));
-          });
-          !done.is_ok()) {
-        return fail(done);
+    std::unique_lock lock(mutex_);
+    bool existed = false;
+    const Status done = write([&](db::Connection& c) -> Result<Mirror> {
+      TWIN_ASSIGN_OR_RETURN(existed, exists_in_database(name));
+      if (!existed) return Mirror{};
+      for (const char* table : {"vector_points", "vector_deletions", "vector_payload_indexes"}) {
+        TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
+            fmt::format("DELETE FROM {} WHERE collection = ?", table), {std::string(name)})));
       }
-      if (auto found = loaded_.find(name); found != loaded_.end()) loaded_.erase(found);
-      remove_index_files(name);
-      return true;
+      TWIN_RETURN_IF_ERROR(db::status_of(
+          c.execute("DELETE FROM vector_collections WHERE name = ?", {std::string(name)})));
+      return Mirror([this, name] {
+        if (auto found = loaded_.find(name); found != loaded_.end()) loaded_.erase(found);
+        remove_index_files(name);
+      });
     });
+    if (!done.is_ok()) return fail(done);
+    return existed;
   }
 
   Status upsert(std::string_view collection, std::vector<Point> points) override {
-    return retrying([&] { return upsert_once(collection, points); });
+    std::unique_lock lock(mutex_);
+    return write([&](db::Connection& c) { return upsert_points(c, collection, points); });
   }
 
-  // One attempt: `points` is left as it was when the write finds the store stale.
-  Status upsert_once(std::string_view collection, std::vector<Point>& points) {
-    std::unique_lock lock(mutex_);
-    TWIN_RETURN_IF_ERROR(sync());
+  // Validates and writes `points` inside the write transaction (SQLite's retry of a busy
+  // transaction may run it twice, so it leaves `points` fit for another run).
+  Result<Mirror> upsert_points(db::Connection& c, std::string_view collection,
+                               std::vector<Point>& points) {
     TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
     // Validate everything first: a failed call changes nothing.
     for (auto& point : points) {
@@ -259,19 +248,19 @@ class EmbeddedStore final : public VectorStore {
         TWIN_RETURN_IF_ERROR(check_vector(point.vector, state->config.vectors->size, what));
         if (state->config.vectors->distance == Distance::kCosine) normalise(point.vector);
       } else if (!point.vector.empty()) {
-        return Status::invalid_argument(
-            fmt::format("Wrong input: {}: collection `{}` holds no vectors", what, collection));
+        return fail(Status::invalid_argument(
+            fmt::format("Wrong input: {}: collection `{}` holds no vectors", what, collection)));
       }
       if (point.payload.is_null()) point.payload = nlohmann::json::object();
       if (!point.payload.is_object()) {
-        return Status::invalid_argument(fmt::format("{}: the payload must be a JSON object, not {}",
-                                                    what, point.payload.type_name()));
+        return fail(Status::invalid_argument(fmt::format(
+            "{}: the payload must be a JSON object, not {}", what, point.payload.type_name())));
       }
     }
     // A batch naming an id twice keeps the last.
     std::map<PointId, std::size_t> last_of;
     for (std::size_t i = 0; i < points.size(); ++i) last_of[points[i].id] = i;
-    if (last_of.empty()) return Status::ok();
+    if (last_of.empty()) return Mirror{};
 
     const std::int64_t seq = state->last_seq + 1;
     std::uint64_t next_slot = state->next_slot;
@@ -280,44 +269,39 @@ class EmbeddedStore final : public VectorStore {
       const auto found = state->slots.find(id);
       writes.emplace_back(found != state->slots.end() ? found->second : next_slot++, index);
     }
-    if (Status done = transact([&](db::Connection& c) -> Status {
-          for (const auto& [slot, index] : writes) {
-            const Point& point = points[index];
-            db::Value vector = nullptr;
-            if (state->config.vectors) vector = vector_blob(point.vector);
-            TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
-                "INSERT INTO vector_points (collection, slot, id, vector, payload, seq) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (collection, slot) DO UPDATE SET "
-                "vector = excluded.vector, payload = excluded.payload, seq = excluded.seq",
-                {std::string(collection), slot, point.id.to_string(), vector,
-                 payload_text(point.payload), seq})));
-          }
-          return db::status_of(
-              c.execute("UPDATE vector_collections SET next_slot = ?, last_seq = ? WHERE name = ?",
-                        {next_slot, seq, std::string(collection)}));
-        });
-        !done.is_ok()) {
-      return done;
-    }
-    // Committed: mirror it.
-    state->last_seq = seq;
-    state->next_slot = next_slot;
-    grow(*state, next_slot);
     for (const auto& [slot, index] : writes) {
-      Point& point = points[index];
-      Entry& entry = state->entries[slot];
-      if (entry.live) index_payload(*state, slot, entry.payload, /*add=*/false);
-      entry.id = point.id;
-      entry.payload = std::move(point.payload);
-      entry.live = true;
-      index_payload(*state, slot, entry.payload, /*add=*/true);
-      state->slots[point.id] = slot;
-      if (state->config.vectors) {
-        std::copy(point.vector.begin(), point.vector.end(), vector_of(*state, slot));
-        state->pending.push_back(slot);
-      }
+      const Point& point = points[index];
+      db::Value vector = nullptr;
+      if (state->config.vectors) vector = vector_blob(point.vector);
+      TWIN_RETURN_IF_ERROR(db::status_of(
+          c.execute("INSERT INTO vector_points (collection, slot, id, vector, payload, seq) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (collection, slot) DO UPDATE SET "
+                    "vector = excluded.vector, payload = excluded.payload, seq = excluded.seq",
+                    {std::string(collection), slot, point.id.to_string(), vector,
+                     payload_text(point.payload), seq})));
     }
-    return Status::ok();
+    TWIN_RETURN_IF_ERROR(db::status_of(
+        c.execute("UPDATE vector_collections SET next_slot = ?, last_seq = ? WHERE name = ?",
+                  {next_slot, seq, std::string(collection)})));
+    return Mirror([state, seq, next_slot, writes = std::move(writes), &points] {
+      state->last_seq = seq;
+      state->next_slot = next_slot;
+      grow(*state, next_slot);
+      for (const auto& [slot, index] : writes) {
+        Point& point = points[index];
+        Entry& entry = state->entries[slot];
+        if (entry.live) index_payload(*state, slot, entry.payload, /*add=*/false);
+        entry.id = point.id;
+        entry.payload = std::move(point.payload);
+        entry.live = true;
+        index_payload(*state, slot, entry.payload, /*add=*/true);
+        state->slots[point.id] = slot;
+        if (state->config.vectors) {
+          std::copy(point.vector.begin(), point.vector.end(), vector_of(*state, slot));
+          state->pending.push_back(slot);
+        }
+      }
+    });
   }
 
   Result<std::vector<Point>> retrieve(std::string_view collection, std::span<const PointId> ids,
@@ -333,48 +317,41 @@ class EmbeddedStore final : public VectorStore {
   }
 
   Status delete_points(std::string_view collection, const PointSelector& selector) override {
-    return retrying([&] { return delete_points_once(collection, selector); });
-  }
-
-  Status delete_points_once(std::string_view collection, const PointSelector& selector) {
     std::unique_lock lock(mutex_);
-    TWIN_RETURN_IF_ERROR(sync());
-    TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
-    TWIN_ASSIGN_OR_RETURN(auto slots, select(*state, selector, /*ids_must_exist=*/false));
-    if (slots.empty()) return Status::ok();
-    const std::int64_t seq = state->last_seq + 1;
-    if (Status done = transact([&](db::Connection& c) -> Status {
-          for (std::uint64_t slot : slots) {
-            TWIN_RETURN_IF_ERROR(db::status_of(
-                c.execute("DELETE FROM vector_points WHERE collection = ? AND slot = ?",
-                          {std::string(collection), slot})));
-            if (state->config.vectors) {
-              TWIN_RETURN_IF_ERROR(db::status_of(
-                  c.execute("INSERT INTO vector_deletions (collection, slot, seq) VALUES (?, ?, ?)",
-                            {std::string(collection), slot, seq})));
-            }
-          }
-          return db::status_of(
-              c.execute("UPDATE vector_collections SET last_seq = ? WHERE name = ?",
-                        {seq, std::string(collection)}));
-        });
-        !done.is_ok()) {
-      return done;
-    }
-    state->last_seq = seq;
-    for (std::uint64_t slot : slots) {
-      Entry& entry = state->entries[slot];
-      index_payload(*state, slot, entry.payload, /*add=*/false);
-      state->slots.erase(entry.id);
-      entry.live = false;
-      entry.payload = nlohmann::json::object();
-      if (state->index) {
-        state->index->mark_deleted(slot);
-        ++state->unsaved_changes;
+    return write([&](db::Connection& c) -> Result<Mirror> {
+      TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
+      TWIN_ASSIGN_OR_RETURN(auto slots, select(*state, selector, /*ids_must_exist=*/false));
+      if (slots.empty()) return Mirror{};
+      const std::int64_t seq = state->last_seq + 1;
+      for (std::uint64_t slot : slots) {
+        TWIN_RETURN_IF_ERROR(
+            db::status_of(c.execute("DELETE FROM vector_points WHERE collection = ? AND slot = ?",
+                                    {std::string(collection), slot})));
+        if (state->config.vectors) {
+          TWIN_RETURN_IF_ERROR(db::status_of(
+              c.execute("INSERT INTO vector_deletions (collection, slot, seq) VALUES (?, ?, ?)",
+                        {std::string(collection), slot, seq})));
+        }
       }
-    }
-    if (state->pending.empty()) state->index_seq = seq;
-    return Status::ok();
+      TWIN_RETURN_IF_ERROR(
+          db::status_of(c.execute("UPDATE vector_collections SET last_seq = ? WHERE name = ?",
+                                  {seq, std::string(collection)})));
+      return Mirror([state, seq, slots = std::move(slots)] {
+        state->last_seq = seq;
+        for (std::uint64_t slot : slots) {
+          Entry& entry = state->entries[slot];
+          index_payload(*state, slot, entry.payload, /*add=*/false);
+          state->slots.erase(entry.id);
+          entry.live = false;
+          entry.payload = nlohmann::json::object();
+          if (state->index) {
+            state->index->mark_deleted(slot);
+            ++state->unsaved_changes;
+          }
+        }
+        if (state->pending.empty()) state->index_seq = seq;
+      });
+    });
   }
 
   Status set_payload(std::string_view collection, const nlohmann::json& payload,
@@ -452,40 +429,36 @@ class EmbeddedStore final : public VectorStore {
       return Status::invalid_argument(fmt::format(
           "payload index on '{}': unknown field schema '{}'", index.field, index.data_type));
     }
-    return retrying([&]() -> Status {
-      std::unique_lock lock(mutex_);
-      TWIN_RETURN_IF_ERROR(sync());
+    std::unique_lock lock(mutex_);
+    return write([&](db::Connection& c) -> Result<Mirror> {
       TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
-      TWIN_RETURN_IF_ERROR(transact([&](db::Connection& c) {
-        return db::status_of(c.execute(
-            "INSERT INTO vector_payload_indexes (collection, field, data_type) VALUES (?, ?, ?) "
-            "ON CONFLICT (collection, field) DO UPDATE SET data_type = excluded.data_type",
-            {std::string(collection), index.field, index.data_type}));
-      }));
-      auto& indexes = state->payload_indexes;
-      std::erase_if(indexes, [&](const PayloadIndex& i) { return i.field == index.field; });
-      indexes.push_back(index);
-      std::sort(indexes.begin(), indexes.end(),
-                [](const PayloadIndex& a, const PayloadIndex& b) { return a.field < b.field; });
-      build_field_index(*state, index);
-      return Status::ok();
+      TWIN_RETURN_IF_ERROR(db::status_of(c.execute(
+          "INSERT INTO vector_payload_indexes (collection, field, data_type) VALUES (?, ?, ?) "
+          "ON CONFLICT (collection, field) DO UPDATE SET data_type = excluded.data_type",
+          {std::string(collection), index.field, index.data_type})));
+      return Mirror([state, &index] {
+        auto& indexes = state->payload_indexes;
+        std::erase_if(indexes, [&](const PayloadIndex& i) { return i.field == index.field; });
+        indexes.push_back(index);
+        std::sort(indexes.begin(), indexes.end(),
+                  [](const PayloadIndex& a, const PayloadIndex& b) { return a.field < b.field; });
+        build_field_index(*state, index);
+      });
     });
   }
 
   Status delete_payload_index(std::string_view collection, std::string_view field) override {
-    return retrying([&]() -> Status {
-      std::unique_lock lock(mutex_);
-      TWIN_RETURN_IF_ERROR(sync());
+    std::unique_lock lock(mutex_);
+    return write([&](db::Connection& c) -> Result<Mirror> {
       TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
-      TWIN_RETURN_IF_ERROR(transact([&](db::Connection& c) {
-        return db::status_of(
-            c.execute("DELETE FROM vector_payload_indexes WHERE collection = ? AND field = ?",
-                      {std::string(collection), std::string(field)}));
-      }));
-      std::erase_if(state->payload_indexes,
-                    [&](const PayloadIndex& i) { return i.field == field; });
-      build_field_index(*state, PayloadIndex{std::string(field), ""});
-      return Status::ok();
+      TWIN_RETURN_IF_ERROR(db::status_of(
+          c.execute("DELETE FROM vector_payload_indexes WHERE collection = ? AND field = ?",
+                    {std::string(collection), std::string(field)})));
+      return Mirror([state, field] {
+        std::erase_if(state->payload_indexes,
+                      [&](const PayloadIndex& i) { return i.field == field; });
+        build_field_index(*state, PayloadIndex{std::string(field), ""});
+      });
     });
   }
 
@@ -618,29 +591,31 @@ class EmbeddedStore final : public VectorStore {
     return Status::ok();
   }
 
-  // One write transaction: it first claims the next generation, and is rolled back with
-  // kStaleMemory when another process claimed it first. Needs the write lock.
-  Status transact(const std::function<Status(db::Connection&)>& body) {
-    return database_->run_in_transaction([&](db::Connection& c) -> Status {
+  // One write. Its transaction holds SQLite's write lock from the start (BEGIN IMMEDIATE), so
+  // no other process writes meanwhile; it claims the next generation, and when another process
+  // wrote since this store last looked, memory is dropped so that `body`'s load() reads the
+  // collection again inside the transaction. `body` then validates against memory, writes, and
+  // returns what to do to memory once the transaction has committed. A failed write changes
+  // neither the database nor memory beyond that reload. Needs mutex_ held exclusively.
+  Status write(const std::function<Result<Mirror>(db::Connection&)>& body) {
+    std::int64_t claimed = 0;
+    Mirror mirror;
+    TWIN_RETURN_IF_ERROR(database_->run_in_transaction([&](db::Connection& c) -> Status {
       TWIN_ASSIGN_OR_RETURN(
           auto row,
           c.query_one(
               "UPDATE vector_generation SET value = value + 1 WHERE id = 1 RETURNING value"));
-      const std::int64_t claimed = row ? row->int64(0) : 0;
-      if (claimed != generation_.load() + 1) return Status::unavailable(std::string(kStaleMemory));
-      TWIN_RETURN_IF_ERROR(body(c));
-      generation_ = claimed;
+      claimed = row ? row->int64(0) : 0;
+      if (claimed != generation_.load() + 1) {
+        loaded_.clear();
+        generation_ = claimed - 1;  // what memory will reflect: the store as committed
+      }
+      TWIN_ASSIGN_OR_RETURN(mirror, body(c));
       return Status::ok();
-    });
-  }
-
-  // Runs a write attempt again on fresh memory while it finds the store stale.
-  template <typename Attempt>
-  auto retrying(Attempt&& attempt) -> std::invoke_result_t<Attempt&> {
-    for (int tries = 1;; ++tries) {
-      auto result = attempt();
-      if (tries >= kWriteAttempts || !is_stale(result)) return result;
-    }
+    }));
+    generation_ = claimed;
+    if (mirror) mirror();
+    return Status::ok();
   }
 
   Result<bool> exists_in_database(std::string_view name) {
@@ -787,21 +762,28 @@ class EmbeddedStore final : public VectorStore {
     return Status::ok();
   }
 
+  // A number no other index save of this process uses (names its temporary files).
+  static std::uint64_t save_number() {
+    static std::atomic<std::uint64_t> next{0};
+    return next++;
+  }
+
   // Writes the index file and its seq beside it (each renamed into place), then forgets the
   // deletions it covers.
   Status save_index(State& state) {
     std::error_code error;
     fs::create_directories(fmt::format("{}/index", directory_), error);
     const std::string path = index_path(state.name, "hnsw");
-    // Names of this process's own: another process may be saving the same index.
-    const std::string tmp = fmt::format("{}.{}.tmp", path, ::getpid());
+    // Names of this store's own: another process, or another store in this one, may be saving
+    // the same index.
+    const std::string tmp = fmt::format("{}.{}.{}.tmp", path, ::getpid(), save_number());
     TWIN_RETURN_IF_ERROR(state.index->save(tmp));
     const auto bytes = fs::file_size(tmp, error);
     if (error) return Status::io(fmt::format("{}: {}", tmp, error.message()));
     fs::rename(tmp, path, error);
     if (error) return Status::io(fmt::format("renaming {}: {}", tmp, error.message()));
     const std::string meta_path = index_path(state.name, "json");
-    const std::string meta_tmp = fmt::format("{}.{}.tmp", meta_path, ::getpid());
+    const std::string meta_tmp = fmt::format("{}.{}.{}.tmp", meta_path, ::getpid(), save_number());
     {
       std::ofstream meta(meta_tmp, std::ios::trunc);
       meta << nlohmann::json{{"seq", state.index_seq}, {"bytes", bytes}}.dump() << '\n';
@@ -875,38 +857,28 @@ class EmbeddedStore final : public VectorStore {
 
   template <typename Edit>
   Status rewrite_payloads(std::string_view collection, const PointSelector& selector, Edit edit) {
-    return retrying([&] { return rewrite_payloads_once(collection, selector, edit); });
-  }
-
-  template <typename Edit>
-  Status rewrite_payloads_once(std::string_view collection, const PointSelector& selector,
-                               Edit& edit) {
     std::unique_lock lock(mutex_);
-    TWIN_RETURN_IF_ERROR(sync());
-    TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
-    TWIN_ASSIGN_OR_RETURN(auto slots, select(*state, selector, /*ids_must_exist=*/true));
-    std::vector<nlohmann::json> payloads;
-    for (std::uint64_t slot : slots) {
-      payloads.push_back(state->entries[slot].payload);
-      edit(payloads.back());
-    }
-    if (Status done = transact([&](db::Connection& c) -> Status {
-          for (std::size_t i = 0; i < slots.size(); ++i) {
-            TWIN_RETURN_IF_ERROR(db::status_of(
-                c.execute("UPDATE vector_points SET payload = ? WHERE collection = ? AND slot = ?",
-                          {payload_text(payloads[i]), std::string(collection), slots[i]})));
-          }
-          return Status::ok();
-        });
-        !done.is_ok()) {
-      return done;
-    }
-    for (std::size_t i = 0; i < slots.size(); ++i) {
-      index_payload(*state, slots[i], state->entries[slots[i]].payload, /*add=*/false);
-      state->entries[slots[i]].payload = std::move(payloads[i]);
-      index_payload(*state, slots[i], state->entries[slots[i]].payload, /*add=*/true);
-    }
-    return Status::ok();
+    return write([&](db::Connection& c) -> Result<Mirror> {
+      TWIN_ASSIGN_OR_RETURN(State * state, load(collection));
+      TWIN_ASSIGN_OR_RETURN(auto slots, select(*state, selector, /*ids_must_exist=*/true));
+      std::vector<nlohmann::json> payloads;
+      for (std::uint64_t slot : slots) {
+        payloads.push_back(state->entries[slot].payload);
+        edit(payloads.back());
+      }
+      for (std::size_t i = 0; i < slots.size(); ++i) {
+        TWIN_RETURN_IF_ERROR(db::status_of(
+            c.execute("UPDATE vector_points SET payload = ? WHERE collection = ? AND slot = ?",
+                      {payload_text(payloads[i]), std::string(collection), slots[i]})));
+      }
+      return Mirror([state, slots = std::move(slots), payloads = std::move(payloads)]() mutable {
+        for (std::size_t i = 0; i < slots.size(); ++i) {
+          index_payload(*state, slots[i], state->entries[slots[i]].payload, /*add=*/false);
+          state->entries[slots[i]].payload = std::move(payloads[i]);
+          index_payload(*state, slots[i], state->entries[slots[i]].payload, /*add=*/true);
+        }
+      });
+    });
   }
 
   Result<std::vector<ScoredPoint>> search_in(const State& state,

@@ -344,6 +344,42 @@ TEST(EmbeddedStore, PayloadIndexesAnswerLikeAScan) {
 }
 
 // Searches, counts and scrolls on several threads while another upserts and deletes.
+// Two stores on one folder writing in tight loops at once (parallel pipeline steps): no write
+// fails, however often the other store wins the race for the write lock, and every point of
+// both is kept. A writer that found the store stale after taking the lock used to give up after
+// a few attempts while the other kept winning.
+TEST(EmbeddedStore, TwoStoresWritingAtOnceNeverStarve) {
+  testing_support::TempDir dir;
+  constexpr std::size_t kDimension = 4;
+  constexpr std::uint64_t kBatches = 150;
+  auto first = open_store(dir.path());
+  auto second = open_store(dir.path());
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(first->create_collection("a", {VectorParams{kDimension, Distance::kDot}}).is_ok());
+  ASSERT_TRUE(first->create_collection("b", {VectorParams{kDimension, Distance::kDot}}).is_ok());
+  std::atomic<int> failures{0};
+  std::string first_error;
+  const auto writer = [&](VectorStore& store, const std::string& collection, std::uint64_t from,
+                          std::string* error) {
+    for (std::uint64_t b = from; b < from + kBatches; ++b) {
+      if (Status done = store.upsert(collection, batch_of(b, 5, kDimension)); !done.is_ok()) {
+        if (error != nullptr && error->empty()) *error = done.to_string();
+        ++failures;
+      }
+    }
+  };
+  {
+    std::jthread one([&] { writer(*first, "a", 0, &first_error); });
+    std::jthread two([&] { writer(*second, "b", kBatches, nullptr); });
+    std::jthread three([&] { writer(*second, "a", 2 * kBatches, nullptr); });
+  }
+  EXPECT_EQ(failures.load(), 0) << first_error;
+  for (VectorStore* store : {first.get(), second.get()}) {
+    EXPECT_EQ(store->count("a", std::nullopt).value(), 2 * kBatches * 5);
+    EXPECT_EQ(store->count("b", std::nullopt).value(), kBatches * 5);
+  }
+}
+
 TEST(EmbeddedStore, ReadersAndAWriterOnManyThreads) {
   testing_support::TempDir dir;
   constexpr std::size_t kDimension = 8;
