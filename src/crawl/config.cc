@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "route_pattern.h"
 #include "twin/core/toml.h"
 
 namespace twin::crawl {
@@ -22,6 +23,21 @@ std::string_view to_string(CrawlerKind kind) {
       return "repository";
   }
   return "article";
+}
+
+Result<Route> make_route(std::string match, CrawlerKind crawler, Render render) {
+  auto pattern = std::make_shared<RoutePattern>(match);
+  if (!pattern->regex.ok()) {
+    return fail(Status::invalid_argument(
+        fmt::format("match '{}' is not a valid regex (RE2 syntax: no backreferences or "
+                    "lookaround): {}",
+                    match, pattern->regex.error())));
+  }
+  return Route{std::move(match), std::move(pattern), crawler, render};
+}
+
+bool route_matches(const Route& route, std::string_view link) {
+  return route.pattern && RE2::PartialMatch(link, route.pattern->regex);
 }
 
 Result<CrawlerKind> parse_crawler_kind(std::string_view name) {
@@ -117,14 +133,12 @@ Result<Route> read_route(const toml::table& table) {
     return fail(Status::invalid_argument(
         fmt::format("{}: a [[crawl.routes]] entry needs match = '<regex>'", toml_location(table))));
   }
-  route.match = match->as_string()->get();
-  try {
-    route.pattern = std::regex(route.match, std::regex::ECMAScript);
-  } catch (const std::regex_error& error) {
-    return fail(
-        Status::invalid_argument(fmt::format("{}: crawl.routes match '{}' is not a valid regex: {}",
-                                             toml_location(*match), route.match, error.what())));
+  auto made = make_route(match->as_string()->get(), CrawlerKind::kArticle);
+  if (!made) {
+    return fail(Status::invalid_argument(
+        fmt::format("{}: crawl.routes {}", toml_location(*match), made.error().message())));
   }
+  route = std::move(*made);
   std::string crawler = "article";
   TWIN_RETURN_IF_ERROR(read_string(table, "crawler", crawler));
   auto kind = parse_crawler_kind(crawler);

@@ -230,6 +230,37 @@ class LinkedInCrawler final : public Crawler {
   }
 };
 
+// A fetched body that is no web page (an image, an archive, random bytes served as text/html) is
+// refused before extraction, which would otherwise store the bytes it can read as an article.
+// Binary: a NUL byte, or more than one character in ten that is a control character or a byte
+// the charset could not decode (U+FFFD), in the first 64 KiB.
+Status check_web_page(const std::string& link, const FetchResponse& response) {
+  constexpr std::size_t kLooked = 64 * 1024;
+  const std::string_view head = std::string_view(response.body).substr(0, kLooked);
+  std::size_t characters = 0;
+  std::size_t unreadable = 0;
+  for (std::size_t i = 0; i < head.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(head[i]);
+    if ((byte & 0xC0) == 0x80) continue;  // a UTF-8 continuation byte
+    ++characters;
+    if (byte == 0) {
+      unreadable = characters;
+      break;
+    }
+    const bool control =
+        byte < 0x20 && byte != '\n' && byte != '\r' && byte != '\t' && byte != '\f';
+    const bool replacement = head.substr(i, 3) == "\xEF\xBF\xBD";
+    if (control || replacement) ++unreadable;
+  }
+  if (response.charset.empty() || unreadable * 10 > characters) {
+    return Status::invalid_argument(
+        fmt::format("{}: not a web page: binary content ({}, {} bytes)", link,
+                    response.content_type.empty() ? "no Content-Type" : response.content_type,
+                    response.body.size()));
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<CrawlDocument> PageCrawler::crawl(const std::string& link, Render render,
@@ -242,6 +273,7 @@ Result<CrawlDocument> PageCrawler::crawl(const std::string& link, Render render,
   }
   FetchResult fetched = context.fetcher().fetch(fetchable_url(link));
   if (!fetched.response) return fail(fetched.response.error());
+  TWIN_RETURN_IF_ERROR(check_web_page(link, *fetched.response));
   return extract(link, fetched.response->body);
 }
 
@@ -288,7 +320,7 @@ Dispatcher::~Dispatcher() = default;
 
 RouteDecision Dispatcher::route(const std::string& link) const {
   for (const Route& route : config_.routes) {
-    if (std::regex_search(link, route.pattern)) return {route.crawler, route.render};
+    if (route_matches(route, link)) return {route.crawler, route.render};
   }
   if (is_local_link(link)) {
     return {is_local_git_repository(link) ? CrawlerKind::kRepository : CrawlerKind::kArticle,
@@ -357,6 +389,10 @@ std::vector<CrawlOutcome> Dispatcher::crawl(const std::vector<std::string>& link
         }
         const auto& crawler =
             static_cast<const PageCrawler&>(*crawlers[static_cast<size_t>(decisions[i].crawler)]);
+        if (Status page = check_web_page(links[i], *result.response); !page.is_ok()) {
+          settle(i, fail(std::move(page)));
+          continue;
+        }
         try {
           settle(i, crawler.extract(links[i], result.response->body));
         } catch (const std::exception& error) {

@@ -10,6 +10,7 @@
 #include <set>
 #include <vector>
 
+#include "crawl_claims.h"
 #include "twin/crawl/crawler.h"
 #include "twin/llm_twin/documents.h"
 #include "twin/warehouse/warehouse.h"
@@ -26,6 +27,7 @@ using orchestrator::StepContext;
 
 constexpr size_t kLinksPerBatch = 32;  // cancellation is checked between batches
 constexpr std::string_view kAlreadyStored = "already in the warehouse";
+constexpr std::string_view kStoredMeanwhile = "already in the warehouse (stored by another run)";
 
 Result<const Settings*> settings_of(const StepContext& ctx) {
   if (ctx.settings() == nullptr) {
@@ -211,15 +213,18 @@ class ProgressBar {
  public:
   ProgressBar(size_t total, bool live) : total_(total), live_(live && total > 0) {}
   void update(size_t done, const CrawlOutcome& outcome) {
+    update(done, to_string(outcome.status), outcome.link);
+  }
+  void update(size_t done, std::string_view status, const std::string& full_link) {
     if (!live_) return;
     constexpr size_t kWidth = 28;
     const size_t filled = total_ == 0 ? kWidth : done * kWidth / total_;
     constexpr size_t kLinkWidth = 60;  // keeps the line on one terminal row
-    const std::string link = outcome.link.size() <= kLinkWidth
-                                 ? outcome.link
-                                 : "..." + outcome.link.substr(outcome.link.size() - kLinkWidth);
+    const std::string link = full_link.size() <= kLinkWidth
+                                 ? full_link
+                                 : "..." + full_link.substr(full_link.size() - kLinkWidth);
     fmt::print(stderr, "\r  [{}{}] {}/{} {} {}\033[K", std::string(filled, '#'),
-               std::string(kWidth - filled, '.'), done, total_, to_string(outcome.status), link);
+               std::string(kWidth - filled, '.'), done, total_, status, link);
     if (done == total_) fmt::print(stderr, "\n");
     std::fflush(stderr);
   }
@@ -352,20 +357,32 @@ Status crawl_links(StepContext& ctx) {
       report.skipped(link.domain, given, "listed twice", true);
       continue;
     }
-    if (!recrawl) {
-      const CrawlerKind kind = dispatcher.route(link.target).crawler;
-      TWIN_ASSIGN_OR_RETURN(auto collection, open_class(*warehouse, class_for(kind)));
-      TWIN_ASSIGN_OR_RETURN(auto existing,
-                            collection.find_one({{"link", stored_link(link.target, kind)}}));
-      if (existing) {
-        ctx.logger().info("already in the warehouse ({} {}): {}", collection.name(), existing->id,
-                          given);
-        report.skipped(link.domain, given, std::string(kAlreadyStored), true);
-        continue;
-      }
-    }
     planned.push_back(std::move(link));
   }
+  // Links are claimed batch by batch, just before they are fetched, so that runs started at
+  // once share the work; a claimed link is looked up in the warehouse only then, since another
+  // run may have stored it meanwhile.
+  TWIN_ASSIGN_OR_RETURN(auto claims, CrawlClaims::open(*warehouse, ctx.run_id()));
+  const auto take = [&](const PlannedLink& link) -> Result<bool> {
+    TWIN_ASSIGN_OR_RETURN(auto holder, claims->claim(link.target));
+    if (holder) {
+      ctx.logger().info("being crawled by run {}: {}", *holder, link.given);
+      report.skipped(link.domain, link.given,
+                     fmt::format("being crawled by another run ({})", *holder), true);
+      return false;
+    }
+    if (recrawl) return true;
+    const CrawlerKind kind = dispatcher.route(link.target).crawler;
+    TWIN_ASSIGN_OR_RETURN(auto collection, open_class(*warehouse, class_for(kind)));
+    TWIN_ASSIGN_OR_RETURN(auto existing,
+                          collection.find_one({{"link", stored_link(link.target, kind)}}));
+    if (!existing) return true;
+    claims->release(link.target);
+    ctx.logger().info("already in the warehouse ({} {}): {}", collection.name(), existing->id,
+                      link.given);
+    report.skipped(link.domain, link.given, std::string(kAlreadyStored), true);
+    return false;
+  };
 
   DocumentWriter writer(*warehouse, user, lineage_of(ctx), recrawl);
   // The console shows the progress bar and the report unless -q lowered it to warnings.
@@ -379,19 +396,34 @@ Status crawl_links(StepContext& ctx) {
     }
     const size_t end = std::min(planned.size(), start + kLinksPerBatch);
     std::vector<std::string> batch;
-    for (size_t i = start; i < end; ++i) batch.push_back(planned[i].target);
+    std::vector<const PlannedLink*> sources;
+    for (size_t i = start; i < end; ++i) {
+      TWIN_ASSIGN_OR_RETURN(const bool mine, take(planned[i]));
+      if (mine) {
+        batch.push_back(planned[i].target);
+        sources.push_back(&planned[i]);
+      } else {
+        progress.update(++done, "skipped", planned[i].target);
+      }
+    }
+    if (batch.empty()) continue;
     dispatcher.crawl(batch, [&](const CrawlOutcome& outcome, size_t, size_t) {
       // Outcomes arrive as links finish, in any order; each names its link.
       const auto index =
           static_cast<size_t>(std::find(batch.begin(), batch.end(), outcome.link) - batch.begin());
-      const PlannedLink& source = planned[start + std::min(index, batch.size() - 1)];
+      const PlannedLink& source = *sources[std::min(index, batch.size() - 1)];
       if (outcome.status == CrawlStatus::kFailed) {
         ctx.logger().error("failed: {}: {}", source.given, outcome.reason);
         report.failed(source.domain, source.given, outcome.reason);
       } else if (outcome.status == CrawlStatus::kSkipped || !outcome.document) {
         ctx.logger().warn("skipped: {}: {}", source.given, outcome.reason);
         report.skipped(source.domain, source.given, outcome.reason, false);
-      } else if (auto stored = writer.store(source.target, *outcome.document); !stored) {
+      } else if (auto stored = writer.store(source.target, *outcome.document);
+                 !stored && stored.error().code() == StatusCode::kAlreadyExists) {
+        // Another run stored it after this one looked (its claim had expired).
+        ctx.logger().info("{}: {}", kStoredMeanwhile, source.given);
+        report.skipped(source.domain, source.given, std::string(kStoredMeanwhile), true);
+      } else if (!stored) {
         ctx.logger().error("failed to store {}: {}", source.given, stored.error().to_string());
         report.failed(source.domain, source.given,
                       "storing it failed: " + stored.error().to_string());
@@ -400,6 +432,7 @@ Status crawl_links(StepContext& ctx) {
         ctx.logger().info("stored {} ({} via {})", source.given, stored->first, outcome.crawler);
         report.ok(source.domain);
       }
+      claims->release(source.target);
       progress.update(++done, outcome);
     });
   }

@@ -59,10 +59,9 @@ class BrowserTest : public ::testing::Test {
     CrawlConfig config;
     config.fetch.per_host_delay = std::chrono::milliseconds(0);
     const std::string js = R"(^http://127\.0\.0\.1:\d+/js/)";
-    config.routes.push_back(Route{js, std::regex(js), CrawlerKind::kArticle, Render::kBrowser});
+    config.routes.push_back(make_route(js, CrawlerKind::kArticle, Render::kBrowser).value());
     const std::string feed = R"(^http://127\.0\.0\.1:\d+/in/)";
-    config.routes.push_back(
-        Route{feed, std::regex(feed), CrawlerKind::kLinkedIn, Render::kBrowser});
+    config.routes.push_back(make_route(feed, CrawlerKind::kLinkedIn, Render::kBrowser).value());
     config.scroll_limit = scroll_limit;
     config.linkedin_username = testing_support::kLinkedInUsername;
     config.linkedin_password = testing_support::kLinkedInPassword;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 
 #include "crawl/status_stream.h"
@@ -58,7 +59,7 @@ render = "browser"
   ASSERT_EQ(config->routes.size(), 2u);
   EXPECT_EQ(config->routes[0].crawler, CrawlerKind::kMedium);
   EXPECT_EQ(config->routes[0].render, Render::kHttp);
-  EXPECT_TRUE(std::regex_search("http://127.0.0.1:8080/medium/post", config->routes[0].pattern));
+  EXPECT_TRUE(route_matches(config->routes[0], "http://127.0.0.1:8080/medium/post"));
   EXPECT_EQ(config->routes[1].render, Render::kBrowser);
 }
 
@@ -82,6 +83,30 @@ TEST(CrawlConfigTest, InvalidRegexIsReported) {
   EXPECT_NE(config.error().message().find("not a valid regex"), std::string::npos)
       << config.error();
   EXPECT_NE(config.error().message().find("twin.toml:2:"), std::string::npos) << config.error();
+}
+
+// Route regexes a user writes cannot crash or hang the crawler: RE2 matches in linear time, so a
+// 100,000-character URL against a catastrophic-backtracking regex is answered at once (std::regex
+// overflowed its stack on the first and hung on the second). Lookaround, which RE2 does not
+// have, is a clear error.
+TEST(CrawlConfigTest, HostileRouteRegexesNeitherCrashNorHang) {
+  auto config = config_from(
+      "[[crawl.routes]]\nmatch = '\\d+/medium/.*x$'\ncrawler = \"medium\"\n"
+      "[[crawl.routes]]\nmatch = '(a+)+$'\ncrawler = \"substack\"\n");
+  ASSERT_TRUE(config) << config.error();
+  const std::string long_url = "http://h/" + std::string(100'000, 'a') + "!";
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(route_matches(config->routes[0], "http://1/medium/" + std::string(100'000, 'y')));
+  EXPECT_TRUE(route_matches(config->routes[0], "http://1/medium/" + std::string(100'000, 'x')));
+  EXPECT_FALSE(route_matches(config->routes[1], long_url));
+  EXPECT_TRUE(route_matches(config->routes[1], "http://h/aaaa"));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+
+  auto lookahead = config_from("[[crawl.routes]]\nmatch = '^(?=https)'\ncrawler = \"article\"\n");
+  ASSERT_FALSE(lookahead);
+  EXPECT_NE(lookahead.error().message().find("RE2 syntax"), std::string::npos) << lookahead.error();
+  EXPECT_NE(lookahead.error().message().find("twin.toml:2:"), std::string::npos)
+      << lookahead.error();
 }
 
 TEST(CrawlConfigTest, BadDurationIsReported) {

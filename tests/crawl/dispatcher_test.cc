@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "crawl/loopback_server.h"
 #include "crawl/status_stream.h"
@@ -23,7 +24,7 @@ using testing_support::read_page;
 using testing_support::TempDir;
 
 Route route(const std::string& match, CrawlerKind crawler, Render render = Render::kHttp) {
-  return Route{match, std::regex(match), crawler, render};
+  return make_route(match, crawler, render).value();
 }
 
 CrawlConfig test_config() {
@@ -151,6 +152,29 @@ TEST_F(DispatcherTest, ReportsSkippedAndFailedLinksWithReasons) {
   EXPECT_EQ(outcomes[3].status, CrawlStatus::kOk);
   EXPECT_EQ(outcomes[4].status, CrawlStatus::kOk);
   EXPECT_EQ(server_.requests_for("/blog/04-news").size(), 1u);
+}
+
+// What is no web page is refused with a reason naming the link, never stored as an article:
+// 2 MB of random bytes served as text/html, and an image.
+TEST_F(DispatcherTest, BinaryBodiesAreNotArticles) {
+  std::mt19937 random(7);
+  std::string noise(2 * 1024 * 1024, '\0');
+  for (char& byte : noise) byte = static_cast<char>(random() & 0xFF);
+  server_.http().Get("/noise", [noise](const httplib::Request&, httplib::Response& res) {
+    res.set_content(noise, "text/html");
+  });
+  server_.http().Get("/logo.png", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16), "image/png");
+  });
+  Dispatcher dispatcher(test_config());
+  auto outcomes = dispatcher.crawl({server_.url("/noise"), server_.url("/logo.png")});
+  for (const auto& outcome : outcomes) {
+    EXPECT_EQ(outcome.status, CrawlStatus::kFailed) << outcome.link;
+    EXPECT_FALSE(outcome.document.has_value()) << outcome.link;
+    EXPECT_NE(outcome.reason.find("not a web page: binary content"), std::string::npos)
+        << outcome.reason;
+  }
+  EXPECT_NE(outcomes[1].reason.find("image/png"), std::string::npos) << outcomes[1].reason;
 }
 
 TEST_F(DispatcherTest, ReadsLocalPagesAndFileUrls) {

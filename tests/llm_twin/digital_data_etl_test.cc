@@ -5,10 +5,13 @@
 #include <gmock/gmock.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "crawl/linkedin_site.h"
 #include "crawl/loopback_server.h"
@@ -249,6 +252,42 @@ TEST_P(DigitalDataEtlTest, SecondRunFetchesNothingAndRecrawlFetchesAgain) {
   }
   EXPECT_EQ(ids_before, ids_after);
   EXPECT_EQ(find("repositories")[0]["_lineage"]["run_id"], third["run"]["id"]);
+}
+
+// Six runs started at once on one project share the links: each page is fetched once, every
+// run completes, and no link is reported as failed (a link another run is crawling is skipped;
+// one it stored meanwhile is "already in the warehouse").
+TEST_P(DigitalDataEtlTest, ConcurrentRunsFetchEachLinkOnceAndReportNoFailure) {
+  constexpr int kPages = 24;
+  constexpr int kRuns = 6;
+  const std::string html = read_page("00-wordpress");
+  std::vector<std::string> links;
+  for (int i = 0; i < kPages; ++i) {
+    const std::string path = fmt::format("/many/{}", i);
+    server_.http().Get(path, [html](const httplib::Request&, httplib::Response& res) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));  // so that the runs overlap
+      res.set_content(html, "text/html; charset=utf-8");
+    });
+    links.push_back(server_.url(path));
+  }
+  write_config("etl.yaml", links);
+  std::vector<std::future<CommandOutput>> runs;
+  for (int r = 0; r < kRuns; ++r) {
+    runs.push_back(std::async(std::launch::async, [this] {
+      return twin("pipeline run digital_data_etl --config etl.yaml --json");
+    }));
+  }
+  for (auto& run : runs) {
+    const CommandOutput result = run.get();
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_THAT(result.err, HasSubstr(", 0 failed")) << result.err;
+    EXPECT_THAT(result.err, ::testing::Not(HasSubstr("UNIQUE"))) << result.err;
+  }
+  for (int i = 0; i < kPages; ++i) {
+    EXPECT_EQ(server_.requests_for(fmt::format("/many/{}", i)).size(), 1u) << "page " << i;
+  }
+  EXPECT_EQ(find("articles").size(), static_cast<size_t>(kPages));
+  EXPECT_EQ(find("users").size(), 1u);
 }
 
 TEST_P(DigitalDataEtlTest, AFailingLinkDoesNotFailTheOthers) {

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -33,9 +34,11 @@ inline std::string shell_quote(const std::string& arg) {
 
 // Runs `shell_command` with /bin/sh in `cwd`, capturing stdout and stderr separately.
 inline CommandOutput run_shell(const std::string& shell_command, const std::filesystem::path& cwd) {
-  const auto err_file = std::filesystem::temp_directory_path() /
-                        ("twin-test-stderr-" + std::to_string(::getpid()) + "-" +
-                         std::to_string(reinterpret_cast<std::uintptr_t>(&cwd)));
+  // One file per call: calls may run at once on several threads.
+  static std::atomic<unsigned> calls{0};
+  const auto err_file =
+      std::filesystem::temp_directory_path() /
+      ("twin-test-stderr-" + std::to_string(::getpid()) + "-" + std::to_string(calls.fetch_add(1)));
   const std::string full = "cd " + shell_quote(cwd.string()) + " && " + shell_command + " 2>" +
                            shell_quote(err_file.string()) + " </dev/null";
   CommandOutput result;
