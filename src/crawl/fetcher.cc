@@ -422,12 +422,13 @@ std::vector<FetchResult> Fetcher::fetch_all(
       return;
     }
     if (status >= 400) {
-      finish(
-          job->index,
-          fail((status == 404 || status == 410 ? Status::not_found("") : Status::unavailable(""))
-                   .with_context(fmt::format(
-                       "{}: HTTP {}{}", job->url, status,
-                       job->attempt > 1 ? fmt::format(" after {} attempts", job->attempt) : ""))));
+      finish(job->index, fail([&] {
+               std::string message = fmt::format(
+                   "{}: HTTP {}{}", job->url, status,
+                   job->attempt > 1 ? fmt::format(" after {} attempts", job->attempt) : "");
+               return status == 404 || status == 410 ? Status::not_found(std::move(message))
+                                                     : Status::unavailable(std::move(message));
+             }()));
       return;
     }
     FetchResponse response;

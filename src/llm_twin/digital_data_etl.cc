@@ -29,6 +29,11 @@ constexpr size_t kLinksPerBatch = 32;  // cancellation is checked between batche
 constexpr std::string_view kAlreadyStored = "already in the warehouse";
 constexpr std::string_view kStoredMeanwhile = "already in the warehouse (stored by another run)";
 
+// "LINK: REASON" for people, with the link once: most reasons already start with it.
+std::string failure_line(const std::string& link, const std::string& reason) {
+  return reason.starts_with(link) ? reason : fmt::format("{}: {}", link, reason);
+}
+
 Result<const Settings*> settings_of(const StepContext& ctx) {
   if (ctx.settings() == nullptr) {
     return fail(Status::failed_precondition(fmt::format(
@@ -191,7 +196,7 @@ class CrawlReport {
     }
     if (!failures_.empty()) out.emplace_back("failed:");
     for (const auto& failure : failures_)
-      out.emplace_back(fmt::format("  {}: {}", failure.link, failure.reason));
+      out.emplace_back("  " + failure_line(failure.link, failure.reason));
     return out;
   }
 
@@ -413,7 +418,7 @@ Status crawl_links(StepContext& ctx) {
           static_cast<size_t>(std::find(batch.begin(), batch.end(), outcome.link) - batch.begin());
       const PlannedLink& source = *sources[std::min(index, batch.size() - 1)];
       if (outcome.status == CrawlStatus::kFailed) {
-        ctx.logger().error("failed: {}: {}", source.given, outcome.reason);
+        ctx.logger().error("failed: {}", failure_line(source.given, outcome.reason));
         report.failed(source.domain, source.given, outcome.reason);
       } else if (outcome.status == CrawlStatus::kSkipped || !outcome.document) {
         ctx.logger().warn("skipped: {}: {}", source.given, outcome.reason);
@@ -442,22 +447,25 @@ Status crawl_links(StepContext& ctx) {
     ctx.logger().info("{}", line);
     if (console_informs) fmt::print(stderr, "{}\n", line);
   }
-  // Under -q the report is not printed, but a failed link is still worth a warning (the run
-  // itself succeeds).
+  // Under -q the report is not printed, but a failed link is still worth a warning.
   if (!console_informs) {
     for (const auto& failure : report.failures()) {
-      // Most reasons already start with the link.
-      if (failure.reason.starts_with(failure.link)) {
-        spdlog::warn("failed: {}", failure.reason);
-      } else {
-        spdlog::warn("failed: {}: {}", failure.link, failure.reason);
-      }
+      spdlog::warn("failed: {}", failure_line(failure.link, failure.reason));
     }
   }
   std::fflush(stderr);
   ctx.add_output_metadata("crawled_links", report.handbook_metadata());
   ctx.log_step_metadata(report.step_metadata());
   ctx.log_metadata({{"stored_documents", report.stored_counts()}});
+  // Some links failing never fails the step; all of them failing (offline, a wrong config) is
+  // no success: the run must not look like one.
+  if (report.successful() == 0 && !report.failures().empty()) {
+    const auto& first = report.failures().front();
+    return Status::unavailable(fmt::format(
+        "step {}: no link could be crawled: {} of {} failed and nothing was stored (first: {})",
+        ctx.step_name(), report.failures().size(), links.size(),
+        failure_line(first.link, first.reason)));
+  }
   return ctx.set_output("crawled_links", links);
 }
 

@@ -25,6 +25,39 @@ using nlohmann::json;
 
 namespace {
 
+// How much of a failed command step's output its error repeats, so that the reason is on the
+// screen and in the run's record, not only in the log file.
+constexpr std::size_t kFailedStepTailLines = 5;
+constexpr std::size_t kFailedStepTailBytes = 2000;
+
+// The last `count` non-empty lines of the text file at `path` (at most kFailedStepTailBytes
+// from its end), each indented; empty when it cannot be read.
+std::string last_lines(const fs::path& path, std::size_t count) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return "";
+  const std::streamoff size = in.tellg();
+  const std::streamoff from =
+      std::max<std::streamoff>(0, size - static_cast<std::streamoff>(kFailedStepTailBytes));
+  in.seekg(from);
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) lines.push_back(std::move(line));
+    start = end + 1;
+  }
+  if (from > 0 && !lines.empty()) lines.erase(lines.begin());  // cut in the middle
+  const std::size_t first = lines.size() > count ? lines.size() - count : 0;
+  std::string out;
+  for (std::size_t i = first; i < lines.size(); ++i) out += "    " + lines[i] + "\n";
+  if (!out.empty()) out.pop_back();
+  return out;
+}
+
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -438,8 +471,10 @@ class RunExecution {
       return result;
     }
     if (process->exit_code != 0) {
-      result.status = Status::internal(fmt::format("step {}: command exited with code {} (log: {})",
-                                                   node.name, process->exit_code, log.string()));
+      const std::string tail = last_lines(log, kFailedStepTailLines);
+      result.status = Status::internal(fmt::format(
+          "step {}: command exited with code {} (log: {}){}{}", node.name, process->exit_code,
+          log.string(), tail.empty() ? "" : "; its output ended with:\n", tail));
       if (process->term_signal == SIGINT || process->term_signal == SIGTERM) {
         result.status = Status::cancelled(
             fmt::format("step {}: stopped by signal {}", node.name, process->term_signal));
@@ -501,6 +536,8 @@ class RunExecution {
           Status::internal(fmt::format("step {}: threw: {}", node.name, exception.what()));
     }
     if (!result.status.is_ok()) {
+      // What the step recorded before it failed is kept: it tells why (the ETL's failures).
+      result.step_metadata = context.step_metadata();
       logger->error("{}", result.status.to_string());
       if (!result.status.message().starts_with("step ")) {
         result.status = result.status.with_context(fmt::format("step {}", node.name));

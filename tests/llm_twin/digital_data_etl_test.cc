@@ -310,6 +310,24 @@ TEST_P(DigitalDataEtlTest, AFailingLinkDoesNotFailTheOthers) {
             (json{{"successful", 1}, {"total", 3}}));
 }
 
+// A run in which every link failed stored nothing: it is no success. The step fails (exit 1),
+// its metadata still holds the failures, and each failure line names its URL once.
+TEST_P(DigitalDataEtlTest, ARunWhereEveryLinkFailedFails) {
+  write_config("etl.yaml", {server_.url("/missing-1"), server_.url("/missing-2")});
+  const json outcome = run_etl("", 1);
+  EXPECT_EQ(outcome["run"]["status"], "failed");
+  EXPECT_THAT(last_err_, HasSubstr("no link could be crawled: 2 of 2 failed"));
+  const std::string url = server_.url("/missing-1");
+  EXPECT_THAT(last_err_, HasSubstr("  " + url + ": HTTP 404\n"));
+  EXPECT_THAT(last_err_, ::testing::Not(HasSubstr(url + ": " + url))) << last_err_;
+  EXPECT_EQ(find("articles").size(), 0u);
+  const CommandOutput show =
+      twin("runs show " + outcome["run"]["id"].get<std::string>() + " --json");
+  const json crawl = step(json::parse(show.out), "crawl_links");
+  EXPECT_EQ(crawl["status"], "failed");
+  EXPECT_EQ(crawl["metadata"]["failures"].size(), 2u) << crawl.dump();
+}
+
 // -q leaves warnings and errors only: no per-domain report, no step chatter; the failure and
 // the skipped settings are still said.
 TEST_P(DigitalDataEtlTest, QuietRunPrintsOnlyWarningsAndErrors) {

@@ -316,6 +316,9 @@ TEST_P(RunnerTest, FailedStepSkipsDownstreamAndOthersFinish) {
   EXPECT_EQ(step(outcome, "bad").status, StepStatus::kFailed);
   EXPECT_NE(step(outcome, "bad").error.find("exited with code 3"), std::string::npos)
       << step(outcome, "bad").error;
+  // The end of its output is in the error, not only in the log file.
+  EXPECT_TRUE(step(outcome, "bad").error.ends_with("its output ended with:\n    broken"))
+      << step(outcome, "bad").error;
   EXPECT_EQ(step(outcome, "after_bad").status, StepStatus::kSkipped);
   EXPECT_EQ(step(outcome, "after_after").status, StepStatus::kSkipped);
   EXPECT_EQ(step(outcome, "independent").status, StepStatus::kCompleted);
