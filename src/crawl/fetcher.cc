@@ -99,6 +99,9 @@ struct Fetcher::HostState {
   enum class Robots { kUnknown, kFetching, kReady } robots_state = Robots::kUnknown;
   RobotsRules robots;
   int robots_status = 0;  // the HTTP status robots.txt last answered with
+  // Set when the host's name did not resolve: its other URLs fail at once, without the
+  // politeness pause (50 links on a dead host took 50 pauses).
+  std::string unresolved;
 };
 
 namespace {
@@ -276,6 +279,12 @@ std::vector<FetchResult> Fetcher::fetch_all(
         continue;
       }
       HostState* host = job.http ? hosts_[job.host_key].get() : nullptr;
+      if (host != nullptr && job.index != kRobotsJob && !host->unresolved.empty()) {
+        finish(job.index,
+               fail(Status::unavailable(fmt::format("{}: {}", job.url, host->unresolved))));
+        it = pending.erase(it);
+        continue;
+      }
       if (host != nullptr && job.index != kRobotsJob && options_.obey_robots) {
         if (host->robots_state == HostState::Robots::kUnknown) {
           host->robots_state = HostState::Robots::kFetching;
@@ -348,6 +357,10 @@ std::vector<FetchResult> Fetcher::fetch_all(
       HostState& host = *hosts_[job->host_key];
       host.busy = false;
       host.next_allowed = Clock::now() + host_delay(job->host_key);
+      if (code == CURLE_COULDNT_RESOLVE_HOST) {
+        host.unresolved = error_text;
+        host.next_allowed = Clock::now();
+      }
     }
 
     if (is_robots_txt(*job) && code == CURLE_OK)

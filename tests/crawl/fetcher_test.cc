@@ -321,6 +321,27 @@ TEST_F(FetcherTest, ConnectionRefusedNamesTheUrl) {
       << result.response.error();
 }
 
+// A host whose name does not resolve (.invalid never does, RFC 6761) fails every one of its
+// URLs at once: no politeness pause between them (20 links used to wait 20 pauses).
+TEST_F(FetcherTest, UnresolvableHostFailsItsLinksWithoutPausing) {
+  FetchOptions options = fast_options();
+  options.per_host_delay = milliseconds(2000);
+  options.max_retries = 0;
+  Fetcher fetcher(options);
+  std::vector<std::string> urls;
+  for (int i = 0; i < 20; ++i) urls.push_back(fmt::format("http://twin-test-host.invalid/{}", i));
+  const auto started = std::chrono::steady_clock::now();
+  auto results = fetcher.fetch_all(urls);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(3000));
+  ASSERT_EQ(results.size(), urls.size());
+  for (size_t i = 0; i < urls.size(); ++i) {
+    ASSERT_FALSE(results[i].response) << urls[i];
+    const std::string message = results[i].response.error().message();
+    EXPECT_TRUE(message.starts_with(urls[i] + ": ")) << message;
+    EXPECT_NE(message.find("resolve"), std::string::npos) << message;
+  }
+}
+
 TEST(UrlTest, ResolvesRelativeReferences) {
   EXPECT_EQ(resolve_url("http://a.example/x/y", "../z").value(), "http://a.example/z");
   auto parts = parse_url("HTTP://Example.COM:8080/a?b=1");
