@@ -38,7 +38,8 @@ Result<ArtifactRef> parse_ref(const std::string& text) {
 std::string short_hash(const std::string& hash) { return hash.substr(0, 12); }
 
 Result<int> list_artifacts(Context& ctx, const std::string& name, bool json) {
-  TWIN_ASSIGN_OR_RETURN(auto stores, orchestrator::open_stores(ctx.settings()));
+  TWIN_ASSIGN_OR_RETURN(
+      auto stores, orchestrator::open_stores(ctx.settings(), orchestrator::StoreAccess::kReadOnly));
   std::optional<std::string_view> filter;
   if (!name.empty()) filter = name;
   TWIN_ASSIGN_OR_RETURN(auto artifacts, stores.metadata->list_artifacts(filter));
@@ -65,7 +66,8 @@ Result<int> list_artifacts(Context& ctx, const std::string& name, bool json) {
 
 Result<int> show_artifact(Context& ctx, const std::string& text, bool json) {
   TWIN_ASSIGN_OR_RETURN(ArtifactRef ref, parse_ref(text));
-  TWIN_ASSIGN_OR_RETURN(auto stores, orchestrator::open_stores(ctx.settings()));
+  TWIN_ASSIGN_OR_RETURN(
+      auto stores, orchestrator::open_stores(ctx.settings(), orchestrator::StoreAccess::kReadOnly));
   TWIN_ASSIGN_OR_RETURN(ArtifactVersionRecord version,
                         stores.metadata->get_artifact_version(ref.name, ref.version));
   TWIN_ASSIGN_OR_RETURN(auto producer, stores.metadata->get_step_run(version.producer_step_run_id));
@@ -98,7 +100,8 @@ Result<int> show_artifact(Context& ctx, const std::string& text, bool json) {
 
 Result<int> export_artifact(Context& ctx, const std::string& text, const std::string& output) {
   TWIN_ASSIGN_OR_RETURN(ArtifactRef ref, parse_ref(text));
-  TWIN_ASSIGN_OR_RETURN(auto stores, orchestrator::open_stores(ctx.settings()));
+  TWIN_ASSIGN_OR_RETURN(
+      auto stores, orchestrator::open_stores(ctx.settings(), orchestrator::StoreAccess::kReadOnly));
   TWIN_ASSIGN_OR_RETURN(ArtifactVersionRecord version,
                         stores.metadata->get_artifact_version(ref.name, ref.version));
   if (output.empty() || output == "-") {

@@ -30,11 +30,12 @@ struct OpenRegistry {
   std::unique_ptr<registry::ModelRegistry> registry;
 };
 
-Result<OpenRegistry> open_registry(const Context& ctx) {
+Result<OpenRegistry> open_registry(
+    const Context& ctx, orchestrator::StoreAccess access = orchestrator::StoreAccess::kReadOnly) {
   OpenRegistry out;
-  TWIN_ASSIGN_OR_RETURN(out.stores, orchestrator::open_stores(ctx.settings()));
+  TWIN_ASSIGN_OR_RETURN(out.stores, orchestrator::open_stores(ctx.settings(), access));
   TWIN_ASSIGN_OR_RETURN(out.database,
-                        db::Database::open(ctx.settings().value_or("TWIN_METADATA_URI", "")));
+                        db::Database::open(orchestrator::metadata_uri(ctx.settings(), access)));
   TWIN_ASSIGN_OR_RETURN(
       out.tracking,
       tracking::TrackingStore::open(*out.database, std::string(tracking::kMlflowArtifactsRoot)));
@@ -58,6 +59,8 @@ Result<ModelVersion> resolve_version(registry::ModelRegistry& registry, const st
   if (at == std::string::npos || at + 1 == text.size()) {
     TWIN_ASSIGN_OR_RETURN(auto versions, registry.search_versions("name = " + filter_string(name)));
     if (versions.empty()) {
+      // "no registered model named ..." when there is no such model at all.
+      if (auto model = registry.get_model(name); !model) return fail(model.error());
       return fail(Status::not_found(fmt::format("model '{}' has no versions", name)));
     }
     return versions.back();
@@ -96,7 +99,8 @@ json version_json(const ModelVersion& v) {
 
 Result<int> register_model(Context& ctx, const registry::RegisterFilesRequest& request,
                            bool as_json) {
-  TWIN_ASSIGN_OR_RETURN(OpenRegistry open, open_registry(ctx));
+  TWIN_ASSIGN_OR_RETURN(OpenRegistry open,
+                        open_registry(ctx, orchestrator::StoreAccess::kReadWrite));
   TWIN_ASSIGN_OR_RETURN(ModelVersion v, open.registry->register_files(request));
   if (as_json) {
     fmt::print("{}\n", version_json(v).dump(2));

@@ -17,7 +17,8 @@ using metadata::RunRecord;
 using metadata::StepRunRecord;
 
 Result<orchestrator::Stores> open_for_reading(Context& ctx) {
-  TWIN_ASSIGN_OR_RETURN(auto stores, orchestrator::open_stores(ctx.settings()));
+  TWIN_ASSIGN_OR_RETURN(
+      auto stores, orchestrator::open_stores(ctx.settings(), orchestrator::StoreAccess::kReadOnly));
   if (auto reaped = orchestrator::reap_crashed_runs(*stores.metadata); !reaped) {
     spdlog::warn("checking for crashed runs: {}", reaped.error().to_string());
   }

@@ -107,6 +107,9 @@ std::string_view to_string(Durability durability) {
 Result<std::unique_ptr<LocalArtifactStore>> LocalArtifactStore::open(const fs::path& root,
                                                                      LocalStoreOptions options) {
   std::error_code ec;
+  if (!options.create_missing && !fs::exists(root, ec)) {
+    return std::unique_ptr<LocalArtifactStore>(new LocalArtifactStore(fs::absolute(root), options));
+  }
   fs::create_directories(root / "tmp", ec);
   if (ec) {
     return fail(Status::io(
@@ -314,9 +317,11 @@ Status LocalArtifactStore::remove(std::string_view hash) {
 }
 
 Result<std::unique_ptr<ArtifactStore>> open_artifact_store(std::string_view uri,
-                                                           const fs::path& base) {
+                                                           const fs::path& base,
+                                                           bool create_missing) {
   std::string_view path = uri;
   LocalStoreOptions options;
+  options.create_missing = create_missing;
   if (const auto query = path.find('?'); query != std::string_view::npos) {
     const std::string_view parameters = path.substr(query + 1);
     path = path.substr(0, query);

@@ -274,6 +274,9 @@ Result<std::vector<FileTransfer>> import_files(warehouse::Warehouse& warehouse,
   std::vector<std::filesystem::path> files;
   for (const auto& path : paths) {
     std::error_code error;
+    if (!std::filesystem::exists(path, error)) {
+      return fail(Status::not_found(fmt::format("{}: no such file or folder", path.string())));
+    }
     if (!std::filesystem::is_directory(path, error)) {
       files.push_back(path);
       continue;

@@ -520,6 +520,17 @@ Result<ModelVersion> ModelRegistry::register_files(const RegisterFilesRequest& r
         "registering model files needs an artifact store (TWIN_ARTIFACT_URI)"));
   }
   if (request.name.empty()) return fail(Status::invalid_argument("name: must not be empty"));
+  // A version names the run that trained it: a run the tracker does not know is a mistake
+  // (a typo, another project's store), said before any file is stored.
+  if (!request.run_id.empty() && stores_.tracking != nullptr) {
+    if (auto run = stores_.tracking->get_run(request.run_id); !run) {
+      return fail(run.error().code() == StatusCode::kNotFound
+                      ? Status::not_found(fmt::format(
+                            "run '{}': no such run in the tracker (twin server's experiments)",
+                            request.run_id))
+                      : run.error());
+    }
+  }
   TWIN_ASSIGN_OR_RETURN(auto local_files, model_files_at(request.path));
   std::vector<ModelFile> files;
   nlohmann::json manifest = {{"files", nlohmann::json::array()}};

@@ -87,6 +87,30 @@ TEST_F(ModelsCliTest, ErrorsSayWhatIsWrong) {
   auto empty = run_twin("models list", project_.path());
   EXPECT_EQ(empty.exit_code, 0);
   EXPECT_NE(empty.out.find("no registered models yet"), std::string::npos) << empty.out;
+  auto no_model = run_twin("models show nosuch", project_.path());
+  EXPECT_EQ(no_model.exit_code, 2);
+  EXPECT_NE(no_model.err.find("no registered model named 'nosuch'"), std::string::npos)
+      << no_model.err;
+  auto no_run = run_twin("models register twin model --run nosuchrun", project_.path());
+  EXPECT_EQ(no_run.exit_code, 2);
+  EXPECT_NE(no_run.err.find("run 'nosuchrun': no such run"), std::string::npos) << no_run.err;
+  EXPECT_EQ(run_twin("models list --json", project_.path()).out, "[]\n");
+}
+
+// Commands that only read leave no trace in a folder that has no stores yet.
+TEST(ReadOnlyCommandsTest, CreateNothingInAFolderWithoutStores) {
+  testing_support::TempDir empty;
+  for (const char* command : {"runs list", "runs list --json", "runs show nosuch", "artifacts list",
+                              "models list", "models show nosuch", "warehouse stats"}) {
+    const auto result = run_twin(command, empty.path());
+    EXPECT_NE(result.exit_code, 1) << command << ": " << result.err;
+    EXPECT_TRUE(std::filesystem::is_empty(empty.path())) << command << " created files";
+  }
+  EXPECT_EQ(run_twin("runs list", empty.path()).out, "no runs yet (twin pipeline run NAME)\n");
+  const auto import = run_twin("warehouse import /no/such/export", empty.path());
+  EXPECT_EQ(import.exit_code, 2);
+  EXPECT_NE(import.err.find("/no/such/export: no such file or folder"), std::string::npos)
+      << import.err;
 }
 
 }  // namespace

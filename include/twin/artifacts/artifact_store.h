@@ -89,6 +89,9 @@ std::string_view to_string(Durability durability);
 
 struct LocalStoreOptions {
   Durability durability = Durability::kBatch;
+  // False for readers: a missing folder is left uncreated and reads as an empty store (writes
+  // then fail naming the folder).
+  bool create_missing = true;
 };
 
 // A store under a local folder: blobs at <root>/<first 2 hex>/<hash>, temporaries in <root>/tmp.
@@ -134,8 +137,10 @@ class LocalArtifactStore final : public ArtifactStore {
 // Opens the store a URI names: `file://PATH[?fsync=MODE]` (PATH absolute, or relative to `base`)
 // or a bare path. MODE is `each` (also `true`, `1`), `batch` (the default) or `none` (also
 // `false`, `0`); see Durability. An unknown mode or option, and unknown schemes (s3:// until its
-// backend exists), are kInvalidArgument naming the URI.
+// backend exists), are kInvalidArgument naming the URI. With `create_missing` false, a missing
+// local folder is not created (see LocalStoreOptions).
 Result<std::unique_ptr<ArtifactStore>> open_artifact_store(std::string_view uri,
-                                                           const std::filesystem::path& base = {});
+                                                           const std::filesystem::path& base = {},
+                                                           bool create_missing = true);
 
 }  // namespace twin::artifacts
