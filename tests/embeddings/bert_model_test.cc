@@ -122,6 +122,14 @@ TEST_P(BertMatchesTorch, BatchesLargerThanTheInternalBatch) {
   expect_close(*vectors, expected, GetParam() + " pooling, 75 texts");
 }
 
+TEST_P(BertMatchesTorch, TokenWindowsDecodeLikeHuggingFace) {
+  // the quick jump ##ing dog . -> windows of 3 tokens overlapping by 1, decoded with ## glued
+  // and no space before the full stop.
+  EXPECT_EQ(embedder_->token_windows("The quick jumping dog.", 3, 1),
+            (std::vector<std::string>{"the quick jump", "jumping dog", "dog."}));
+  EXPECT_TRUE(embedder_->token_windows("", 3, 1).empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Pooling, BertMatchesTorch, ::testing::Values("mean", "cls", "max"));
 
 TEST(CrossEncoderMatchesTorch, LogitsAndSigmoidScores) {
