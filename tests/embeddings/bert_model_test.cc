@@ -9,6 +9,7 @@
 
 #include "bert_reference_support.h"
 #include "embeddings_test_support.h"
+#include "support/run_twin.h"
 #include "twin/embeddings/cross_encoder.h"
 #include "twin/embeddings/embedder.h"
 #include "twin/embeddings/sentence_transformer.h"
@@ -156,6 +157,51 @@ TEST(CrossEncoderMatchesTorch, LogitsAndSigmoidScores) {
       "cross-encoder: {} pairs (up to 32 tokens, longest-first truncation), worst logit "
       "|diff| {:.3g}\n",
       passages.size(), worst);
+}
+
+TEST(EmbedCommand, PrintsTheReferenceVectorsAsJson) {
+  ASSERT_TRUE(testing::bert_reference().error.empty()) << testing::bert_reference().error;
+  const auto& model = testing::bert_reference().json["embedders"][0];
+  const auto texts = model["texts"].get<std::vector<std::string>>();
+  const auto ran = testing_support::run_twin(
+      fmt::format("embed --json --model mean {} {}", testing_support::shell_quote(texts[4]),
+                  testing_support::shell_quote(texts[9])),
+      testing::bert_reference().dir);
+  ASSERT_EQ(ran.exit_code, 0) << ran.out << ran.err;
+  const auto printed = nlohmann::json::parse(ran.out);
+  EXPECT_EQ(printed["model"], "mean");
+  EXPECT_EQ(printed["dimension"], 32);
+  ASSERT_EQ(printed["vectors"].size(), 2U);
+  expect_close({printed["vectors"][0].get<std::vector<float>>(),
+                printed["vectors"][1].get<std::vector<float>>()},
+               nlohmann::json::array({model["vectors"][4], model["vectors"][9]}), "twin embed");
+}
+
+TEST(RerankCommand, PrintsTheReferenceScores) {
+  ASSERT_TRUE(testing::bert_reference().error.empty()) << testing::bert_reference().error;
+  const auto& model = testing::bert_reference().json["cross_encoders"][0];
+  const auto passages = model["passages"].get<std::vector<std::string>>();
+  const auto ran = testing_support::run_twin(
+      fmt::format("rerank --json --model cross {} {} {}",
+                  testing_support::shell_quote(model["query"].get<std::string>()),
+                  testing_support::shell_quote(passages[2]),
+                  testing_support::shell_quote(passages[5])),
+      testing::bert_reference().dir);
+  ASSERT_EQ(ran.exit_code, 0) << ran.out << ran.err;
+  const auto printed = nlohmann::json::parse(ran.out);
+  EXPECT_EQ(printed["activation"], "sigmoid");
+  ASSERT_EQ(printed["scores"].size(), 2U);
+  EXPECT_NEAR(printed["scores"][0].get<double>(), model["scores"][2].get<double>(),
+              kMaxAbsDifference);
+  EXPECT_NEAR(printed["scores"][1].get<double>(), model["scores"][5].get<double>(),
+              kMaxAbsDifference);
+}
+
+TEST(RerankCommand, NoModelSaysWhichSettingToSet) {
+  testing_support::TempDir empty;
+  const auto ran = testing_support::run_twin("rerank query passage", empty.path());
+  EXPECT_NE(ran.exit_code, 0);
+  EXPECT_NE(ran.err.find("RERANKING_CROSS_ENCODER_MODEL_ID"), std::string::npos) << ran.err;
 }
 
 }  // namespace
