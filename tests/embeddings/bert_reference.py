@@ -248,11 +248,12 @@ def write_json(path, value):
         json.dump(value, out, indent=1)
 
 
-def save_folder(folder, config, weights, dtype, tokenizer_config, modules, pooling, max_seq_length):
+def save_folder(folder, config, weights, dtype, tokenizer_config, modules, pooling, max_seq_length,
+                tokens=None):
     os.makedirs(folder, exist_ok=True)
     write_json(os.path.join(folder, "config.json"), config)
     with open(os.path.join(folder, "vocab.txt"), "w") as out:
-        out.write("\n".join(vocabulary()) + "\n")
+        out.write("\n".join(tokens or vocabulary()) + "\n")
     write_json(os.path.join(folder, "tokenizer_config.json"), tokenizer_config)
     write_safetensors(os.path.join(folder, "model.safetensors"), weights, dtype)
     if modules is not None:
@@ -294,10 +295,13 @@ def main():
     ids = {token: i for i, token in enumerate(vocabulary())}
     torch.set_grad_enabled(False)
     if bench:
+        # MiniLM's sizes, its 30522-token vocabulary padded out with [unusedN] entries.
+        tokens = vocabulary() + [f"[unused{i}]" for i in range(30522 - len(vocabulary()))]
         config = model_config(384, 6, 12, 1536, 512, 1e-12, "BertModel")
+        config["vocab_size"] = len(tokens)
         weights = random_weights(config, generator, "", False)
         save_folder(os.path.join(out_dir, "minilm"), config, weights, "F32", {"do_lower_case": True},
-                    st_modules(True), "mean", 256)
+                    st_modules(True), "mean", 256, tokens)
         return
     texts = [""] + [random_text(rng, n) for n in (1, 2, 3, 5, 8, 13, 21, 30, 40)]
     reference = {"embedders": [], "cross_encoders": []}
