@@ -5,9 +5,12 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace twin::embeddings {
 
@@ -32,6 +35,23 @@ bool is_bert_architecture(const std::string& name) {
          name == "BertForMaskedLM" || name == "BertForPreTraining";
 }
 
+// Runs body(begin, end) over [0, count) split into one contiguous range per thread (the calling
+// thread takes the first). For the elementwise steps; the sgemms are threaded by OpenBLAS.
+template <typename Body>
+void parallel_for(std::size_t count, Body&& body) {
+  const auto threads = static_cast<std::size_t>(std::max(1, openblas_get_num_threads()));
+  if (threads == 1 || count < 2 * threads) {
+    body(std::size_t{0}, count);
+    return;
+  }
+  const std::size_t chunk = (count + threads - 1) / threads;
+  std::vector<std::jthread> workers;
+  for (std::size_t begin = chunk; begin < count; begin += chunk)
+    workers.emplace_back(
+        [&body, begin, end = std::min(count, begin + chunk)] { body(begin, end); });
+  body(std::size_t{0}, chunk);
+}
+
 // out (rows x out_features) = in (rows x in_features) * weight^T + bias.
 void linear(const float* in, std::size_t rows, std::size_t in_features, const float* weight,
             const float* bias, std::size_t out_features, float* out) {
@@ -43,9 +63,9 @@ void linear(const float* in, std::size_t rows, std::size_t in_features, const fl
               static_cast<int>(out_features));
 }
 
-void layer_norm(float* rows_data, std::size_t rows, std::size_t width, const float* weight,
-                const float* bias, float eps) {
-  for (std::size_t r = 0; r < rows; ++r) {
+void layer_norm_rows(float* rows_data, std::size_t begin, std::size_t end, std::size_t width,
+                     const float* weight, const float* bias, float eps) {
+  for (std::size_t r = begin; r < end; ++r) {
     float* row = rows_data + (r * width);
     double mean = 0;
     for (std::size_t i = 0; i < width; ++i) mean += row[i];
@@ -63,8 +83,77 @@ void layer_norm(float* rows_data, std::size_t rows, std::size_t width, const flo
   }
 }
 
+// exp(x) for float, written so that GCC vectorizes loops over it (libm's expf is a call per
+// element, and was a tenth of the run time in softmax). Cephes' expf: x = n ln2 + r with
+// |r| <= ln2 / 2, a degree-6 polynomial for e^r (relative error about 1e-7, float's own
+// resolution), times 2^n built from its bits. Inputs below -87.3 (where expf leaves the normal
+// range) give e^-87.3, about 1e-38: zero next to the softmax's largest term, which is 1.
+inline float vector_exp(float x) {
+  constexpr float kLog2e = 1.44269504088896341F;
+  constexpr float kLn2High = 0.693359375F;
+  constexpr float kLn2Low = -2.12194440e-4F;
+  constexpr float kRoundingMagic = 12582912.0F;  // 1.5 * 2^23: adding it rounds to an integer
+  x = std::min(std::max(x, -87.3F), 88.7F);
+  const float shifted = (x * kLog2e) + kRoundingMagic;
+  const float n = shifted - kRoundingMagic;
+  const std::int32_t exponent =
+      std::bit_cast<std::int32_t>(shifted) - std::bit_cast<std::int32_t>(kRoundingMagic);
+  const float r = (x - (n * kLn2High)) - (n * kLn2Low);
+  float p = 1.9875691500e-4F;
+  p = (p * r) + 1.3981999507e-3F;
+  p = (p * r) + 8.3334519073e-3F;
+  p = (p * r) + 4.1665795894e-2F;
+  p = (p * r) + 1.6666665459e-1F;
+  p = (p * r) + 5.0000001201e-1F;
+  const float e_r = (p * r * r) + r + 1.0F;
+  return e_r * std::bit_cast<float>((exponent + 127) << 23);
+}
+
+// erf(x), vectorizable like vector_exp: Abramowitz and Stegun 7.1.26, |error| <= 1.5e-7 (about
+// float's resolution near 1), so GELU keeps its exact erf form to float precision.
+inline float vector_erf(float x) {
+  const float a = std::abs(x);
+  const float t = 1.0F / (1.0F + (0.3275911F * a));
+  float p = 1.061405429F;
+  p = (p * t) - 1.453152027F;
+  p = (p * t) + 1.421413741F;
+  p = (p * t) - 0.284496736F;
+  p = (p * t) + 0.254829592F;
+  const float y = 1.0F - (p * t * vector_exp(-a * a));
+  return std::copysign(y, x);
+}
+
+void layer_norm(float* rows_data, std::size_t rows, std::size_t width, const float* weight,
+                const float* bias, float eps) {
+  parallel_for(rows, [&](std::size_t begin, std::size_t end) {
+    layer_norm_rows(rows_data, begin, end, width, weight, bias, eps);
+  });
+}
+
 void gelu(std::vector<float>& values) {
-  for (float& x : values) x = 0.5F * x * (1.0F + std::erf(x * static_cast<float>(M_SQRT1_2)));
+  float* data = values.data();
+  parallel_for(values.size(), [data](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const float x = data[i];
+      data[i] = 0.5F * x * (1.0F + vector_erf(x * static_cast<float>(M_SQRT1_2)));
+    }
+  });
+}
+
+// Each row of `rows` rows of `width` scores becomes its softmax.
+void softmax_rows(float* scores, std::size_t rows, std::size_t width) {
+  parallel_for(rows, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t r = begin; r < end; ++r) {
+      float* row = scores + (r * width);
+      float highest = row[0];
+      for (std::size_t c = 1; c < width; ++c) highest = std::max(highest, row[c]);
+      float sum = 0;
+      for (std::size_t c = 0; c < width; ++c) row[c] = vector_exp(row[c] - highest);
+      for (std::size_t c = 0; c < width; ++c) sum += row[c];
+      const float inverse = 1.0F / sum;
+      for (std::size_t c = 0; c < width; ++c) row[c] *= inverse;
+    }
+  });
 }
 
 void add_into(std::vector<float>& to, const std::vector<float>& from) {
@@ -260,25 +349,21 @@ std::vector<std::vector<float>> BertEncoder::forward(std::span<const BertEncodin
     for (std::size_t s = 0; s < batch.size(); ++s) {
       const std::size_t length = batch[s].input_ids.size();
       const auto n = static_cast<int>(length);
-      scores.resize(length * length);
+      // All heads' scores first, so one softmax pass covers them.
+      scores.resize(heads * length * length);
       for (std::size_t h = 0; h < heads; ++h) {
         const float* query = qkv.data() + (offsets[s] * 3 * hidden) + (h * head_size);
         const float* key = query + hidden;
-        const float* value = query + (2 * hidden);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, static_cast<int>(head_size),
-                    scale, query, row_stride, key, row_stride, 0.0F, scores.data(), n);
-        for (std::size_t r = 0; r < length; ++r) {
-          float* row = scores.data() + (r * length);
-          const float highest = *std::max_element(row, row + length);
-          float sum = 0;
-          for (std::size_t c = 0; c < length; ++c) {
-            row[c] = std::exp(row[c] - highest);
-            sum += row[c];
-          }
-          for (std::size_t c = 0; c < length; ++c) row[c] /= sum;
-        }
+                    scale, query, row_stride, key, row_stride, 0.0F,
+                    scores.data() + (h * length * length), n);
+      }
+      softmax_rows(scores.data(), heads * length, length);
+      for (std::size_t h = 0; h < heads; ++h) {
+        const float* value =
+            qkv.data() + (offsets[s] * 3 * hidden) + (2 * hidden) + (h * head_size);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, static_cast<int>(head_size), n,
-                    1.0F, scores.data(), n, value, row_stride, 0.0F,
+                    1.0F, scores.data() + (h * length * length), n, value, row_stride, 0.0F,
                     context.data() + (offsets[s] * hidden) + (h * head_size),
                     static_cast<int>(hidden));
       }
