@@ -78,6 +78,11 @@ Result<std::unique_ptr<CrossEncoder>> CrossEncoder::load(const std::filesystem::
         fmt::format("{}: {} labels; twin's cross-encoder scores with one (num_labels 1)",
                     config_json.string(), bert.config.num_labels)));
   }
+  if (bert.config.type_vocab_size < 2) {
+    return fail(Status::invalid_argument(fmt::format(
+        "{}: type_vocab_size {}; a cross-encoder needs 2 token types (query and passage)",
+        config_json.string(), bert.config.type_vocab_size)));
+  }
   const auto weights = folder / "model.safetensors";
   const auto hidden = static_cast<std::int64_t>(bert.config.hidden_size);
   auto take = [&](const std::string& name, std::vector<std::int64_t> shape) -> Result<Tensor> {
