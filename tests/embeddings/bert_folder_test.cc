@@ -8,6 +8,7 @@
 
 #include "bert_reference_support.h"
 #include "embeddings_test_support.h"
+#include "support/temp_dir.h"
 #include "twin/embeddings/cross_encoder.h"
 #include "twin/embeddings/embedder.h"
 #include "twin/embeddings/safetensors.h"

@@ -5,7 +5,8 @@ Builds small BERT models with random weights, saves each in the folder layout
 sentence-transformers and Hugging Face use (config.json, vocab.txt, tokenizer_config.json,
 modules.json, 1_Pooling/config.json, sentence_bert_config.json, model.safetensors), and writes
 reference.json with the embeddings and cross-encoder scores an independent PyTorch forward pass
-gives (float32, padded batches with an attention mask, like transformers' BertModel).
+gives (float32, padded batches with an attention mask, like transformers' BertModel). Model
+folders are named in reference.json relative to OUT_DIR.
 
 Usage: bert_reference.py OUT_DIR          models and OUT_DIR/reference.json
        bert_reference.py --bench OUT_DIR  a MiniLM-sized model only (bench/embeddings)
@@ -317,7 +318,7 @@ def main():
         vectors = pool(bert_forward(weights, prefix, config, input_ids, types, mask), mask, mode)
         if normalize:
             vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
-        reference["embedders"].append({"folder": folder, "pooling": mode, "normalize": normalize,
+        reference["embedders"].append({"folder": name, "pooling": mode, "normalize": normalize,
                                        "max_seq_length": max_seq, "texts": texts,
                                        "lengths": mask.sum(1).tolist(), "vectors": vectors.tolist()})
 
@@ -334,7 +335,7 @@ def main():
     states = bert_forward(weights, "bert.", config, input_ids, types, mask)
     pooled = torch.tanh(states[:, 0] @ weights["bert.pooler.dense.weight"].T + weights["bert.pooler.dense.bias"])
     logits = (pooled @ weights["classifier.weight"].T + weights["classifier.bias"])[:, 0]
-    reference["cross_encoders"].append({"folder": folder, "query": query, "passages": passages,
+    reference["cross_encoders"].append({"folder": "cross", "query": query, "passages": passages,
                                         "lengths": mask.sum(1).tolist(), "logits": logits.tolist(),
                                         "scores": torch.sigmoid(logits).tolist()})
     write_json(os.path.join(out_dir, "reference.json"), reference)
