@@ -162,7 +162,7 @@ void add_into(std::vector<float>& to, const std::vector<float>& from) {
 
 }  // namespace
 
-Result<BertConfig> read_bert_config(const std::filesystem::path& config_json) {
+static Result<BertConfig> read_bert_config_unchecked(const std::filesystem::path& config_json) {
   std::ifstream in(config_json);
   if (!in)
     return fail(Status::not_found(fmt::format("{}: missing or unreadable", config_json.string())));
@@ -232,6 +232,16 @@ Result<BertConfig> read_bert_config(const std::filesystem::path& config_json) {
     config.cross_encoder_activation =
         json["sentence_transformers"]["activation_fn"].get<std::string>();
   return config;
+}
+
+// nlohmann::json throws on a value of the wrong type (e.g. a string where a number belongs):
+// that is a malformed file, reported as such.
+Result<BertConfig> read_bert_config(const std::filesystem::path& config_json) {
+  try {
+    return read_bert_config_unchecked(config_json);
+  } catch (const nlohmann::json::exception& error) {
+    return fail(Status::corruption(fmt::format("{}: {}", config_json.string(), error.what())));
+  }
 }
 
 void set_blas_threads(int threads) {

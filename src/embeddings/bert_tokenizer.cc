@@ -176,21 +176,27 @@ Result<BertTokenizer> BertTokenizer::load(const std::filesystem::path& vocab_txt
     tokens.push_back(std::move(line));
   }
   BertTokenizerOptions options;
-  if (std::ifstream config(tokenizer_config_json); config) {
-    const auto json = nlohmann::json::parse(config, nullptr, false);
-    if (json.is_discarded() || !json.is_object())
-      return fail(
-          Status::corruption(fmt::format("{}: not a JSON object", tokenizer_config_json.string())));
-    if (json.contains("do_lower_case") && json["do_lower_case"].is_boolean())
-      options.do_lower_case = json["do_lower_case"].get<bool>();
-    if (json.contains("strip_accents") && json["strip_accents"].is_boolean())
-      options.strip_accents = json["strip_accents"].get<bool>();
-    if (json.contains("tokenize_chinese_chars") && json["tokenize_chinese_chars"].is_boolean())
-      options.tokenize_chinese_chars = json["tokenize_chinese_chars"].get<bool>();
-    // HF writes 1e30 for "no limit"; only a plausible length is a limit.
-    if (json.contains("model_max_length") && json["model_max_length"].is_number() &&
-        json["model_max_length"].get<double>() > 0 && json["model_max_length"].get<double>() < 1e9)
-      options.model_max_length = static_cast<std::size_t>(json["model_max_length"].get<double>());
+  try {
+    if (std::ifstream config(tokenizer_config_json); config) {
+      const auto json = nlohmann::json::parse(config, nullptr, false);
+      if (json.is_discarded() || !json.is_object())
+        return fail(Status::corruption(
+            fmt::format("{}: not a JSON object", tokenizer_config_json.string())));
+      if (json.contains("do_lower_case") && json["do_lower_case"].is_boolean())
+        options.do_lower_case = json["do_lower_case"].get<bool>();
+      if (json.contains("strip_accents") && json["strip_accents"].is_boolean())
+        options.strip_accents = json["strip_accents"].get<bool>();
+      if (json.contains("tokenize_chinese_chars") && json["tokenize_chinese_chars"].is_boolean())
+        options.tokenize_chinese_chars = json["tokenize_chinese_chars"].get<bool>();
+      // HF writes 1e30 for "no limit"; only a plausible length is a limit.
+      if (json.contains("model_max_length") && json["model_max_length"].is_number() &&
+          json["model_max_length"].get<double>() > 0 &&
+          json["model_max_length"].get<double>() < 1e9)
+        options.model_max_length = static_cast<std::size_t>(json["model_max_length"].get<double>());
+    }
+  } catch (const nlohmann::json::exception& error) {  // a value of the wrong type
+    return fail(
+        Status::corruption(fmt::format("{}: {}", tokenizer_config_json.string(), error.what())));
   }
   auto tokenizer = from_vocabulary(std::move(tokens), options);
   if (!tokenizer) {
@@ -318,7 +324,8 @@ std::int32_t BertTokenizer::id_of(std::string_view token) const {
 }
 
 const std::string& BertTokenizer::token_of(std::int32_t id) const {
-  if (id < 0 || static_cast<std::size_t>(id) >= vocabulary_.size()) return vocabulary_[static_cast<std::size_t>(unk_id_)];
+  if (id < 0 || static_cast<std::size_t>(id) >= vocabulary_.size())
+    return vocabulary_[static_cast<std::size_t>(unk_id_)];
   return vocabulary_[static_cast<std::size_t>(id)];
 }
 

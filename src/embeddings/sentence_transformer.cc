@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "bert_folder.h"
 #include "twin/embeddings/python_text.h"
@@ -32,7 +33,7 @@ struct ModuleLayout {
   bool normalize = false;
 };
 
-Result<ModuleLayout> read_modules(const std::filesystem::path& folder) {
+Result<ModuleLayout> read_modules_unchecked(const std::filesystem::path& folder) {
   ModuleLayout layout{folder, {}, false};
   const auto modules_json = folder / "modules.json";
   std::error_code error;
@@ -65,7 +66,8 @@ Result<ModuleLayout> read_modules(const std::filesystem::path& folder) {
   return layout;
 }
 
-Result<PoolingModes> read_pooling(const std::filesystem::path& pooling_folder, std::size_t hidden) {
+Result<PoolingModes> read_pooling_unchecked(const std::filesystem::path& pooling_folder,
+                                            std::size_t hidden) {
   PoolingModes modes;
   if (pooling_folder.empty()) {
     modes.mean = true;
@@ -95,6 +97,37 @@ Result<PoolingModes> read_pooling(const std::filesystem::path& pooling_folder, s
                     file.string(), json["word_embedding_dimension"].dump(), hidden)));
   }
   return modes;
+}
+
+// nlohmann::json throws on a value of the wrong type (a string where a flag belongs): that is a
+// malformed file, reported as such.
+template <typename Read>
+auto reporting_type_errors(const std::filesystem::path& file, Read read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const nlohmann::json::exception& error) {
+    return fail(Status::corruption(fmt::format("{}: {}", file.string(), error.what())));
+  }
+}
+
+Result<ModuleLayout> read_modules(const std::filesystem::path& folder) {
+  return reporting_type_errors(folder / "modules.json",
+                               [&] { return read_modules_unchecked(folder); });
+}
+
+Result<PoolingModes> read_pooling(const std::filesystem::path& pooling_folder, std::size_t hidden) {
+  return reporting_type_errors(pooling_folder / "config.json",
+                               [&] { return read_pooling_unchecked(pooling_folder, hidden); });
+}
+
+Result<std::pair<std::size_t, bool>> read_sentence_bert_config(const std::filesystem::path& file,
+                                                               std::size_t max_seq_length) {
+  return reporting_type_errors(file, [&]() -> Result<std::pair<std::size_t, bool>> {
+    TWIN_ASSIGN_OR_RETURN(auto json, read_json(file));
+    if (json.contains("max_seq_length") && json["max_seq_length"].is_number_unsigned())
+      max_seq_length = json["max_seq_length"].get<std::size_t>();
+    return std::pair{max_seq_length, json.is_object() && json.value("do_lower_case", false)};
+  });
 }
 
 class FolderSentenceTransformer final : public SentenceTransformer {
@@ -208,10 +241,8 @@ Result<std::unique_ptr<SentenceTransformer>> SentenceTransformer::load(
   const auto st_config = layout.transformer / "sentence_bert_config.json";
   std::error_code error;
   if (std::filesystem::exists(st_config, error)) {
-    TWIN_ASSIGN_OR_RETURN(auto json, read_json(st_config));
-    if (json.contains("max_seq_length") && json["max_seq_length"].is_number_unsigned())
-      max_seq_length = json["max_seq_length"].get<std::size_t>();
-    lower_case_input = json.is_object() && json.value("do_lower_case", false);
+    TWIN_ASSIGN_OR_RETURN(std::tie(max_seq_length, lower_case_input),
+                          read_sentence_bert_config(st_config, max_seq_length));
     if (max_seq_length < 2 || max_seq_length > bert.config.max_position_embeddings) {
       return fail(Status::invalid_argument(fmt::format(
           "{}: max_seq_length {} is outside 2..{} (config.json's max_position_embeddings)",

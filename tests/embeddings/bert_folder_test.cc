@@ -132,6 +132,11 @@ TEST_F(BadModelFolder, PoolingDimensionDisagreesWithConfig) {
   EXPECT_THAT(open_error(), HasSubstr("1_Pooling/config.json: word_embedding_dimension 384"));
 }
 
+TEST_F(BadModelFolder, ValueOfTheWrongTypeIsAMalformedFile) {
+  std::ofstream(folder() / "1_Pooling" / "config.json") << R"({"pooling_mode_mean_tokens": "yes"})";
+  EXPECT_THAT(open_error(), HasSubstr("1_Pooling/config.json: [json.exception.type_error"));
+}
+
 TEST_F(BadModelFolder, EmbeddingModelIsNotACrossEncoder) {
   auto settings = testing::settings_with(folder().parent_path(), {});
   auto opened = CrossEncoder::open(folder().string(), settings);
