@@ -234,9 +234,8 @@ void BertTokenizer::word_pieces(std::u32string_view word, std::vector<std::strin
   for (auto& piece : pieces) out.push_back(std::move(piece));
 }
 
-std::vector<std::string> BertTokenizer::tokenize(std::string_view text) const {
+void BertTokenizer::tokenize_plain(std::string_view text, std::vector<std::string>& tokens) const {
   const bool strip = options_.strip_accents.value_or(options_.do_lower_case);
-  std::vector<std::string> tokens;
   std::vector<std::u32string> words;
   for (std::u32string& word :
        split_on_whitespace(clean_text(text, options_.tokenize_chinese_chars))) {
@@ -246,6 +245,33 @@ std::vector<std::string> BertTokenizer::tokenize(std::string_view text) const {
     split_on_punctuation(word, words);
     for (const auto& piece : words) word_pieces(piece, tokens);
   }
+}
+
+std::vector<std::string> BertTokenizer::tokenize(std::string_view text) const {
+  // Special tokens written in the text are matched first, exactly as written (Hugging Face's
+  // added tokens: not normalised, so "[sep]" is not [SEP]); the text between them is tokenized.
+  static constexpr std::string_view kSpecialTokens[] = {"[CLS]", "[SEP]", "[UNK]", "[PAD]",
+                                                        "[MASK]"};
+  std::vector<std::string> tokens;
+  std::size_t plain_start = 0;
+  for (std::size_t at = text.find('['); at != std::string_view::npos; at = text.find('[', at)) {
+    std::string_view matched;
+    for (std::string_view special : kSpecialTokens) {
+      if (text.substr(at).starts_with(special) && ids_.contains(std::string(special))) {
+        matched = special;
+        break;
+      }
+    }
+    if (matched.empty()) {
+      ++at;
+      continue;
+    }
+    tokenize_plain(text.substr(plain_start, at - plain_start), tokens);
+    tokens.emplace_back(matched);
+    at += matched.size();
+    plain_start = at;
+  }
+  tokenize_plain(text.substr(plain_start), tokens);
   return tokens;
 }
 

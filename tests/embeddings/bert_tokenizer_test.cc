@@ -121,6 +121,15 @@ TEST(BertTokenizer, WordPieceGreedyLongestMatchAndUnknown) {
   EXPECT_EQ(make().token_ids("unaffablex"), (Ids{1}));
 }
 
+TEST(BertTokenizer, SpecialTokensWrittenInTheTextStayWhole) {
+  // "[SEP]" is matched before cleaning and punctuation splitting: hello [SEP] world.
+  EXPECT_EQ(make().token_ids("hello[SEP]world"), (Ids{5, 3, 6}));
+  // Matching is exact: "[sep]" is not the special token but [ sep ], and "sep" is unknown.
+  EXPECT_EQ(make().token_ids("[sep]"), (Ids{1, 1, 1}));
+  // A lone "[" is punctuation ([UNK] here); "[MASK]" right after it is still the special token.
+  EXPECT_EQ(make().token_ids("[[MASK]"), (Ids{1, 4}));
+}
+
 TEST(BertTokenizer, SpecialTokensAndTruncation) {
   // [CLS] hello world [SEP] after cutting to 4 tokens in all.
   const auto single = make().encode("hello world hello world", 4);

@@ -10,6 +10,8 @@
 //   5. WordPiece: greedy longest match from the start of each word against vocab.txt, pieces
 //      after the first prefixed "##"; a word longer than 100 code points, or one with a part no
 //      vocabulary entry matches, is the single token [UNK].
+// Special tokens written in the text ([CLS], [SEP], [UNK], [PAD], [MASK], exactly so) are kept
+// as those tokens, as Hugging Face's tokenizers keep their added tokens.
 // Encodings are [CLS] a [SEP] and [CLS] a [SEP] b [SEP] (token_type_ids 0 for the first part,
 // 1 for b and its [SEP]), truncated to a maximum length that counts the special tokens; pairs
 // are truncated longest-first as the fast (Rust) tokenizer does it.
@@ -54,7 +56,7 @@ class BertTokenizer {
   static Result<BertTokenizer> load(const std::filesystem::path& vocab_txt,
                                     const std::filesystem::path& tokenizer_config_json);
 
-  // Steps 1-5: the wordpieces of `text`, without special tokens.
+  // Steps 1-5: the wordpieces of `text` (special tokens only where the text writes them).
   std::vector<std::string> tokenize(std::string_view text) const;
   std::vector<std::int32_t> token_ids(std::string_view text) const;
 
@@ -81,6 +83,8 @@ class BertTokenizer {
  private:
   BertTokenizer() = default;
   void word_pieces(std::u32string_view word, std::vector<std::string>& out) const;
+  // Steps 1-5 for text holding no special token.
+  void tokenize_plain(std::string_view text, std::vector<std::string>& tokens) const;
 
   std::vector<std::string> vocabulary_;
   std::unordered_map<std::string, std::int32_t> ids_;
