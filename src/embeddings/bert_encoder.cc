@@ -12,6 +12,15 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+// The elementwise loops are compiled twice on x86-64, for AVX2 + FMA (x86-64-v3) and for the
+// portable baseline, and the loader picks one at start-up (GCC function multi-versioning):
+// twin's build targets plain x86-64, where they would run 4 floats at a time instead of 8.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define TWIN_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define TWIN_VECTOR_CLONES
+#endif
+
 namespace twin::embeddings {
 
 namespace {
@@ -63,8 +72,9 @@ void linear(const float* in, std::size_t rows, std::size_t in_features, const fl
               static_cast<int>(out_features));
 }
 
-void layer_norm_rows(float* rows_data, std::size_t begin, std::size_t end, std::size_t width,
-                     const float* weight, const float* bias, float eps) {
+TWIN_VECTOR_CLONES void layer_norm_rows(float* rows_data, std::size_t begin, std::size_t end,
+                                        std::size_t width, const float* weight, const float* bias,
+                                        float eps) {
   for (std::size_t r = begin; r < end; ++r) {
     float* row = rows_data + (r * width);
     double mean = 0;
@@ -130,30 +140,37 @@ void layer_norm(float* rows_data, std::size_t rows, std::size_t width, const flo
   });
 }
 
+TWIN_VECTOR_CLONES void gelu_range(float* data, std::size_t begin, std::size_t end) {
+  for (std::size_t i = begin; i < end; ++i) {
+    const float x = data[i];
+    data[i] = 0.5F * x * (1.0F + vector_erf(x * static_cast<float>(M_SQRT1_2)));
+  }
+}
+
 void gelu(std::vector<float>& values) {
   float* data = values.data();
-  parallel_for(values.size(), [data](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      const float x = data[i];
-      data[i] = 0.5F * x * (1.0F + vector_erf(x * static_cast<float>(M_SQRT1_2)));
-    }
-  });
+  parallel_for(values.size(),
+               [data](std::size_t begin, std::size_t end) { gelu_range(data, begin, end); });
 }
 
 // Each row of `rows` rows of `width` scores becomes its softmax.
+TWIN_VECTOR_CLONES void softmax_range(float* scores, std::size_t begin, std::size_t end,
+                                      std::size_t width) {
+  for (std::size_t r = begin; r < end; ++r) {
+    float* row = scores + (r * width);
+    float highest = row[0];
+    for (std::size_t c = 1; c < width; ++c) highest = std::max(highest, row[c]);
+    float sum = 0;
+    for (std::size_t c = 0; c < width; ++c) row[c] = vector_exp(row[c] - highest);
+    for (std::size_t c = 0; c < width; ++c) sum += row[c];
+    const float inverse = 1.0F / sum;
+    for (std::size_t c = 0; c < width; ++c) row[c] *= inverse;
+  }
+}
+
 void softmax_rows(float* scores, std::size_t rows, std::size_t width) {
-  parallel_for(rows, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t r = begin; r < end; ++r) {
-      float* row = scores + (r * width);
-      float highest = row[0];
-      for (std::size_t c = 1; c < width; ++c) highest = std::max(highest, row[c]);
-      float sum = 0;
-      for (std::size_t c = 0; c < width; ++c) row[c] = vector_exp(row[c] - highest);
-      for (std::size_t c = 0; c < width; ++c) sum += row[c];
-      const float inverse = 1.0F / sum;
-      for (std::size_t c = 0; c < width; ++c) row[c] *= inverse;
-    }
-  });
+  parallel_for(
+      rows, [&](std::size_t begin, std::size_t end) { softmax_range(scores, begin, end, width); });
 }
 
 void add_into(std::vector<float>& to, const std::vector<float>& from) {
