@@ -144,6 +144,37 @@ TEST_F(BadModelFolder, EmbeddingModelIsNotACrossEncoder) {
   EXPECT_THAT(opened.error().message(), HasSubstr("no tensor classifier.weight"));
 }
 
+// The activation config.json names decides what score() returns (the current ms-marco
+// cross-encoders name Identity: the logit itself).
+TEST(CrossEncoderActivation, IdentityGivesTheLogitAndUnknownOnesAreErrors) {
+  ASSERT_TRUE(testing::bert_reference().error.empty()) << testing::bert_reference().error;
+  testing_support::TempDir scratch;
+  const fs::path folder = scratch.path() / "cross";
+  fs::copy(testing::bert_reference().dir / "cross", folder, fs::copy_options::recursive);
+  auto set_activation = [&](const std::string& name) {
+    nlohmann::json config;
+    std::ifstream(folder / "config.json") >> config;
+    config["sbert_ce_default_activation_function"] = name;
+    std::ofstream(folder / "config.json") << config.dump();
+  };
+  const auto& model = testing::bert_reference().json["cross_encoders"][0];
+  const auto passages = model["passages"].get<std::vector<std::string>>();
+  set_activation("torch.nn.modules.linear.Identity");
+  auto identity = CrossEncoder::load(folder, "cross");
+  ASSERT_TRUE(identity.has_value()) << identity.error().to_string();
+  EXPECT_EQ((*identity)->activation(), "identity");
+  auto scores = (*identity)->score(model["query"].get<std::string>(), passages);
+  ASSERT_TRUE(scores.has_value());
+  for (std::size_t i = 0; i < passages.size(); ++i)
+    EXPECT_NEAR((*scores)[i], model["logits"][i].get<double>(), 1e-4) << i;
+  set_activation("torch.nn.modules.activation.Tanh");
+  auto unknown = CrossEncoder::load(folder, "cross");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_THAT(
+      unknown.error().message(),
+      HasSubstr("config.json: activation torch.nn.modules.activation.Tanh is not supported"));
+}
+
 TEST(Safetensors, ReadsF16AndRejectsOtherDtypes) {
   testing_support::TempDir dir;
   auto write = [&](const std::string& header, const std::string& data) {
