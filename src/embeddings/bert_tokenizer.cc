@@ -144,6 +144,58 @@ std::pair<std::size_t, std::size_t> longest_first(std::size_t first, std::size_t
   return swapped ? std::pair{longer, shorter} : std::pair{shorter, longer};
 }
 
+// What tokenizer.json (the fast tokenizer's file) says about a WordPiece tokenizer.
+struct TokenizerJson {
+  std::vector<std::string> vocabulary;  // by id
+  std::optional<bool> lowercase, strip_accents, handle_chinese_chars;
+  std::optional<std::size_t> max_input_chars_per_word;
+};
+
+std::optional<bool> optional_flag(const nlohmann::json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key) || !object[key].is_boolean()) return {};
+  return object[key].get<bool>();
+}
+
+Result<TokenizerJson> read_tokenizer_json_unchecked(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return fail(Status::not_found(fmt::format("{}: missing or unreadable", file.string())));
+  const auto json = nlohmann::json::parse(in, nullptr, false);
+  if (json.is_discarded() || !json.is_object() || !json.contains("model"))
+    return fail(Status::corruption(fmt::format("{}: not a tokenizer.json", file.string())));
+  const auto& model = json["model"];
+  if (model.value("type", "") != "WordPiece" ||
+      model.value("continuing_subword_prefix", "##") != "##") {
+    return fail(Status::invalid_argument(fmt::format(
+        "{}: model type {} is not supported (twin runs WordPiece with ## continuations)",
+        file.string(), model.value("type", "(none)"))));
+  }
+  TokenizerJson read;
+  std::size_t size = 0;
+  for (const auto& [token, id] : model["vocab"].items())
+    size = std::max(size, id.get<std::size_t>() + 1);
+  read.vocabulary.resize(size);
+  for (const auto& [token, id] : model["vocab"].items())
+    read.vocabulary[id.get<std::size_t>()] = token;
+  if (model.contains("max_input_chars_per_word") &&
+      model["max_input_chars_per_word"].is_number_unsigned())
+    read.max_input_chars_per_word = model["max_input_chars_per_word"].get<std::size_t>();
+  if (json.contains("normalizer") && json["normalizer"].is_object()) {
+    const auto& normalizer = json["normalizer"];
+    read.lowercase = optional_flag(normalizer, "lowercase");
+    read.strip_accents = optional_flag(normalizer, "strip_accents");
+    read.handle_chinese_chars = optional_flag(normalizer, "handle_chinese_chars");
+  }
+  return read;
+}
+
+Result<TokenizerJson> read_tokenizer_json(const std::filesystem::path& file) {
+  try {
+    return read_tokenizer_json_unchecked(file);
+  } catch (const nlohmann::json::exception& error) {  // a value of the wrong type
+    return fail(Status::corruption(fmt::format("{}: {}", file.string(), error.what())));
+  }
+}
+
 }  // namespace
 
 Result<BertTokenizer> BertTokenizer::from_vocabulary(std::vector<std::string> vocabulary,
@@ -167,13 +219,26 @@ Result<BertTokenizer> BertTokenizer::from_vocabulary(std::vector<std::string> vo
 
 Result<BertTokenizer> BertTokenizer::load(const std::filesystem::path& vocab_txt,
                                           const std::filesystem::path& tokenizer_config_json) {
-  std::ifstream vocab(vocab_txt);
-  if (!vocab)
-    return fail(Status::not_found(fmt::format("{}: missing or unreadable", vocab_txt.string())));
   std::vector<std::string> tokens;
-  for (std::string line; std::getline(vocab, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    tokens.push_back(std::move(line));
+  std::optional<TokenizerJson> fast;
+  std::filesystem::path vocabulary_file = vocab_txt;
+  const auto tokenizer_json = vocab_txt.parent_path() / "tokenizer.json";
+  std::error_code exists_error;
+  if (!std::filesystem::exists(vocab_txt, exists_error) &&
+      std::filesystem::exists(tokenizer_json, exists_error)) {
+    TWIN_ASSIGN_OR_RETURN(fast, read_tokenizer_json(tokenizer_json));
+    tokens = std::move(fast->vocabulary);
+    vocabulary_file = tokenizer_json;
+  } else {
+    std::ifstream vocab(vocab_txt);
+    if (!vocab) {
+      return fail(Status::not_found(
+          fmt::format("{}: missing or unreadable (and no tokenizer.json)", vocab_txt.string())));
+    }
+    for (std::string line; std::getline(vocab, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      tokens.push_back(std::move(line));
+    }
   }
   BertTokenizerOptions options;
   try {
@@ -198,10 +263,18 @@ Result<BertTokenizer> BertTokenizer::load(const std::filesystem::path& vocab_txt
     return fail(
         Status::corruption(fmt::format("{}: {}", tokenizer_config_json.string(), error.what())));
   }
+  if (fast) {  // the fast tokenizer's own normalizer settings are what it runs
+    options.do_lower_case = fast->lowercase.value_or(options.do_lower_case);
+    if (fast->strip_accents) options.strip_accents = fast->strip_accents;
+    options.tokenize_chinese_chars =
+        fast->handle_chinese_chars.value_or(options.tokenize_chinese_chars);
+    options.max_input_chars_per_word =
+        fast->max_input_chars_per_word.value_or(options.max_input_chars_per_word);
+  }
   auto tokenizer = from_vocabulary(std::move(tokens), options);
   if (!tokenizer) {
     return fail(Status::invalid_argument(
-        fmt::format("{}: {}", vocab_txt.string(), tokenizer.error().message())));
+        fmt::format("{}: {}", vocabulary_file.string(), tokenizer.error().message())));
   }
   return tokenizer;
 }

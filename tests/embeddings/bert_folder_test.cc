@@ -67,6 +67,39 @@ TEST_F(BadModelFolder, MissingVocabulary) {
   EXPECT_THAT(open_error(), HasSubstr("vocab.txt: missing"));
 }
 
+// A folder with only the fast tokenizer's tokenizer.json (no vocab.txt) gives the same vectors.
+TEST_F(BadModelFolder, TokenizerJsonStandsInForVocabTxt) {
+  nlohmann::json vocab = nlohmann::json::object();
+  std::ifstream lines(folder() / "vocab.txt");
+  int id = 0;
+  for (std::string line; std::getline(lines, line);) vocab[line] = id++;
+  lines.close();
+  fs::remove(folder() / "vocab.txt");
+  std::ofstream(folder() / "tokenizer.json") << nlohmann::json{
+      {"normalizer",
+       {{"type", "BertNormalizer"}, {"lowercase", true}, {"handle_chinese_chars", true}}},
+      {"model",
+       {{"type", "WordPiece"},
+        {"unk_token", "[UNK]"},
+        {"vocab", vocab}}}}.dump();
+  auto settings = testing::settings_with(folder().parent_path(), {});
+  auto opened = Embedder::open(folder().string(), settings);
+  ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+  const auto& reference = testing::bert_reference().json["embedders"][0];
+  const auto texts = reference["texts"].get<std::vector<std::string>>();
+  auto vectors = (*opened)->embed(texts);
+  ASSERT_TRUE(vectors.has_value());
+  for (std::size_t t = 0; t < texts.size(); ++t)
+    for (std::size_t i = 0; i < (*vectors)[t].size(); ++i)
+      EXPECT_NEAR((*vectors)[t][i], reference["vectors"][t][i].get<double>(), 1e-4);
+}
+
+TEST_F(BadModelFolder, TokenizerJsonOfAnotherModelType) {
+  fs::remove(folder() / "vocab.txt");
+  std::ofstream(folder() / "tokenizer.json") << R"({"model": {"type": "BPE", "vocab": {}}})";
+  EXPECT_THAT(open_error(), HasSubstr("tokenizer.json: model type BPE is not supported"));
+}
+
 TEST_F(BadModelFolder, MissingWeights) {
   fs::remove(folder() / "model.safetensors");
   EXPECT_THAT(open_error(), HasSubstr("model.safetensors: missing"));

@@ -52,7 +52,10 @@ class BertTokenizer {
   // [UNK], [CLS], [SEP] and [PAD] (kInvalidArgument naming the missing one otherwise).
   static Result<BertTokenizer> from_vocabulary(std::vector<std::string> vocabulary,
                                                BertTokenizerOptions options);
-  // vocab.txt and the options tokenizer_config.json sets (the file is optional).
+  // vocab.txt and the options tokenizer_config.json sets (the file is optional). Without
+  // vocab.txt, the tokenizer.json beside it: its WordPiece vocabulary and its BertNormalizer's
+  // settings (lowercase, strip_accents, handle_chinese_chars), which override
+  // tokenizer_config.json's as the fast tokenizer does.
   static Result<BertTokenizer> load(const std::filesystem::path& vocab_txt,
                                     const std::filesystem::path& tokenizer_config_json);
 
