@@ -187,15 +187,26 @@ struct RagArgs {
   std::string author;
   std::size_t k = 9;
   bool json = false;
+  bool rerank = false;
 };
 
 Result<int> rag_search_command(const Context& ctx, const RagArgs& args) {
   TWIN_ASSIGN_OR_RETURN(auto embedder, embeddings::Embedder::open(ctx.settings()));
   TWIN_ASSIGN_OR_RETURN(auto store, vectors::VectorStore::open(ctx.settings()));
   TWIN_ASSIGN_OR_RETURN(auto warehouse, warehouse::Warehouse::open(ctx.settings()));
+  // With --rerank, as the Handbook: a wider pool (its three expanded queries each retrieve k;
+  // twin has no query expansion, so one query retrieves 3k), reranked, the top k kept.
+  const std::size_t pool = args.rerank ? 3 * args.k : args.k;
   TWIN_ASSIGN_OR_RETURN(
-      auto hits, llm_twin::retrieve(args.question, {.k = args.k, .author_full_name = args.author},
+      auto hits, llm_twin::retrieve(args.question, {.k = pool, .author_full_name = args.author},
                                     *embedder, *store, *warehouse));
+  std::string reranked_by;
+  if (args.rerank) {
+    TWIN_ASSIGN_OR_RETURN(auto cross_encoder, embeddings::CrossEncoder::open(ctx.settings()));
+    TWIN_ASSIGN_OR_RETURN(hits,
+                          llm_twin::rerank(args.question, std::move(hits), args.k, *cross_encoder));
+    reranked_by = cross_encoder->model_id();
+  }
   if (args.json) {
     json out = json::array();
     for (const auto& hit : hits) {
@@ -209,10 +220,11 @@ Result<int> rag_search_command(const Context& ctx, const RagArgs& args) {
                      {"platform", p.value("platform", json())},
                      {"content", p.value("content", json())}});
     }
-    fmt::print(
-        "{}\n",
-        json{{"query", args.question}, {"model", embedder->model_id()}, {"hits", std::move(out)}}
-            .dump(2, ' ', false, json::error_handler_t::replace));
+    fmt::print("{}\n", json{{"query", args.question},
+                            {"model", embedder->model_id()},
+                            {"reranker", reranked_by.empty() ? json(nullptr) : json(reranked_by)},
+                            {"hits", std::move(out)}}
+                           .dump(2, ' ', false, json::error_handler_t::replace));
     return 0;
   }
   if (hits.empty()) {
@@ -299,6 +311,9 @@ void add_rag_command(CLI::App& twin, CommandActions& actions) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
   search->add_flag("--json", args->json, "Print one JSON document");
+  search->add_flag("--rerank", args->rerank,
+                   "Rerank 3k candidates with the cross-encoder RERANKING_CROSS_ENCODER_MODEL_ID "
+                   "names and keep the top k (scores become cross-encoder scores)");
   actions.on(search, [args](Context& ctx) { return rag_search_command(ctx, *args); });
 }
 

@@ -7,6 +7,7 @@
 
 #include "embedders.h"
 #include "twin/embeddings/glove.h"
+#include "twin/embeddings/sentence_transformer.h"
 
 namespace twin::embeddings {
 
@@ -48,10 +49,8 @@ Result<std::unique_ptr<Embedder>> Embedder::open(std::string_view model_id,
   if (folder.is_relative()) folder = settings.root() / folder;
   std::error_code error;
   if (std::filesystem::is_directory(folder, error)) {
-    return fail(Status::invalid_argument(fmt::format(
-        "TEXT_EMBEDDING_MODEL_ID {}: sentence-transformers model folders are not supported yet; "
-        "use {} (the default) or an OpenAI-compatible URL",
-        folder.string(), kGloveModelId)));
+    TWIN_ASSIGN_OR_RETURN(auto model, SentenceTransformer::load(folder, std::string(model_id)));
+    return std::unique_ptr<Embedder>(std::move(model));
   }
   return fail(Status::invalid_argument(fmt::format(
       "TEXT_EMBEDDING_MODEL_ID '{}' is not a model twin can open: it takes {} (the default, "

@@ -72,4 +72,20 @@ Result<std::vector<RetrievedChunk>> retrieve(std::string_view query,
   return hits;
 }
 
+Result<std::vector<RetrievedChunk>> rerank(std::string_view query,
+                                           std::vector<RetrievedChunk> chunks,
+                                           std::size_t keep_top_k,
+                                           const embeddings::CrossEncoder& cross_encoder) {
+  std::vector<std::string> passages;
+  passages.reserve(chunks.size());
+  for (const auto& chunk : chunks) passages.push_back(chunk.point.payload.value("content", ""));
+  TWIN_ASSIGN_OR_RETURN(auto scores, cross_encoder.score(query, passages));
+  for (std::size_t i = 0; i < chunks.size(); ++i) chunks[i].point.score = scores[i];
+  std::ranges::stable_sort(chunks, [](const RetrievedChunk& a, const RetrievedChunk& b) {
+    return a.point.score > b.point.score;
+  });
+  if (chunks.size() > keep_top_k) chunks.resize(keep_top_k);
+  return chunks;
+}
+
 }  // namespace twin::llm_twin

@@ -263,14 +263,15 @@ TEST_F(OpenAiEmbedderTest, IsSafeFromManyThreads) {
 
 // ---- the dispatch
 
-TEST(EmbedderOpen, FoldersAreNotSupportedYet) {
+// A folder is opened as a sentence-transformers model (bert_folder_test.cc has the good and the
+// broken ones); an empty one says which file is missing.
+TEST(EmbedderOpen, EmptyFolderNamesTheMissingConfig) {
   testing_support::TempDir dir;
   std::filesystem::create_directory(dir.path() / "model");
   auto opened = Embedder::open("model", settings_with(dir.path(), {}));
   ASSERT_FALSE(opened.has_value());
-  EXPECT_EQ(opened.error().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(opened.error().message(),
-              HasSubstr("sentence-transformers model folders are not supported yet"));
+  EXPECT_EQ(opened.error().code(), StatusCode::kNotFound);
+  EXPECT_THAT(opened.error().message(), HasSubstr("model/config.json: missing"));
 }
 
 TEST(EmbedderOpen, UnknownIdsNameWhatTheSettingAccepts) {

@@ -5,7 +5,8 @@
 //   "http(s)://HOST/v1" or ".../v1/embeddings" with TEXT_EMBEDDING_MODEL_NAME
 //                                    an OpenAI-compatible POST /v1/embeddings API (OpenAI,
 //                                    Ollama, TEI, vLLM), key from TEXT_EMBEDDING_API_KEY
-//   a folder path                    a sentence-transformers model folder (in-process encoder)
+//   a folder path                    a sentence-transformers BERT-family model folder, run
+//                                    in-process (sentence_transformer.h)
 // Anything else is kInvalidArgument naming the setting and what it accepts.
 //
 // Thread-safety: embed() may be called from many threads at once.
@@ -39,7 +40,8 @@ class Embedder {
   virtual std::size_t max_input_length() const = 0;
 
   // One L2-normalised (unless the model says otherwise) vector of dimension() floats per text,
-  // in order. Empty texts get a zero vector.
+  // in order. Empty texts get a zero vector from GloVe and the APIs; a model folder encodes them
+  // like any text ([CLS] [SEP]), as sentence-transformers does.
   virtual Result<std::vector<std::vector<float>>> embed(std::span<const std::string> texts) = 0;
 
   // The model's tokenizer, for the Handbook's token-window chunking of posts and repositories:

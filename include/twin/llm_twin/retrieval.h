@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "twin/core/status.h"
+#include "twin/embeddings/cross_encoder.h"
 #include "twin/embeddings/embedder.h"
 #include "twin/vectors/vector_store.h"
 #include "twin/warehouse/warehouse.h"
@@ -34,5 +35,13 @@ Result<std::vector<RetrievedChunk>> retrieve(std::string_view query,
                                              embeddings::Embedder& embedder,
                                              vectors::VectorStore& store,
                                              warehouse::Warehouse& warehouse);
+
+// The Handbook's ContextRetriever.rerank: each chunk's content scored against `query` by the
+// cross-encoder (what CrossEncoder.predict returns), chunks sorted by that score, best first, the
+// first `keep_top_k` kept. Each kept chunk's point.score becomes its cross-encoder score.
+Result<std::vector<RetrievedChunk>> rerank(std::string_view query,
+                                           std::vector<RetrievedChunk> chunks,
+                                           std::size_t keep_top_k,
+                                           const embeddings::CrossEncoder& cross_encoder);
 
 }  // namespace twin::llm_twin
