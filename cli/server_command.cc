@@ -2,10 +2,11 @@
 // API and dashboard over the project's metadata store. Stops cleanly on SIGTERM or Ctrl-C (exit 0):
 // it stops accepting, finishes the requests in flight (each write is committed before it is
 // acknowledged) and closes the database.
+#include <fcntl.h>
 #include <fmt/format.h>
-#include <pthread.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -57,16 +58,37 @@ std::filesystem::path dashboard_dir(const Settings& settings) {
   return ec ? std::filesystem::path() : exe.parent_path() / "web";
 }
 
-// Blocks SIGINT, SIGTERM and SIGUSR1 in this thread and every thread it starts afterwards, so
-// that only the waiter thread sees them (with sigwait).
-sigset_t block_stop_signals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
+// SIGINT and SIGTERM stop the server. They are caught by a handler, not waited for with
+// sigwait in one thread with the others blocking them: threads that libraries start before
+// main (OpenBLAS's pool) have them unblocked, and a signal the kernel gives one of those would
+// kill the process at once. The handler, in whatever thread it runs, writes the signal's number
+// to a pipe that the stopper thread reads; 0 on the pipe means "the server ended by itself".
+int stop_pipe[2] = {-1, -1};
+
+extern "C" void on_stop_signal(int signal_number) {
+  const auto byte = static_cast<unsigned char>(signal_number);
+  [[maybe_unused]] const ssize_t written = ::write(stop_pipe[1], &byte, 1);
+}
+
+Status install_stop_signals() {
+  if (::pipe2(stop_pipe, O_CLOEXEC) != 0) {
+    return Status::io(fmt::format("twin server: pipe: {}", std::strerror(errno)));
+  }
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  return Status::ok();
+}
+
+// The signal that stopped the server, or 0.
+int wait_for_stop() {
+  unsigned char byte = 0;
+  while (::read(stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+  }
+  return byte;
 }
 
 Result<int> run_server(Context& ctx, const ServerFlags& flags) {
@@ -118,7 +140,7 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
         options.host);
   }
 
-  const sigset_t signals = block_stop_signals();
+  TWIN_RETURN_IF_ERROR(install_stop_signals());
   server::TwinServer http(options, {.tracking = tracking.get(),
                                     .registry = registry.get(),
                                     .metadata = pipeline_stores.metadata.get(),
@@ -127,11 +149,11 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
                                     .vectors = vector_store.get(),
                                     .embedder = embedder ? embedder->get() : nullptr});
   TWIN_RETURN_IF_ERROR(http.bind());
-  std::thread signal_waiter([&http, signals] {
-    int received = 0;
-    sigwait(&signals, &received);
-    if (received != SIGUSR1)
+  std::thread stopper([&http] {
+    const int received = wait_for_stop();
+    if (received != 0) {
       spdlog::info("{}: finishing requests in flight, then stopping", strsignal(received));
+    }
     http.stop();
   });
 
@@ -155,8 +177,8 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   std::fflush(stdout);
 
   const Status served = http.serve();
-  pthread_kill(signal_waiter.native_handle(), SIGUSR1);  // wakes the waiter if no signal came
-  signal_waiter.join();
+  on_stop_signal(0);  // wakes the stopper if no signal came
+  stopper.join();
   TWIN_RETURN_IF_ERROR(served);
   spdlog::info("twin server stopped");
   return 0;
