@@ -39,10 +39,21 @@ std::string one_line(std::string text, std::size_t width) {
   return text.substr(0, cut) + "...";
 }
 
+// The embeddings module names the setting a model id came from; when --model gave it, the
+// error names --model instead.
+Status naming_the_flag(const Status& status, std::string_view setting) {
+  const std::string prefix = std::string(setting) + " ";
+  if (!status.message().starts_with(prefix)) return status;
+  return {status.code(), "--model " + status.message().substr(prefix.size())};
+}
+
 Result<int> embed_command(const Context& ctx, const EmbedArgs& args) {
   auto opened = args.model.empty() ? embeddings::Embedder::open(ctx.settings())
                                    : embeddings::Embedder::open(args.model, ctx.settings());
-  if (!opened) return fail(opened.error());
+  if (!opened) {
+    return fail(args.model.empty() ? opened.error()
+                                   : naming_the_flag(opened.error(), "TEXT_EMBEDDING_MODEL_ID"));
+  }
   auto& embedder = **opened;
   TWIN_ASSIGN_OR_RETURN(auto vectors, embedder.embed(args.texts));
   if (args.json) {
@@ -62,7 +73,11 @@ Result<int> embed_command(const Context& ctx, const EmbedArgs& args) {
 Result<int> rerank_command(const Context& ctx, const RerankArgs& args) {
   auto opened = args.model.empty() ? embeddings::CrossEncoder::open(ctx.settings())
                                    : embeddings::CrossEncoder::open(args.model, ctx.settings());
-  if (!opened) return fail(opened.error());
+  if (!opened) {
+    return fail(args.model.empty()
+                    ? opened.error()
+                    : naming_the_flag(opened.error(), "RERANKING_CROSS_ENCODER_MODEL_ID"));
+  }
   auto& encoder = **opened;
   TWIN_ASSIGN_OR_RETURN(auto scores, encoder.score(args.query, args.passages));
   if (args.json) {

@@ -205,5 +205,14 @@ TEST(RerankCommand, NoModelSaysWhichSettingToSet) {
   EXPECT_NE(ran.err.find("RERANKING_CROSS_ENCODER_MODEL_ID"), std::string::npos) << ran.err;
 }
 
+// A model given with --model that cannot be opened is named as --model, not as the setting.
+TEST(EmbedCommand, ABadModelFlagIsNamedAsTheFlag) {
+  testing_support::TempDir empty;
+  const auto ran = testing_support::run_twin("embed text --model /no/such/model", empty.path());
+  EXPECT_EQ(ran.exit_code, 2);
+  EXPECT_TRUE(ran.err.find("--model '/no/such/model'") != std::string::npos) << ran.err;
+  EXPECT_EQ(ran.err.find("TEXT_EMBEDDING_MODEL_ID '"), std::string::npos) << ran.err;
+}
+
 }  // namespace
 }  // namespace twin::embeddings
