@@ -282,6 +282,15 @@ Result<PipelineDefinition> parse_pipeline_yaml(std::string_view text, std::strin
   }
   TWIN_RETURN_IF_ERROR(
       expect(root.IsMap(), origin, root, "a pipeline file must be a mapping with steps:"));
+  // A run config (the Handbook's configs/*.yaml: settings:, parameters:, no steps:) given where a
+  // pipeline file is expected: say how to run it.
+  if (root["settings"] && !root["steps"]) {
+    return fail(Status::invalid_argument(fmt::format(
+        "{}: this is a run config (settings: and parameters:, no steps:), not a pipeline file: "
+        "run it as `twin pipeline run PIPELINE --config {}` (`twin pipeline list` shows the "
+        "pipelines)",
+        origin, origin)));
+  }
   TWIN_RETURN_IF_ERROR(
       check_keys(origin, root, {"name", "description", "parameters", "steps"}, "the pipeline"));
   PipelineDefinition pipeline;

@@ -201,6 +201,14 @@ TEST_P(PipelineCliTest, UsageErrorsExitTwo) {
   EXPECT_NE(typo.err.find("typo.yaml:2:"), std::string::npos) << typo.err;
   EXPECT_EQ(twin("runs show nothing-here").exit_code, 2);
   EXPECT_EQ(twin("artifacts show loud@x").exit_code, 2);
+  // A Handbook run config given as the pipeline says how to run it.
+  std::ofstream(dir_.path() / "training.yaml")
+      << "settings:\n  docker:\n    skip_build: True\nparameters:\n  dataset_id: x\n";
+  const CommandOutput config = twin("pipeline run training.yaml");
+  EXPECT_EQ(config.exit_code, 2);
+  EXPECT_NE(config.err.find("is a run config"), std::string::npos) << config.err;
+  EXPECT_NE(config.err.find("twin pipeline run PIPELINE --config training.yaml"), std::string::npos)
+      << config.err;
 }
 
 TEST_P(PipelineCliTest, RunConfigOverOneMegabyteIsRefusedBeforeAnyRunIsRecorded) {
