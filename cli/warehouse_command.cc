@@ -6,6 +6,7 @@
 #include "command.h"
 #include "table.h"
 #include "twin/core/json.h"
+#include "twin/db/database.h"
 #include "twin/llm_twin/documents.h"
 #include "twin/warehouse/warehouse.h"
 
@@ -42,15 +43,9 @@ Result<int> export_command(Context& ctx, const std::string& directory) {
 // True when the warehouse is a SQLite file that does not exist yet (an empty project): read-only
 // commands then answer "empty" instead of creating a database there.
 bool sqlite_warehouse_missing(const Context& ctx) {
-  constexpr std::string_view kSqlite = "sqlite://";
-  const std::string uri = ctx.settings().value_or(
-      "DATABASE_HOST",
-      std::string(kSqlite) + (ctx.settings().state_dir() / "warehouse.db").string());
-  if (!uri.empty() && !uri.starts_with(kSqlite)) return false;
-  const std::string path = uri.empty() ? (ctx.settings().state_dir() / "warehouse.db").string()
-                                       : uri.substr(kSqlite.size(), uri.find('?') - kSqlite.size());
-  std::error_code ec;
-  return !std::filesystem::exists(path, ec);
+  std::string uri = ctx.settings().value_or("DATABASE_HOST", "");
+  if (uri.empty()) uri = "sqlite://" + (ctx.settings().state_dir() / "warehouse.db").string();
+  return db::sqlite_file_missing(uri);
 }
 
 Result<int> stats_command(Context& ctx, bool as_json) {

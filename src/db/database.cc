@@ -16,6 +16,16 @@ std::string_view to_string(Dialect dialect) {
   return dialect == Dialect::kSqlite ? "sqlite" : "postgresql";
 }
 
+bool sqlite_file_missing(std::string_view uri, const std::filesystem::path& base) {
+  constexpr std::string_view kScheme = "sqlite://";
+  if (!uri.starts_with(kScheme) || uri == "sqlite://:memory:") return false;
+  std::filesystem::path path(
+      std::string(uri.substr(kScheme.size(), uri.find('?') - kScheme.size())));
+  if (path.is_relative() && !base.empty()) path = base / path;
+  std::error_code ec;
+  return !std::filesystem::exists(path, ec);
+}
+
 // ---- Connection: state checks here, the dialect's work in run/run_script.
 
 Result<std::int64_t> Connection::execute(std::string_view sql, const Params& params) {

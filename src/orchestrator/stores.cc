@@ -1,27 +1,12 @@
 #include "twin/orchestrator/stores.h"
 
-#include <filesystem>
+#include "twin/db/database.h"
 
 namespace twin::orchestrator {
 
-namespace {
-
-// True when `uri` is sqlite://PATH (absolute, or relative to `root`) and PATH does not exist.
-bool sqlite_file_missing(std::string_view uri, const std::filesystem::path& root) {
-  constexpr std::string_view kScheme = "sqlite://";
-  if (!uri.starts_with(kScheme) || uri == "sqlite://:memory:") return false;
-  std::filesystem::path path(
-      std::string(uri.substr(kScheme.size(), uri.find('?') - kScheme.size())));
-  if (path.is_relative()) path = root / path;
-  std::error_code ec;
-  return !std::filesystem::exists(path, ec);
-}
-
-}  // namespace
-
 std::string metadata_uri(const Settings& settings, StoreAccess access) {
   std::string uri = settings.value_or("TWIN_METADATA_URI", "");
-  if (access == StoreAccess::kReadOnly && sqlite_file_missing(uri, settings.root())) {
+  if (access == StoreAccess::kReadOnly && db::sqlite_file_missing(uri, settings.root())) {
     return "sqlite://:memory:";
   }
   return uri;

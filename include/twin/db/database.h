@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -45,6 +46,11 @@ namespace twin::db {
 
 enum class Dialect { kSqlite, kPostgresql };
 std::string_view to_string(Dialect dialect);
+
+// True when `uri` is sqlite://PATH (PATH absolute, or relative to `base`; to the working folder
+// when `base` is empty) and no file is there: a reader can then answer "empty" without opening
+// it, which would create it. False for other URIs and for sqlite://:memory:.
+bool sqlite_file_missing(std::string_view uri, const std::filesystem::path& base = {});
 
 // The Status of a Result whose value the caller does not need:
 //   TWIN_RETURN_IF_ERROR(db::status_of(connection.execute("DELETE ...", {id})));
