@@ -4,13 +4,23 @@ set(TWIN_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-sty
     -Wcast-align -Woverloaded-virtual -Wconversion -Wsign-conversion
     -Wformat=2 -Werror
     # GCC 12 at -O3 reports impossible sizes inside libstdc++ (GCC bugs 105329, 105651).
-    -Wno-restrict)
+    $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
 
 add_library(twin_build_flags INTERFACE)
 target_compile_options(twin_build_flags INTERFACE ${TWIN_WARNINGS})
 if(TWIN_SANITIZE)
   target_compile_options(twin_build_flags INTERFACE
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(twin_build_flags INTERFACE -fsanitize=address,undefined)
+endif()
+# The fuzz preset (clang): every module is instrumented for libFuzzer's coverage feedback and
+# checked by ASan and UBSan; only fuzz/'s targets link libFuzzer's main (fuzz/CMakeLists.txt).
+if(TWIN_FUZZ)
+  target_compile_options(twin_build_flags INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+    -fno-omit-frame-pointer
+    # clang reports libstdc++ 12's own use of get_temporary_buffer (deprecated in C++17).
+    -Wno-deprecated-declarations)
   target_link_options(twin_build_flags INTERFACE -fsanitize=address,undefined)
 endif()
 

@@ -114,16 +114,19 @@ Result<toml::table> read_toml_file(const std::filesystem::path& path) {
   if (!in) return fail(Status::not_found(fmt::format("{}: no such file", path.string())));
   std::ostringstream text;
   text << in.rdbuf();
-  const std::string content = text.str();
+  return parse_toml(text.str(), path.string());
+}
+
+Result<toml::table> parse_toml(std::string_view text, std::string_view origin) {
   // toml++ limits nested arrays and inline tables, not dotted keys: `a.a.a...` 100k deep builds
   // tables its destructor frees recursively, which overflows the stack.
-  TWIN_RETURN_IF_ERROR(check_toml_depth(content, path.string()));
+  TWIN_RETURN_IF_ERROR(check_toml_depth(text, origin));
   try {
-    return toml::parse(content, path.string());
+    return toml::parse(text, std::string(origin));
   } catch (const toml::parse_error& error) {
-    return fail(Status::invalid_argument(
-        fmt::format("{}:{}:{}: {}", path.string(), error.source().begin.line,
-                    error.source().begin.column, error.description())));
+    return fail(
+        Status::invalid_argument(fmt::format("{}:{}:{}: {}", origin, error.source().begin.line,
+                                             error.source().begin.column, error.description())));
   }
 }
 

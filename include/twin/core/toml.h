@@ -17,6 +17,9 @@ namespace twin {
 // file:line:column.
 Result<toml::table> read_toml_file(const std::filesystem::path& path);
 
+// Parses TOML text; `origin` names it in errors ("origin:line:column: ..."), as read_toml_file.
+Result<toml::table> parse_toml(std::string_view text, std::string_view origin);
+
 // kInvalidArgument "<what>:line: TOML nested deeper than N levels" when tables (by [header] and
 // dotted keys), arrays and inline tables in `text` may nest deeper than max_depth. One pass that
 // skips strings and comments; it may overestimate (it adds a key's dots to its table's), never
