@@ -80,7 +80,10 @@ class DotenvParser {
     }
     const size_t start = pos_;
     while (pos_ < text_.size() && is_key_char(peek())) ++pos_;
-    if (pos_ == start) return error(fmt::format("unexpected character '{}'", peek()));
+    if (pos_ == start) {
+      if (pos_ >= text_.size()) return error("expected a variable name at the end of the file");
+      return error(fmt::format("unexpected character '{}'", peek()));
+    }
     return std::string(text_.substr(start, pos_ - start));
   }
 

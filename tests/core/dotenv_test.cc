@@ -99,5 +99,12 @@ TEST(DotenvTest, ErrorsNameFileAndLine) {
   EXPECT_EQ(garbage.error().message(), "x/.env:2: unexpected character '!'");
 }
 
+// Found by fuzz/dotenv.cc: the error for a missing name read the byte past the end of the text.
+TEST(DotenvTest, ExportAtTheEndOfTheFileIsAnErrorNotAnOverread) {
+  auto trailing = parse_dotenv("A=1\nexport ", ".env", fake_environment({}));
+  ASSERT_FALSE(trailing.has_value());
+  EXPECT_EQ(trailing.error().message(), ".env:2: expected a variable name at the end of the file");
+}
+
 }  // namespace
 }  // namespace twin
