@@ -25,18 +25,34 @@ std::string_view trim(std::string_view text) {
 }
 
 // Matches a robots.txt pattern ("*" any run of characters, "$" at the end anchors) at the
-// start of `path`.
+// start of `path`. A pattern without "$" is one that ends in "*"; the match is then the classic
+// wildcard walk that only ever backtracks to the last star seen, so it takes at most
+// |pattern| x |path| steps (trying every split at every star took exponential time on a pattern
+// with many stars, which fuzz/robots_txt.cc found).
 bool pattern_matches(std::string_view pattern, std::string_view path) {
-  if (pattern.empty()) return true;
-  if (pattern.front() == '$' && pattern.size() == 1) return path.empty();
-  if (pattern.front() == '*') {
-    for (size_t skip = 0; skip <= path.size(); ++skip) {
-      if (pattern_matches(pattern.substr(1), path.substr(skip))) return true;
+  const bool anchored = pattern.ends_with('$');
+  if (anchored) pattern.remove_suffix(1);
+  size_t p = 0;
+  size_t s = 0;
+  size_t star = std::string_view::npos;  // the last '*' seen in the pattern
+  size_t resume = 0;                     // where in the path that star's run would end next
+  while (s < path.size()) {
+    if (p == pattern.size() && !anchored) return true;  // the implied final "*"
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = s;
+    } else if (p < pattern.size() && pattern[p] == path[s]) {
+      ++p;
+      ++s;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      s = ++resume;
+    } else {
+      return false;
     }
-    return false;
   }
-  if (path.empty() || pattern.front() != path.front()) return false;
-  return pattern_matches(pattern.substr(1), path.substr(1));
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
 }
 
 }  // namespace
