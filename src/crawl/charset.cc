@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "twin/core/text.h"
+
 namespace twin::crawl {
 namespace {
 
@@ -39,44 +41,6 @@ std::string charset_parameter(std::string_view text) {
     at = low.find("charset", at + 7);
   }
   return "";
-}
-
-// Length of the valid UTF-8 sequence at text[i], 0 when invalid.
-size_t utf8_sequence_length(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  size_t length = 0;
-  std::uint32_t min = 0;
-  if ((c & 0xE0) == 0xC0) {
-    length = 2;
-    min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    length = 3;
-    min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    length = 4;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  std::uint32_t code = c & (0x7F >> length);
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    code = (code << 6) | (byte(i + k) & 0x3F);
-  }
-  if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-  return length;
-}
-
-bool is_valid_utf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const size_t n = utf8_sequence_length(text, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
 }
 
 bool is_utf8_name(const std::string& name) { return name == "utf-8" || name == "utf8"; }

@@ -51,11 +51,7 @@ Status parse_steps(std::string_view origin, const YAML::Node& steps, RunConfig& 
 }  // namespace
 
 Result<RunConfig> parse_run_config(std::string_view text, std::string_view origin) {
-  if (text.size() > kMaxYamlBytes) {
-    return fail(Status::invalid_argument(
-        fmt::format("{}: a run config is at most {} MB, this one is {} bytes", origin,
-                    kMaxYamlBytes >> 20, text.size())));
-  }
+  TWIN_RETURN_IF_ERROR(check_yaml_text(text, origin, "run config"));
   YamlBudget budget;
   YAML::Node root;
   try {

@@ -266,12 +266,32 @@ std::string yaml_location(std::string_view origin, const YAML::Node& node) {
   return fmt::format("{}:{}:{}", origin, mark.line + 1, mark.column + 1);
 }
 
-Result<PipelineDefinition> parse_pipeline_yaml(std::string_view text, std::string_view origin) {
+Status check_yaml_text(std::string_view text, std::string_view origin, std::string_view what) {
   if (text.size() > kMaxYamlBytes) {
-    return fail(Status::invalid_argument(
-        fmt::format("{}: a pipeline file is at most {} MB, this one is {} bytes", origin,
-                    kMaxYamlBytes >> 20, text.size())));
+    return Status::invalid_argument(fmt::format("{}: a {} is at most {} MB, this one is {} bytes",
+                                                origin, what, kMaxYamlBytes >> 20, text.size()));
   }
+  size_t line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = utf8_sequence_length(text, i);
+    if (length == 0) {
+      return Status::invalid_argument(
+          fmt::format("{}:{}:{}: not valid UTF-8 text (save the {} "
+                      "as UTF-8)",
+                      origin, line, i - line_start + 1, what));
+    }
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+    i += length;
+  }
+  return Status::ok();
+}
+
+Result<PipelineDefinition> parse_pipeline_yaml(std::string_view text, std::string_view origin) {
+  TWIN_RETURN_IF_ERROR(check_yaml_text(text, origin, "pipeline file"));
   YamlBudget budget;
   YAML::Node root;
   try {

@@ -8,6 +8,7 @@
 #include <exception>
 
 #include "twin/core/json.h"
+#include "twin/core/text.h"
 #include "twin/server/server.h"
 
 namespace twin::server {
@@ -16,15 +17,6 @@ namespace {
 bool is_json_content_type(const httplib::Request& request) {
   const std::string type = request.get_header_value("Content-Type");
   return type.starts_with("application/json");
-}
-
-bool is_utf8(const std::string& text) {
-  try {
-    (void)nlohmann::json(text).dump();
-    return true;
-  } catch (const nlohmann::json::type_error&) {
-    return false;
-  }
 }
 
 // The fields a handler sees: body members first, then query parameters the body lacks.
@@ -41,7 +33,7 @@ Result<nlohmann::json> request_fields(const httplib::Request& request) {
     }
   }
   for (const auto& [key, value] : request.params) {
-    if (!is_utf8(key) || !is_utf8(value)) {
+    if (!is_valid_utf8(key) || !is_valid_utf8(value)) {
       return fail(Status::invalid_argument(fmt::format(
           "query parameter {} is not UTF-8 text",
           nlohmann::json(key).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))));

@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "json_endpoint.h"
+#include "twin/core/text.h"
 
 namespace twin::server {
 namespace {
@@ -26,29 +28,10 @@ json link_to_json(const metadata::StepArtifactLink& link) {
 }
 
 // UTF-8 text without control characters other than tab and line breaks.
-bool is_valid_utf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    size_t extra = 0;
-    if (c < 0x80) {
-      if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') return false;
-    } else if ((c >> 5) == 0x6) {
-      extra = 1;
-    } else if ((c >> 4) == 0xE) {
-      extra = 2;
-    } else if ((c >> 3) == 0x1E) {
-      extra = 3;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size() && extra > 0) return false;
-    for (size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
+bool is_printable_utf8(std::string_view text) {
+  return is_valid_utf8(text) && std::ranges::none_of(text, [](char c) {
+           return static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\r' && c != '\t';
+         });
 }
 
 Result<json> pipeline_run_details(metadata::MetadataStore& store, tracking::TrackingStore& tracking,
@@ -242,7 +225,7 @@ std::optional<std::string> text_preview(std::string_view bytes, size_t limit) {
          (static_cast<unsigned char>(bytes[head.size()]) >> 6) == 0x2) {
     head.remove_suffix(1);
   }
-  if (!is_valid_utf8(head)) return std::nullopt;
+  if (!is_printable_utf8(head)) return std::nullopt;
   return std::string(head);
 }
 

@@ -240,6 +240,7 @@ TEST_P(PipelineCliTest, NonUtf8InARunConfigIsAUsageErrorNotAnInternalOne) {
   const CommandOutput run = twin("pipeline run hello --config latin1.yaml");
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_EQ(run.err.find("internal"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("latin1.yaml:2:12: not valid UTF-8 text"), std::string::npos) << run.err;
   EXPECT_TRUE(twin_json("runs list --json").empty());
 }
 

@@ -78,6 +78,17 @@ TEST(YamlPipeline, UnknownStepKeyNamesLocationAndSuggests) {
       << pipeline.error().message();
 }
 
+// Found by fuzz/yaml_pipeline.cc: a byte that is not UTF-8 in a `run:` list made the JSON dump of
+// the command throw (std::terminate in the fuzzer, "internal error" in the CLI).
+TEST(YamlPipeline, TextThatIsNotUtf8IsAnErrorNamingWhere) {
+  auto pipeline = parse_pipeline_yaml(
+      "steps:\n  a:\n    run: [sh, -c, 'tr < \"\xe9$TWIN_INPUT_raw\"']\n", "p.yaml");
+  ASSERT_FALSE(pipeline.has_value());
+  EXPECT_EQ(pipeline.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(pipeline.error().message(),
+            "p.yaml:3:26: not valid UTF-8 text (save the pipeline file as UTF-8)");
+}
+
 TEST(YamlPipeline, RunAndUsesAreExclusive) {
   auto both = parse_pipeline_yaml("steps:\n  a: {run: 'true', uses: x}\n", "p.yaml");
   ASSERT_FALSE(both.has_value());

@@ -38,6 +38,11 @@ Result<PipelineDefinition> load_pipeline_yaml(const std::filesystem::path& file)
 // Largest YAML text twin parses (a pipeline file, a run config).
 inline constexpr size_t kMaxYamlBytes = size_t{4} << 20;
 
+// What any YAML text must be before it is parsed: at most kMaxYamlBytes, and UTF-8 (YAML's own
+// encoding, and JSON's, which every value read from it becomes). kInvalidArgument naming
+// "origin: a <what> is at most N MB" or "origin:line:column: not valid UTF-8 text".
+Status check_yaml_text(std::string_view text, std::string_view origin, std::string_view what);
+
 // What one YAML document may expand to when converted to JSON. Aliases are expanded, so a few
 // hundred bytes of aliases of aliases can stand for billions of nodes (an alias bomb); the
 // conversion counts what it produces and refuses past these limits. One budget per document,
