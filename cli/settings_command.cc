@@ -3,6 +3,7 @@
 
 #include "command.h"
 #include "table.h"
+#include "twin/core/setting_notes.h"
 
 namespace twin::cli {
 namespace {
@@ -23,14 +24,19 @@ Result<int> show_settings(Context& ctx, bool json) {
                         : nlohmann::json{{"value", nullptr},
                                          {"source", nullptr},
                                          {"secret", Settings::is_secret(name)}};
+      if (value) {
+        if (auto note = setting_note(name, value->value)) out[name]["note"] = *note;
+      }
     }
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
-  Table table({"SETTING", "VALUE", "SOURCE"});
+  // NOTE marks what twin cannot serve or ignores, for values that are set (a Handbook .env).
+  Table table({"SETTING", "VALUE", "SOURCE", "NOTE"});
   for (const auto& [name, value] : all) {
+    const auto note = value ? setting_note(name, value->value) : std::nullopt;
     table.add_row({name, value ? shown_value(name, value) : "-",
-                   value ? std::string(to_string(value->source)) : "unset"});
+                   value ? std::string(to_string(value->source)) : "unset", note.value_or("")});
   }
   fmt::print("project root: {}\n\n", ctx.root().string());
   table.print(stdout, ctx.stdout_color());
@@ -43,7 +49,9 @@ void add_settings_command(CLI::App& twin, CommandActions& actions) {
                           "Show every setting's value and its source (flag, environment, .env, "
                           "twin.toml, default); secrets are masked");
   auto json = std::make_shared<bool>(false);
-  cmd->add_flag("--json", *json, "Print one JSON document: {NAME: {value, source, secret}}");
+  cmd->add_flag("--json", *json,
+                "Print one JSON document: {NAME: {value, source, secret, note (when twin cannot "
+                "serve or ignores the value)}}");
   actions.on(cmd, [json](Context& ctx) { return show_settings(ctx, *json); });
 }
 

@@ -43,9 +43,7 @@ Result<int> export_command(Context& ctx, const std::string& directory) {
 // True when the warehouse is a SQLite file that does not exist yet (an empty project): read-only
 // commands then answer "empty" instead of creating a database there.
 bool sqlite_warehouse_missing(const Context& ctx) {
-  std::string uri = ctx.settings().value_or("DATABASE_HOST", "");
-  if (uri.empty()) uri = "sqlite://" + (ctx.settings().state_dir() / "warehouse.db").string();
-  return db::sqlite_file_missing(uri);
+  return db::sqlite_file_missing(warehouse::Warehouse::uri_of(ctx.settings()));
 }
 
 Result<int> stats_command(Context& ctx, bool as_json) {

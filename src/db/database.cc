@@ -16,14 +16,26 @@ std::string_view to_string(Dialect dialect) {
   return dialect == Dialect::kSqlite ? "sqlite" : "postgresql";
 }
 
+namespace {
+constexpr std::string_view kSqliteScheme = "sqlite://";
+}  // namespace
+
+std::string resolve_sqlite_uri(std::string_view uri, const std::filesystem::path& base) {
+  if (!uri.starts_with(kSqliteScheme) || uri.starts_with("sqlite:///") ||
+      uri == "sqlite://:memory:" || base.empty()) {
+    return std::string(uri);
+  }
+  return std::string(kSqliteScheme) +
+         (base / std::string(uri.substr(kSqliteScheme.size()))).string();
+}
+
 bool sqlite_file_missing(std::string_view uri, const std::filesystem::path& base) {
-  constexpr std::string_view kScheme = "sqlite://";
-  if (!uri.starts_with(kScheme) || uri == "sqlite://:memory:") return false;
-  std::filesystem::path path(
-      std::string(uri.substr(kScheme.size(), uri.find('?') - kScheme.size())));
-  if (path.is_relative() && !base.empty()) path = base / path;
+  if (!uri.starts_with(kSqliteScheme) || uri == "sqlite://:memory:") return false;
+  const std::string resolved = resolve_sqlite_uri(uri, base);
+  const std::string_view path(resolved);
   std::error_code ec;
-  return !std::filesystem::exists(path, ec);
+  return !std::filesystem::exists(
+      std::string(path.substr(kSqliteScheme.size(), path.find('?') - kSqliteScheme.size())), ec);
 }
 
 // ---- Connection: state checks here, the dialect's work in run/run_script.

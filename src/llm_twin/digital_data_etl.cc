@@ -490,6 +490,7 @@ Status register_llm_twin_pipelines(orchestrator::PipelineRegistry& registry) {
       .run = get_or_create_user,
       .description = "The UserDocument for user_full_name, created when missing",
       .enable_cache = false,
+      .check_settings = warehouse::Warehouse::check_settings,
   }));
   TWIN_RETURN_IF_ERROR(registry.add_step({
       .name = "crawl_links",
@@ -499,6 +500,7 @@ Status register_llm_twin_pipelines(orchestrator::PipelineRegistry& registry) {
       .run = crawl_links,
       .description = "Crawls links into the warehouse as the user's documents",
       .enable_cache = false,
+      .check_settings = warehouse::Warehouse::check_settings,
   }));
   return registry.add_pipeline({
       .name = "digital_data_etl",

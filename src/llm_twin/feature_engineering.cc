@@ -395,6 +395,7 @@ Status register_feature_engineering(orchestrator::PipelineRegistry& registry) {
       .run = query_data_warehouse,
       .description = "The authors' articles, posts and repositories from the warehouse",
       .enable_cache = false,
+      .check_settings = warehouse::Warehouse::check_settings,
   }));
   TWIN_RETURN_IF_ERROR(registry.add_step({
       .name = "clean_documents",

@@ -487,12 +487,9 @@ class SqlMetadataStore final : public MetadataStore {
 
 Result<std::unique_ptr<MetadataStore>> open_metadata_store(std::string_view uri,
                                                            const std::filesystem::path& base) {
-  std::string resolved(uri);
-  if (uri.starts_with("sqlite://") && !uri.starts_with("sqlite:///") &&
-      uri != "sqlite://:memory:" && !base.empty()) {
-    resolved = "sqlite://" + (base / std::string(uri.substr(9))).string();
-  } else if (!uri.starts_with("sqlite://") && !uri.starts_with("postgresql://") &&
-             !uri.starts_with("postgres://")) {
+  const std::string resolved = db::resolve_sqlite_uri(uri, base);
+  if (!uri.starts_with("sqlite://") && !uri.starts_with("postgresql://") &&
+      !uri.starts_with("postgres://")) {
     return fail(Status::invalid_argument(fmt::format(
         "TWIN_METADATA_URI '{}': unsupported (use sqlite://PATH or postgresql://...)", uri)));
   }

@@ -643,6 +643,16 @@ Result<RunOutcome> PipelineRunner::run(PipelineDefinition pipeline, const RunOpt
           "run config: steps.{}: pipeline {} has no step named '{}'", step, pipeline.name, step)));
     }
   }
+  if (options.settings != nullptr) {
+    for (const StepNode& node : pipeline.steps) {
+      const StepDefinition* step = node.uses ? registry_.find_step(*node.uses) : nullptr;
+      if (step == nullptr || !step->check_settings) continue;
+      if (Status usable = step->check_settings(*options.settings); !usable.is_ok()) {
+        return fail(Status::invalid_argument(fmt::format(
+            "pipeline {} cannot run: step {}: {}", pipeline.name, node.name, usable.message())));
+      }
+    }
+  }
   const json parameters = overlay(pipeline.parameters, options.config.parameters);
   const bool use_cache = !options.no_cache && options.config.enable_cache.value_or(true);
   const std::string name_pattern =

@@ -101,15 +101,27 @@ Warehouse::Warehouse(std::unique_ptr<db::Database> database, std::unique_ptr<Doc
 
 Warehouse::~Warehouse() = default;
 
-Result<std::unique_ptr<Warehouse>> Warehouse::open(std::string_view uri,
-                                                   std::string_view database_name) {
+Status Warehouse::check_uri(std::string_view uri) {
   if (uri.starts_with("mongodb://") || uri.starts_with("mongodb+srv://")) {
-    return fail(Status::invalid_argument(
+    return Status::invalid_argument(
         "DATABASE_HOST is a MongoDB URI, which twin does not serve: unset DATABASE_HOST to use "
         "the embedded warehouse (sqlite://<root>/.twin/warehouse.db), or set it to "
         "sqlite:///path/to/warehouse.db or postgresql://user@host:port (with DATABASE_NAME "
-        "naming the database)"));
+        "naming the database)");
   }
+  if (!uri.starts_with("sqlite://") && !uri.starts_with("postgresql://") &&
+      !uri.starts_with("postgres://")) {
+    return Status::invalid_argument(
+        fmt::format("DATABASE_HOST '{}': not a warehouse twin can open (use sqlite://PATH or "
+                    "postgresql://user@host:port)",
+                    uri));
+  }
+  return Status::ok();
+}
+
+Result<std::unique_ptr<Warehouse>> Warehouse::open(std::string_view uri,
+                                                   std::string_view database_name) {
+  TWIN_RETURN_IF_ERROR(check_uri(uri));
   db::DatabaseOptions options;
   if (uri.starts_with("postgres")) {
     options.database_name = std::string(database_name);
@@ -121,16 +133,22 @@ Result<std::unique_ptr<Warehouse>> Warehouse::open(std::string_view uri,
   return std::unique_ptr<Warehouse>(new Warehouse(std::move(database), std::move(sql)));
 }
 
-Result<std::unique_ptr<Warehouse>> Warehouse::open(const Settings& settings) {
+std::string Warehouse::uri_of(const Settings& settings) {
   const std::string default_uri = "sqlite://" + (settings.state_dir() / "warehouse.db").string();
   const std::string uri = settings.value_or("DATABASE_HOST", default_uri);
+  return uri.empty() ? default_uri : db::resolve_sqlite_uri(uri, settings.root());
+}
+
+Status Warehouse::check_settings(const Settings& settings) { return check_uri(uri_of(settings)); }
+
+Result<std::unique_ptr<Warehouse>> Warehouse::open(const Settings& settings) {
+  const std::string uri = uri_of(settings);
   // DATABASE_NAME picks the PostgreSQL database; its built-in default ("twin", as in the
   // Handbook's .env) yields to a database named in the URI itself.
   const auto name = settings.get("DATABASE_NAME");
   const bool name_is_default = !name || name->source == SettingSource::kDefault;
   const bool uri_names_database = uri.starts_with("postgres") && uri_has_database(uri);
-  return open(uri.empty() ? default_uri : uri,
-              name && !(name_is_default && uri_names_database) ? name->value : "");
+  return open(uri, name && !(name_is_default && uri_names_database) ? name->value : "");
 }
 
 Status Warehouse::ensure_collection(const std::string& name) {

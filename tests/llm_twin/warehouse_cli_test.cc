@@ -1,6 +1,7 @@
 // `twin warehouse` end to end: the binary on a temporary project, as a user runs it.
 #include <gmock/gmock.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -157,6 +158,60 @@ TEST(WarehouseCli, ImportOfADocumentNested100kDeepIsAUsageErrorNotACrash) {
   auto result = run_twin("warehouse import ArticleDocument.json", project.path());
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_THAT(result.err, HasSubstr("ArticleDocument.json: JSON nested deeper than 256 levels"));
+}
+
+// The Handbook's own .env (DATABASE_HOST=mongodb://...): a pipeline that needs the warehouse is
+// a configuration error before any run is recorded (exit 2, no run), and `twin settings` marks
+// what twin cannot serve or ignores.
+TEST(WarehouseCli, HandbookEnvStopsPipelinesBeforeARunIsRecordedAndSettingsMarkIt) {
+  const std::filesystem::path env_example =
+      TWIN_SOURCE_DIR "/../shared/data/llm-engineers-handbook/env.example";
+  if (!std::filesystem::exists(env_example)) GTEST_SKIP() << "no " << env_example;
+  testing_support::TempDir project;
+  std::ofstream(project.path() / "twin.toml") << "";
+  std::filesystem::copy_file(env_example, project.path() / ".env");
+  std::ofstream(project.path() / "etl.yaml")
+      << "parameters:\n  user_full_name: Paul Iusztin\n  links: [https://example.com/a]\n";
+
+  const auto run = run_twin("pipeline run digital_data_etl --config etl.yaml", project.path());
+  EXPECT_EQ(run.exit_code, 2) << run.err << run.out;
+  EXPECT_THAT(run.err, HasSubstr("DATABASE_HOST is a MongoDB URI"));
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << "one line: " << run.err;
+  const auto runs = run_twin("runs list --json", project.path());
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  EXPECT_EQ(json::parse(runs.out).size(), 0u) << runs.out;
+
+  const auto features = run_twin("pipeline run feature_engineering", project.path());
+  EXPECT_EQ(features.exit_code, 2) << features.err;
+
+  const auto settings = run_twin("settings --json", project.path());
+  ASSERT_EQ(settings.exit_code, 0) << settings.err;
+  const json shown = json::parse(settings.out);
+  EXPECT_THAT(shown["DATABASE_HOST"]["note"].get<std::string>(), HasSubstr("MongoDB"));
+  EXPECT_THAT(shown["COMET_API_KEY"]["note"].get<std::string>(), HasSubstr("ignored"));
+  EXPECT_FALSE(shown["USE_QDRANT_CLOUD"].contains("note"));  // twin uses it
+  const auto table = run_twin("settings", project.path());
+  EXPECT_THAT(table.out, HasSubstr("NOTE"));
+  EXPECT_THAT(table.out, HasSubstr("twin cannot serve MongoDB"));
+}
+
+// DATABASE_HOST=sqlite://.twin/warehouse.db (what `twin init`'s .env.example suggests) is the same
+// warehouse from every folder of the project: relative to the root, as TWIN_METADATA_URI.
+TEST(WarehouseCli, RelativeSqliteHostResolvesAgainstTheProjectRoot) {
+  if (!std::filesystem::exists(kHandbookExport)) GTEST_SKIP() << "no " << kHandbookExport;
+  testing_support::TempDir project;
+  std::ofstream(project.path() / "twin.toml") << "";
+  std::ofstream(project.path() / ".env") << "DATABASE_HOST=sqlite://.twin/warehouse.db\n";
+  std::filesystem::create_directories(project.path() / "configs");
+  const auto imported =
+      run_twin("warehouse import " + shell_quote((kHandbookExport / "UserDocument.json").string()),
+               project.path());
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  const auto from_configs = run_twin("warehouse stats --json", project.path() / "configs");
+  ASSERT_EQ(from_configs.exit_code, 0) << from_configs.err;
+  EXPECT_EQ(json::parse(from_configs.out)["collections"]["users"]["documents"], 2)
+      << from_configs.out;
+  EXPECT_FALSE(std::filesystem::exists(project.path() / "configs" / ".twin"));
 }
 
 TEST(WarehouseCli, StatsInAnEmptyProjectCreatesNoDatabase) {

@@ -47,6 +47,11 @@ namespace twin::db {
 enum class Dialect { kSqlite, kPostgresql };
 std::string_view to_string(Dialect dialect);
 
+// sqlite://PATH with a relative PATH made absolute against `base` (the project root, so that a
+// store is the same from every folder of the project); other URIs, sqlite:///absolute and
+// sqlite://:memory: as they are.
+std::string resolve_sqlite_uri(std::string_view uri, const std::filesystem::path& base);
+
 // True when `uri` is sqlite://PATH (PATH absolute, or relative to `base`; to the working folder
 // when `base` is empty) and no file is there: a reader can then answer "empty" without opening
 // it, which would create it. False for other URIs and for sqlite://:memory:.

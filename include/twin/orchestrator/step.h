@@ -47,6 +47,10 @@ struct StepDefinition {
   // False for steps whose effects live outside the artifact store (an ETL writing a warehouse):
   // they run every time, as ZenML's @step(enable_cache=False).
   bool enable_cache = true;
+  // Whether the settings let the step run at all (a warehouse twin can open, say), checked by
+  // the runner for every step of a pipeline before the run is recorded: an error here is a
+  // configuration error (exit 2) and no run is recorded. Empty: nothing to check.
+  std::function<Status(const Settings&)> check_settings{};
 };
 
 // An output a step produced, not yet recorded (see the runner).

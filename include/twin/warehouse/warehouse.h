@@ -118,9 +118,17 @@ class Warehouse {
   // kInvalidArgument saying what to set instead.
   static Result<std::unique_ptr<Warehouse>> open(std::string_view uri,
                                                  std::string_view database_name = "");
-  // From DATABASE_HOST (default sqlite://<root>/.twin/warehouse.db) and DATABASE_NAME (used for
-  // PostgreSQL only).
+  // From DATABASE_HOST (default sqlite://<root>/.twin/warehouse.db; a relative sqlite://PATH is
+  // relative to the project root) and DATABASE_NAME (used for PostgreSQL only).
   static Result<std::unique_ptr<Warehouse>> open(const Settings& settings);
+  // The DATABASE_HOST that open(settings) would use, resolved.
+  static std::string uri_of(const Settings& settings);
+  // Whether twin can serve `uri` as a warehouse, without opening it: kInvalidArgument for a
+  // mongodb:// URI (saying what to set instead) and for schemes twin does not know. Pipelines
+  // check it before a run is recorded (StepDefinition::check_settings).
+  static Status check_uri(std::string_view uri);
+  // check_uri(uri_of(settings)).
+  static Status check_settings(const Settings& settings);
 
   // The collection `name` ([A-Za-z0-9_], at most 48 characters), created on first use.
   Result<Collection> collection(std::string_view name);
