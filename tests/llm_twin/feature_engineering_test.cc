@@ -154,6 +154,30 @@ TEST_F(FeatureEngineeringTest, HandbookConfigFillsTheCollectionsAndRagFindsTheAr
   auto unknown = run_twin("rag search 'anything' --author 'No Body'", dir);
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("no author named 'No Body'"), std::string::npos) << unknown.err;
+
+  // The Handbook's export_artifact_to_json with its config unchanged: raw_documents and
+  // cleaned_documents are written in the Handbook's format (cleaned_documents equal to the
+  // Handbook's own file, document by document); the two dataset artifacts twin does not produce
+  // fail the run, named, after the others are written.
+  auto exported =
+      run_twin("pipeline run export_artifact_to_json --config " +
+                   shell_quote((kHandbook / "configs" / "export_artifact_to_json.yaml").string()),
+               dir);
+  EXPECT_EQ(exported.exit_code, 1) << exported.out << exported.err;
+  EXPECT_NE(exported.err.find("no artifact named instruct_datasets, preference_datasets"),
+            std::string::npos)
+      << exported.err;
+  ASSERT_TRUE(fs::exists(dir / "output" / "raw_documents.json"));
+  const json written = read_json(dir / "output" / "cleaned_documents.json");
+  const auto golden =
+      by_id(read_json(kHandbook / "artifacts" / "cleaned_documents.json").at("artifact_data"));
+  const auto ours = by_id(written.at("artifact_data"));
+  size_t equal = 0;
+  for (const auto& [id, document] : ours) {
+    if (golden.contains(id) && golden.at(id).at("content") == document.at("content")) ++equal;
+  }
+  EXPECT_GE(ours.size(), 76U);
+  EXPECT_EQ(equal, 76U);
 }
 
 }  // namespace
