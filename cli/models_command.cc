@@ -130,6 +130,17 @@ Result<int> list_models(Context& ctx, bool as_json) {
   const auto count_of = [&](const std::string& name) {
     return std::ranges::count(versions, name, &ModelVersion::name);
   };
+  // The versions that hold a stage ("Production=v1 Staging=v3"), as MLflow's latest_versions
+  // per stage; versions in stage None are not listed.
+  const auto staged_versions = [&](const std::string& name) {
+    json staged = json::object();
+    for (const auto& v : versions) {
+      if (v.name == name && !v.current_stage.empty() && v.current_stage != "None") {
+        staged[v.current_stage] = v.version;  // versions come in order: the newest wins
+      }
+    }
+    return staged;
+  };
   if (as_json) {
     json out = json::array();
     for (const auto& m : models) {
@@ -140,6 +151,7 @@ Result<int> list_models(Context& ctx, bool as_json) {
                      {"description", m.description},
                      {"versions", count_of(m.name)},
                      {"latest_version", latest ? json(latest->version) : json(nullptr)},
+                     {"stages", staged_versions(m.name)},
                      {"aliases", aliases}});
     }
     fmt::print("{}\n", out.dump(2));
@@ -149,16 +161,20 @@ Result<int> list_models(Context& ctx, bool as_json) {
     fmt::print("no registered models yet (twin models register NAME PATH)\n");
     return 0;
   }
-  Table table({"MODEL", "VERSIONS", "LATEST", "STAGE", "ALIASES", "DESCRIPTION"});
+  Table table({"MODEL", "VERSIONS", "LATEST", "STAGES", "ALIASES", "DESCRIPTION"});
   for (const auto& m : models) {
     const ModelVersion* latest = latest_of(m.name);
     std::vector<std::string> aliases;
     aliases.reserve(m.aliases.size());
     for (const auto& a : m.aliases) aliases.push_back(fmt::format("{}=v{}", a.alias, a.version));
+    std::vector<std::string> stages;
+    const json staged = staged_versions(m.name);
+    for (const auto& [stage, version] : staged.items())
+      stages.push_back(fmt::format("{}=v{}", stage, version.get<std::int64_t>()));
     table.add_row({m.name, std::to_string(count_of(m.name)),
                    latest ? std::to_string(latest->version) : "-",
-                   latest ? latest->current_stage : "-", fmt::format("{}", fmt::join(aliases, " ")),
-                   m.description});
+                   stages.empty() ? "-" : fmt::format("{}", fmt::join(stages, " ")),
+                   fmt::format("{}", fmt::join(aliases, " ")), m.description});
   }
   table.print(stdout, ctx.stdout_color());
   return 0;
@@ -216,6 +232,35 @@ Result<std::vector<tracking::Tag>> parse_tags(const std::vector<std::string>& te
   return tags;
 }
 
+// twin models stage NAME@VERSION STAGE [--archive-existing]
+Result<int> stage_model(Context& ctx, const std::string& text, const std::string& stage,
+                        bool archive_existing) {
+  TWIN_ASSIGN_OR_RETURN(OpenRegistry open, open_registry(ctx));
+  TWIN_ASSIGN_OR_RETURN(ModelVersion v, resolve_version(*open.registry, text));
+  TWIN_ASSIGN_OR_RETURN(const std::string canonical, registry::canonical_stage(stage));
+  TWIN_ASSIGN_OR_RETURN(ModelVersion moved, open.registry->transition_stage(
+                                                v.name, v.version, canonical, archive_existing));
+  fmt::print("{} version {}: {}\n", moved.name, moved.version, moved.current_stage);
+  return 0;
+}
+
+// twin models alias NAME ALIAS VERSION | twin models alias NAME ALIAS --delete
+Result<int> alias_model(Context& ctx, const std::string& name, const std::string& alias,
+                        std::optional<std::int64_t> version, bool remove) {
+  TWIN_ASSIGN_OR_RETURN(OpenRegistry open, open_registry(ctx));
+  if (remove) {
+    TWIN_RETURN_IF_ERROR(open.registry->delete_alias(name, alias));
+    fmt::print("{}: alias {} removed\n", name, alias);
+    return 0;
+  }
+  if (!version) {
+    return fail(Status::invalid_argument("give the VERSION the alias points to, or --delete"));
+  }
+  TWIN_RETURN_IF_ERROR(open.registry->set_alias(name, alias, *version));
+  fmt::print("{}@{} is version {}\n", name, alias, *version);
+  return 0;
+}
+
 void add_models_command(CLI::App& twin, CommandActions& actions) {
   CLI::App* models = twin.add_subcommand("models", "The model registry: register, list, show");
   models->require_subcommand(1);
@@ -270,6 +315,41 @@ void add_models_command(CLI::App& twin, CommandActions& actions) {
   download->add_option("model", *download_ref, "NAME, NAME@VERSION or NAME@ALIAS")->required();
   download->add_option("-o,--output", *output, "Folder to write to (default: NAME-vVERSION)");
   actions.on(download, [=](Context& ctx) { return download_model(ctx, *download_ref, *output); });
+
+  CLI::App* stage = models->add_subcommand(
+      "stage", "Move a model version to a stage (None, Staging, Production, Archived)");
+  struct StageFlags {
+    std::string ref;
+    std::string stage;
+    bool archive_existing = false;
+  };
+  auto stage_flags = std::make_shared<StageFlags>();
+  stage->add_option("model", stage_flags->ref, "NAME@VERSION or NAME@ALIAS")->required();
+  stage->add_option("stage", stage_flags->stage, "None, Staging, Production or Archived")
+      ->required();
+  stage->add_flag("--archive-existing", stage_flags->archive_existing,
+                  "Move the versions already in that stage to Archived");
+  actions.on(stage, [stage_flags](Context& ctx) {
+    return stage_model(ctx, stage_flags->ref, stage_flags->stage, stage_flags->archive_existing);
+  });
+
+  CLI::App* alias =
+      models->add_subcommand("alias", "Point an alias (champion, ...) at a version, or remove it");
+  struct AliasFlags {
+    std::string name;
+    std::string alias;
+    std::optional<std::int64_t> version;
+    bool remove = false;
+  };
+  auto alias_flags = std::make_shared<AliasFlags>();
+  alias->add_option("name", alias_flags->name, "Registered model name")->required();
+  alias->add_option("alias", alias_flags->alias, "The alias")->required();
+  alias->add_option("version", alias_flags->version, "The version it points to");
+  alias->add_flag("--delete", alias_flags->remove, "Remove the alias");
+  actions.on(alias, [alias_flags](Context& ctx) {
+    return alias_model(ctx, alias_flags->name, alias_flags->alias, alias_flags->version,
+                       alias_flags->remove);
+  });
 }
 
 }  // namespace

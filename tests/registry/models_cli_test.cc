@@ -75,6 +75,33 @@ TEST_F(ModelsCliTest, RegisterListShowDownload) {
   EXPECT_EQ(read_whole(project_.path() / "out/README.md"), card);
 }
 
+// `twin models list` showed STAGE "None" (the newest version's) while version 1 was in
+// Production: it lists the versions that hold a stage.
+TEST_F(ModelsCliTest, ListShowsTheVersionsThatHoldAStageAndAliasesCanBeSet) {
+  ASSERT_EQ(run_twin("models register twin model", project_.path()).exit_code, 0);
+  ASSERT_EQ(run_twin("models register twin model", project_.path()).exit_code, 0);
+  auto staged = run_twin("models stage twin@1 production", project_.path());
+  ASSERT_EQ(staged.exit_code, 0) << staged.err;
+  EXPECT_EQ(staged.out, "twin version 1: Production\n");
+  auto aliased = run_twin("models alias twin champion 1", project_.path());
+  ASSERT_EQ(aliased.exit_code, 0) << aliased.err;
+
+  auto table = run_twin("models list", project_.path());
+  EXPECT_NE(table.out.find("Production=v1"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find("None"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("champion=v1"), std::string::npos) << table.out;
+  const json listed = json::parse(run_twin("models list --json", project_.path()).out);
+  EXPECT_EQ(listed[0]["stages"], json({{"Production", 1}}));
+  EXPECT_EQ(listed[0]["latest_version"], 2);
+
+  auto bad_stage = run_twin("models stage twin@2 Live", project_.path());
+  EXPECT_EQ(bad_stage.exit_code, 2) << bad_stage.err;
+  auto no_version = run_twin("models alias twin champion", project_.path());
+  EXPECT_EQ(no_version.exit_code, 2) << no_version.err;
+  ASSERT_EQ(run_twin("models alias twin champion --delete", project_.path()).exit_code, 0);
+  EXPECT_EQ(run_twin("models show twin@champion", project_.path()).exit_code, 2);
+}
+
 TEST_F(ModelsCliTest, ErrorsSayWhatIsWrong) {
   auto missing = run_twin("models register twin no-such-dir", project_.path());
   EXPECT_EQ(missing.exit_code, 2);
