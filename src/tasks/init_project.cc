@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "twin/core/toml.h"
+
 namespace twin::tasks {
 namespace {
 
@@ -37,6 +39,18 @@ help = "An up-to-date aware task: skipped while its sources are unchanged"
 shell = "mkdir -p .twin/out && cat configs/* > .twin/out/all-configs.txt 2>/dev/null || true"
 sources = ["configs/**"]
 generates = [".twin/out/all-configs.txt"]
+)toml";
+
+// For a folder whose pyproject.toml already holds Poe tasks: no [tasks] table, since twin reads
+// pyproject.toml's [tool.poe] only when twin.toml has none (tasks/task_spec.h).
+constexpr std::string_view kTwinTomlBesidePoe =
+    R"toml(# twin project file. The tasks stay in pyproject.toml's [tool.poe], which twin runs as Poe
+# the Poet does: `twin tasks` lists them, `twin task NAME` runs one. A [tasks] table here would
+# take their place.
+
+[settings]
+# Defaults for twin's settings; .env and the environment override them (see `twin settings`).
+# TWIN_METADATA_URI = "sqlite://.twin/metadata.db"
 )toml";
 
 constexpr std::string_view kEnvExample =
@@ -89,19 +103,34 @@ Result<InitStep::Outcome> ensure_ignored(const std::filesystem::path& path) {
   return existed ? InitStep::Outcome::kUpdated : InitStep::Outcome::kCreated;
 }
 
+// Whether dir/pyproject.toml declares Poe tasks. A pyproject.toml that cannot be read is an
+// error: init would otherwise write a twin.toml that hides its tasks.
+Result<bool> has_poe_tasks(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir / "pyproject.toml", ec)) return false;
+  TWIN_ASSIGN_OR_RETURN(auto document, read_toml_file(dir / "pyproject.toml"));
+  return document.at_path("tool.poe").is_table();
+}
+
 }  // namespace
 
 Result<std::vector<InitStep>> init_project(const std::filesystem::path& dir) {
   std::error_code ec;
+  // A project that already has configs/ (the Handbook's YAML configs) is left alone there.
+  const bool had_configs = std::filesystem::exists(dir / "configs", ec);
   std::filesystem::create_directories(dir / "configs", ec);
   if (ec) return fail(Status::io(fmt::format("{}: {}", (dir / "configs").string(), ec.message())));
+  TWIN_ASSIGN_OR_RETURN(const bool beside_poe, has_poe_tasks(dir));
   std::vector<InitStep> steps;
-  TWIN_ASSIGN_OR_RETURN(auto toml, write_new(dir / "twin.toml", kTwinToml));
+  TWIN_ASSIGN_OR_RETURN(auto toml,
+                        write_new(dir / "twin.toml", beside_poe ? kTwinTomlBesidePoe : kTwinToml));
   steps.push_back({"twin.toml", toml});
   TWIN_ASSIGN_OR_RETURN(auto env, write_new(dir / ".env.example", kEnvExample));
   steps.push_back({".env.example", env});
-  TWIN_ASSIGN_OR_RETURN(auto configs, write_new(dir / "configs" / "README.md", kConfigReadme));
-  steps.push_back({"configs/README.md", configs});
+  if (!had_configs) {
+    TWIN_ASSIGN_OR_RETURN(auto configs, write_new(dir / "configs" / "README.md", kConfigReadme));
+    steps.push_back({"configs/README.md", configs});
+  }
   TWIN_ASSIGN_OR_RETURN(auto ignore, ensure_ignored(dir / ".gitignore"));
   steps.push_back({".gitignore", ignore});
   return steps;

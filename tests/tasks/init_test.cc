@@ -61,5 +61,29 @@ TEST(InitTest, NeverOverwritesAndCompletesGitignore) {
   EXPECT_EQ(read(dir.path() / ".gitignore"), "node_modules/\n.env\n.twin/\n");
 }
 
+// A Poe project (the Handbook's layout: pyproject.toml with [tool.poe], its own configs/): the
+// twin.toml init writes leaves the Poe tasks visible, and configs/ gets no README of ours.
+TEST(InitTest, BesideAPoeProjectKeepsItsTasksAndItsConfigs) {
+  TempDir dir;
+  std::ofstream(dir.path() / "pyproject.toml")
+      << "[tool.poetry]\nname = \"llm-engineering\"\n\n[tool.poe.tasks]\n"
+         "greet = \"echo from poe\"\n";
+  std::filesystem::create_directories(dir.path() / "configs");
+  std::ofstream(dir.path() / "configs" / "training.yaml") << "parameters: {}\n";
+  auto result = run_twin("init", dir.path());
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("created  twin.toml"));
+  EXPECT_THAT(read(dir.path() / "twin.toml"), HasSubstr("pyproject.toml's [tool.poe]"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "configs" / "README.md"));
+  EXPECT_THAT(result.out, ::testing::Not(HasSubstr("configs/README.md")));
+
+  auto tasks = run_twin("tasks", dir.path());
+  ASSERT_EQ(tasks.exit_code, 0) << tasks.err;
+  EXPECT_THAT(tasks.out, HasSubstr("greet"));
+  auto greet = run_twin("task greet", dir.path());
+  ASSERT_EQ(greet.exit_code, 0) << greet.err;
+  EXPECT_EQ(greet.out, "from poe\n");
+}
+
 }  // namespace
 }  // namespace twin
