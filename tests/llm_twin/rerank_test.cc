@@ -3,10 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <numeric>
 
 #include "embeddings/bert_reference_support.h"
 #include "embeddings/embeddings_test_support.h"
+#include "support/run_twin.h"
+#include "support/temp_dir.h"
 #include "twin/llm_twin/retrieval.h"
 
 namespace twin::llm_twin {
@@ -40,6 +45,69 @@ TEST(Rerank, OrdersChunksByCrossEncoderScoreAndKeepsTopK) {
   for (std::size_t rank = 0; rank < 3; ++rank) {
     EXPECT_EQ((*reranked)[rank].point.payload["index"], order[rank]) << "rank " << rank;
     EXPECT_NEAR((*reranked)[rank].point.score, want[order[rank]], 1e-4);
+  }
+}
+
+// `twin rag search --rerank` end to end, on a store the feature_engineering pipeline filled from
+// the Handbook's articles with an in-process model folder (TEXT_EMBEDDING_MODEL_ID), reranked by a
+// cross-encoder folder (RERANKING_CROSS_ENCODER_MODEL_ID): the k hits are the k best, by
+// `twin rerank`'s scores, of the 3k chunks the search without --rerank returns, in that order.
+TEST(RagSearchRerank, KeepsTheTopKOfTheWiderPoolByCrossEncoderScore) {
+  namespace fs = std::filesystem;
+  using nlohmann::json;
+  using testing_support::run_twin;
+  using testing_support::shell_quote;
+  const fs::path handbook =
+      fs::path(TWIN_SOURCE_DIR) / ".." / "shared" / "data" / "llm-engineers-handbook";
+  if (!fs::exists(handbook / "data_warehouse_raw_data")) GTEST_SKIP() << "no " << handbook;
+  const auto& reference = embeddings::testing::bert_reference();
+  ASSERT_TRUE(reference.error.empty()) << reference.error;
+
+  testing_support::TempDir project;
+  const fs::path& dir = project.path();
+  std::ofstream(dir / "twin.toml") << "";
+  std::ofstream(dir / ".env") << "TEXT_EMBEDDING_MODEL_ID=" << (reference.dir / "mean").string()
+                              << "\nRERANKING_CROSS_ENCODER_MODEL_ID="
+                              << (reference.dir / "cross").string() << "\n";
+  ASSERT_EQ(
+      run_twin("warehouse import " + shell_quote((handbook / "data_warehouse_raw_data").string()),
+               dir)
+          .exit_code,
+      0);
+  const auto filled =
+      run_twin("pipeline run feature_engineering --config " +
+                   shell_quote((handbook / "configs" / "feature_engineering.yaml").string()),
+               dir);
+  ASSERT_EQ(filled.exit_code, 0) << filled.err;
+
+  const std::string question = "How do I fine-tune Llama 3.1 with Unsloth?";
+  const auto pool = run_twin("rag search " + shell_quote(question) + " -k 9 --json", dir);
+  ASSERT_EQ(pool.exit_code, 0) << pool.err;
+  const json pool_hits = json::parse(pool.out).at("hits");
+  // k/3 per collection, as the Handbook: articles, posts and repositories give 3 each.
+  ASSERT_EQ(pool_hits.size(), 9U) << pool.out;
+
+  std::string passages;
+  for (const json& hit : pool_hits) passages += " " + shell_quote(hit.at("content"));
+  const auto scored = run_twin("rerank " + shell_quote(question) + passages + " --json", dir);
+  ASSERT_EQ(scored.exit_code, 0) << scored.err;
+  const auto scores = json::parse(scored.out).at("scores").get<std::vector<double>>();
+  ASSERT_EQ(scores.size(), 9U);
+  std::vector<std::size_t> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::ranges::stable_sort(order,
+                           [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
+
+  const auto reranked =
+      run_twin("rag search " + shell_quote(question) + " -k 3 --rerank --json", dir);
+  ASSERT_EQ(reranked.exit_code, 0) << reranked.err;
+  const json result = json::parse(reranked.out);
+  EXPECT_EQ(result.at("reranker"), (reference.dir / "cross").string());
+  const json& hits = result.at("hits");
+  ASSERT_EQ(hits.size(), 3U) << reranked.out;
+  for (std::size_t rank = 0; rank < 3; ++rank) {
+    EXPECT_EQ(hits[rank].at("id"), pool_hits[order[rank]].at("id")) << "rank " << rank;
+    EXPECT_NEAR(hits[rank].at("score").get<double>(), scores[order[rank]], 1e-5);
   }
 }
 
