@@ -15,7 +15,10 @@ trap 'rm -rf "$work"' EXIT
 /usr/bin/python3 "$here/torch_bench.py" prepare "$work" "${BENCH_TEXTS_32:-512}" "${BENCH_TEXTS_256:-128}"
 for tokens in 32 256; do
   twin_json="$(OPENBLAS_NUM_THREADS="$threads" "$bench" "$work/minilm" "$work/texts_$tokens.txt" "$threads")"
-  torch_json="$(/usr/bin/python3 "$here/torch_bench.py" run "$work" "$work/texts_$tokens.txt" "$threads")"
+  # Debian's torch calls the system BLAS (OpenBLAS) without telling it torch.set_num_threads, so
+  # OpenBLAS would use every core whatever THREADS says: its own variable makes the count the same.
+  torch_json="$(OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" \
+    /usr/bin/python3 "$here/torch_bench.py" run "$work" "$work/texts_$tokens.txt" "$threads")"
   /usr/bin/python3 - "$tokens" "$threads" "$twin_json" "$torch_json" <<'PY'
 import json, sys
 tokens, threads, twin, torch = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
