@@ -5,8 +5,9 @@
 PRESET ?= release
 JOBS ?= $(shell nproc)
 TWIN := build/$(PRESET)/twin
+PREFIX ?= /usr/local
 
-.PHONY: all deps build run test test-release test-asan bench soak format lint clean
+.PHONY: all deps build run install test test-release test-asan bench soak fuzz format lint clean
 
 all: build
 
@@ -20,6 +21,11 @@ build: deps
 # The main job on the embedded defaults: the `demo` task of twin.toml.
 run: build
 	@$(TWIN) task demo
+
+# Installs twin under $(PREFIX) (default /usr/local; DESTDIR for staging): bin/twin,
+# libexec/twin/twin-full, share/twin/web (the dashboard), share/doc/twin.
+install: build
+	@DESTDIR="$(DESTDIR)" cmake --install build/$(PRESET) --prefix "$(PREFIX)"
 
 # Unit and end-to-end tests; CI (CI=true) also runs them under ASan+UBSan.
 test: test-release
@@ -42,6 +48,14 @@ bench: build
 # (bench/soak; SOAK_SECONDS=20 by default): their p50/p99, errors and the server's peak memory.
 soak: build
 	@BENCH_ONLY=soak scripts/bench.sh build/$(PRESET)
+
+# Every parser twin owns under libFuzzer (fuzz/, clang-19 with ASan+UBSan) for FUZZ_SECONDS each
+# (default 60): executions, coverage and findings per target (scripts/fuzz.sh).
+fuzz: deps
+	@scripts/install-deps.sh fuzz
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@scripts/fuzz.sh
 
 format: build
 	@$(TWIN) task format

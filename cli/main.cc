@@ -40,13 +40,17 @@ void print_error(const std::string& message) {
              message);
 }
 
+// "twin", "twin pipeline", "twin vectors points": the command as the user typed it.
+std::string command_path(const CLI::App* app) {
+  if (app->get_parent() == nullptr) return "twin";
+  return fmt::format("{} {}", command_path(app->get_parent()), app->get_name());
+}
+
 // An unknown word where a subcommand was expected: name it and suggest the closest.
 int report_unknown_subcommand(CLI::App* parent, const std::string& word) {
   std::vector<std::string> names;
   for (const CLI::App* sub : parent->get_subcommands({})) names.push_back(sub->get_name());
-  const std::string path = parent->get_parent() == nullptr
-                               ? std::string("twin")
-                               : fmt::format("twin {}", parent->get_name());
+  const std::string path = command_path(parent);
   std::string message = fmt::format("'{}' is not a {} command.", word, path);
   if (auto close = twin::closest_matches(word, names); !close.empty()) {
     message += fmt::format(" Did you mean {}?", twin::quoted_alternatives(close));
@@ -54,6 +58,40 @@ int report_unknown_subcommand(CLI::App* parent, const std::string& word) {
   message += fmt::format(" See '{} --help'.", path);
   print_error(message);
   return 2;
+}
+
+// An option the command does not have ("--parm who=x"): name it, as typed, and suggest the
+// closest of the command's own options.
+int report_unknown_option(CLI::App* command, const std::string& word) {
+  const std::string flag = word.substr(0, word.find('='));
+  std::vector<std::string> names;
+  for (const CLI::Option* option : command->get_options()) {
+    for (const std::string& name : option->get_lnames()) names.push_back("--" + name);
+  }
+  const std::string path = command_path(command);
+  std::string message = fmt::format("{} has no option '{}'.", path, flag);
+  if (auto close = twin::closest_matches(flag, names); !close.empty()) {
+    message += fmt::format(" Did you mean {}?", twin::quoted_alternatives(close));
+  }
+  message += fmt::format(" See '{} --help'.", path);
+  print_error(message);
+  return 2;
+}
+
+// What the parser could not place, by the command it stopped in: an unknown subcommand or
+// option gets its own message; nullopt for other errors.
+std::optional<int> report_misplaced_word(CLI::App& app) {
+  CLI::App* parent = deepest_parsed(&app);
+  const std::vector<std::string> extras = parent->remaining();
+  if (extras.empty()) return std::nullopt;
+  const std::string& word = extras.front();
+  if (word.starts_with("-") && word.size() > 1 && word != "--") {
+    return report_unknown_option(parent, word);
+  }
+  if (!word.starts_with("-") && !parent->get_subcommands({}).empty()) {
+    return report_unknown_subcommand(parent, word);
+  }
+  return std::nullopt;
 }
 
 #ifdef TWIN_FULL_BINARY_NAME
@@ -82,14 +120,29 @@ bool has_argument(int argc, char** argv, std::string_view wanted) {
   return false;
 }
 
-// Replaces this process by twin-full with the same arguments; returns only on failure.
+// Replaces this process by twin-full with the same arguments; returns only on failure. It sits
+// beside twin in the build folder, and in <prefix>/libexec/twin/ once installed (make install).
 int exec_full_binary(char** argv) {
   std::error_code ec;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  const std::filesystem::path full = self.parent_path() / TWIN_FULL_BINARY_NAME;
-  if (!ec) execv(full.c_str(), argv);
+  if (ec) {
+    print_error(fmt::format("cannot find twin's own path (/proc/self/exe): {}", ec.message()));
+    return 1;
+  }
+  const std::filesystem::path beside = self.parent_path() / TWIN_FULL_BINARY_NAME;
+  const std::filesystem::path installed =
+      self.parent_path().parent_path() / "libexec" / "twin" / TWIN_FULL_BINARY_NAME;
+  if (!std::filesystem::exists(beside, ec) && !std::filesystem::exists(installed, ec)) {
+    print_error(fmt::format(
+        "cannot find {} (twin's other commands live there): neither {} nor {} exists; install "
+        "twin with `make install`, or run the build's own build/release/twin",
+        TWIN_FULL_BINARY_NAME, beside.string(), installed.lexically_normal().string()));
+    return 1;
+  }
+  const std::filesystem::path& full = std::filesystem::exists(beside, ec) ? beside : installed;
+  execv(full.c_str(), argv);
   print_error(fmt::format("cannot run {} (twin's other commands live there): {}", full.string(),
-                          ec ? ec.message() : std::strerror(errno)));
+                          std::strerror(errno)));
   return 1;
 }
 #endif
@@ -134,12 +187,12 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ExtrasError& e) {
-    CLI::App* parent = deepest_parsed(&app);
-    std::vector<std::string> extras = parent->remaining();
-    if (!extras.empty() && !parent->get_subcommands({}).empty() &&
-        !extras.front().starts_with("-")) {
-      return report_unknown_subcommand(parent, extras.front());
-    }
+    if (const auto reported = report_misplaced_word(app)) return *reported;
+    print_error(fmt::format("{}. See '--help'.", e.what()));
+    return 2;
+  } catch (const CLI::RequiredError& e) {
+    // `twin pipeline runn x`: the unknown word is left over and the subcommand is missing.
+    if (const auto reported = report_misplaced_word(app)) return *reported;
     print_error(fmt::format("{}. See '--help'.", e.what()));
     return 2;
   } catch (const CLI::ParseError& e) {

@@ -49,13 +49,18 @@ std::filesystem::path mlflow_artifacts_dir(const artifacts::ArtifactStore& store
   return std::filesystem::path(uri.substr(kFile.size(), uri.find('?') - kFile.size())) / "mlruns";
 }
 
-// The built dashboard: TWIN_WEB_DIR when set, else web/ next to the twin binary (where the build
-// puts it).
+// The built dashboard: TWIN_WEB_DIR when set, else web/ next to the twin-full binary (where the
+// build puts it), else <prefix>/share/twin/web when twin-full is installed in
+// <prefix>/libexec/twin/ (make install).
 std::filesystem::path dashboard_dir(const Settings& settings) {
   if (auto dir = settings.get("TWIN_WEB_DIR"); dir && !dir->value.empty()) return dir->value;
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::path() : exe.parent_path() / "web";
+  if (ec) return {};
+  const auto beside = exe.parent_path() / "web";
+  if (std::filesystem::exists(beside, ec)) return beside;
+  const auto prefix = exe.parent_path().parent_path().parent_path();
+  return prefix / "share" / "twin" / "web";
 }
 
 // SIGINT and SIGTERM stop the server. They are caught by a handler, not waited for with

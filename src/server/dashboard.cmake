@@ -39,3 +39,5 @@ add_custom_command(
   VERBATIM)
 
 add_custom_target(twin_dashboard ALL DEPENDS ${TWIN_WEB_OUTPUT_DIR}/index.html)
+include(GNUInstallDirs)
+install(DIRECTORY ${TWIN_WEB_OUTPUT_DIR}/ DESTINATION ${CMAKE_INSTALL_DATADIR}/twin/web)

@@ -34,6 +34,32 @@ TEST(CliTest, UnknownSubcommandExitsTwoAndSuggests) {
   EXPECT_EQ(bad_flag.exit_code, 2);
 }
 
+// `twin pipeline runn x` and `twin pipeline show x` said only "A subcommand is required".
+TEST(CliTest, UnknownNestedSubcommandIsNamedWithASuggestion) {
+  TempDir dir;
+  auto runn = run_twin("pipeline runn x", dir.path());
+  EXPECT_EQ(runn.exit_code, 2);
+  EXPECT_NE(runn.err.find("'runn' is not a twin pipeline command. Did you mean 'run'?"),
+            std::string::npos)
+      << runn.err;
+  auto show = run_twin("pipeline show x", dir.path());
+  EXPECT_EQ(show.exit_code, 2);
+  EXPECT_NE(show.err.find("'show' is not a twin pipeline command"), std::string::npos) << show.err;
+  EXPECT_NE(show.err.find("See 'twin pipeline --help'"), std::string::npos) << show.err;
+}
+
+// `--parm who=x` was reported as "who=x --parm", reversed, with no suggestion.
+TEST(CliTest, UnknownOptionIsNamedAsTypedWithTheClosestOption) {
+  TempDir dir;
+  auto result = run_twin("pipeline run hello --parm who=x", dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("twin pipeline run has no option '--parm'. Did you mean '--param'?"),
+            std::string::npos)
+      << result.err;
+  auto with_value = run_twin("pipeline run hello --parm=who=x", dir.path());
+  EXPECT_NE(with_value.err.find("no option '--parm'"), std::string::npos) << with_value.err;
+}
+
 TEST(CliTest, SettingsShowSourcesAndMaskSecrets) {
   TempDir dir;
   std::ofstream(dir.path() / "twin.toml") << "[settings]\nDATABASE_NAME = 'from_toml'\n";
