@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -16,6 +18,7 @@
 #include "twin/core/process.h"
 #include "twin/core/text.h"
 #include "twin/tasks/command_line.h"
+#include "twin/tasks/poe_schema.h"
 #include "twin/tasks/task_args.h"
 #include "twin/tasks/up_to_date.h"
 
@@ -25,47 +28,65 @@ namespace {
 // Where a task's output goes and what it inherits from its caller.
 struct ExecContext {
   Environment env;
-  std::set<std::string> private_names;  // `_NAME` variables: templates only, never exported
-  std::optional<std::string> prefix;    // parallel subtask: prefix each output line
-  std::string* capture = nullptr;       // uses / switch control: collect stdout here
-  std::vector<std::string> stack;       // task names being run, to catch ref cycles
-  bool concurrent = false;              // other tasks run at the same time: the terminal is shared
+  // Private variables set by the configuration (env, envfiles, args, uses): usable in
+  // templates, never exported to a task's process.
+  std::set<std::string> private_names;
+  // Variable -> Python expression: the args in scope (the task's own and its parents'), for
+  // script and expr tasks (a switch's control reads its switch's args).
+  std::map<std::string, std::string> python_args;
+  std::vector<std::string> extra_args;  // the free arguments (`_extra_args` in Python)
+  std::string prefix;                   // parallel subtask: put before each output line
+  bool buffer_output = false;           // parallel output_mode = "buffer"
+  std::optional<std::filesystem::path> stdout_file;  // capture_stdout of this task or a parent
+  std::string* capture = nullptr;                    // uses / switch control: collect stdout here
+  std::vector<std::string> stack;                    // task names being run, to catch ref cycles
+  bool concurrent = false;            // other tasks run at the same time: the terminal is shared
+  std::optional<int> verbosity;       // a task's `verbosity`, inherited by inline subtasks
+  std::vector<std::string> launcher;  // put before each command: `uv run --flags`
 };
 
-bool is_private(std::string_view name) { return name.starts_with("_"); }
-
-std::string python_literal(std::string_view text) {
-  std::string out = "'";
-  for (char raw : text) {
-    const auto c = static_cast<unsigned char>(raw);
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\'':
-        out += "\\'";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", c);
-        } else {
-          out += raw;
-        }
-    }
-  }
-  return out + "'";
+// Poe's rule: a name starting with `_` and holding no uppercase letter.
+bool is_private(std::string_view name) {
+  return name.starts_with('_') && std::ranges::none_of(name, [](char c) {
+           return std::isupper(static_cast<unsigned char>(c)) != 0;
+         });
 }
 
-// $VAR / ${VAR} in a Python expression become lookups of the task environment.
+// The colours Poe rotates through for parallel prefixes: red, green, yellow, blue, magenta,
+// cyan.
+constexpr std::array<std::string_view, 6> kPrefixColors = {"\033[31m", "\033[32m", "\033[33m",
+                                                           "\033[34m", "\033[35m", "\033[36m"};
+
+// A parallel subtask's prefix: `prefix` with {name} and {index} filled, cut to `prefix_max`
+// (an ellipsis marks the cut), put in `prefix_template` with or without colour.
+std::string render_prefix(const ParallelOutput& output, const std::string& name, size_t index,
+                          bool color) {
+  if (!output.prefix) return "";
+  std::string text = *output.prefix;
+  const auto fill = [&text](std::string_view tag, const std::string& value) {
+    for (size_t at = text.find(tag); at != std::string::npos;
+         at = text.find(tag, at + value.size()))
+      text.replace(at, tag.size(), value);
+  };
+  fill("{name}", name);
+  fill("{index}", std::to_string(index + 1));
+  if (static_cast<int>(text.size()) > output.prefix_max) {
+    text = text.substr(0, static_cast<size_t>(std::max(0, output.prefix_max - 1))) + "\u2026";
+  }
+  std::string rendered = output.prefix_template;
+  const auto put = [&rendered](std::string_view tag, std::string_view value) {
+    for (size_t at = rendered.find(tag); at != std::string::npos;
+         at = rendered.find(tag, at + value.size()))
+      rendered.replace(at, tag.size(), value);
+  };
+  put("{color_start}", color ? kPrefixColors[index % kPrefixColors.size()] : "");
+  put("{color_end}", color ? "\033[0m" : "");
+  put("{prefix}", text);
+  return rendered;
+}
+
+// $VAR / ${VAR} in a Python expression become lookups of the task environment: attributes of
+// `__env` (kPythonEnv), which need no quotes, so they work inside f-strings too.
 std::string python_env_references(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -78,7 +99,7 @@ std::string python_env_references(std::string_view text) {
         ++end;
       }
       if (end > start && (!braced || (end < text.size() && text[end] == '}'))) {
-        out += fmt::format("environ.get({}, '')", python_literal(text.substr(start, end - start)));
+        out += fmt::format("__env.{}", text.substr(start, end - start));
         i = braced ? end : end - 1;
         continue;
       }
@@ -87,6 +108,13 @@ std::string python_env_references(std::string_view text) {
   }
   return out;
 }
+
+// Defines `__env`, the task environment seen from Python (unset variables are '').
+constexpr std::string_view kPythonEnv =
+    "class _TwinEnv:\n"
+    "    def __getattr__(self, name):\n"
+    "        return os.environ.get(name, '')\n"
+    "__env = _TwinEnv()\n";
 
 std::optional<std::filesystem::path> find_in_path(std::string_view program,
                                                   const Environment& env) {
@@ -156,21 +184,34 @@ struct TaskRunner::State {
 
   // ---- output -----------------------------------------------------------------------------
 
+  // The verbosity a message of `ctx` is judged by: the task's own (or its parent's), else the
+  // project's, moved by the command line's -q / -v.
+  int verbosity(const ExecContext& ctx) const {
+    return ctx.verbosity.value_or(file.verbosity) + options.verbosity - (options.quiet ? 1 : 0);
+  }
+
+  // The command echo (Poe's "Poe => ..."), an info message: hidden below verbosity 0.
   void echo(const ExecContext& ctx, std::string_view action) {
-    if (options.quiet && !options.dry_run) return;
+    if (verbosity(ctx) < 0 && !options.dry_run) return;
     std::lock_guard lock(output_mutex);
     std::FILE* out = options.dry_run ? stdout : stderr;
     const bool color = options.color && !options.dry_run;
-    const std::string prefix = ctx.prefix ? *ctx.prefix + " | " : "";
-    fmt::print(out, "{}{}twin =>{} {}\n", prefix, color ? "\033[1;36m" : "", color ? "\033[0m" : "",
-               action);
+    fmt::print(out, "{}{}twin =>{} {}\n", ctx.prefix, color ? "\033[1;36m" : "",
+               color ? "\033[0m" : "", action);
     std::fflush(out);
   }
 
   void note(const ExecContext& ctx, std::string_view message) {
-    if (options.quiet) return;
+    if (verbosity(ctx) < 0) return;
     std::lock_guard lock(output_mutex);
-    fmt::print(stderr, "{}twin: {}\n", ctx.prefix ? *ctx.prefix + " | " : "", message);
+    fmt::print(stderr, "{}twin: {}\n", ctx.prefix, message);
+  }
+
+  // Warnings are hidden from verbosity -2 down.
+  void warn(const ExecContext& ctx, std::string_view message) {
+    if (verbosity(ctx) < -1) return;
+    std::lock_guard lock(output_mutex);
+    fmt::print(stderr, "{}twin: warning: {}\n", ctx.prefix, message);
   }
 
   OutputSpec prefixed_lines(const std::string& prefix, std::FILE* stream) {
@@ -178,7 +219,7 @@ struct TaskRunner::State {
     spec.mode = OutputMode::kLines;
     spec.on_line = [this, prefix, stream](std::string_view line) {
       std::lock_guard lock(output_mutex);
-      fmt::print(stream, "{} | {}\n", prefix, line);
+      fmt::print(stream, "{}{}\n", prefix, line);
       std::fflush(stream);
     };
     return spec;
@@ -186,9 +227,8 @@ struct TaskRunner::State {
 
   // ---- environment ------------------------------------------------------------------------
 
-  static Status apply_envfiles(const std::vector<EnvFileRef>& refs,
-                               const std::filesystem::path& base, ExecContext& ctx,
-                               std::string_view owner) {
+  Status apply_envfiles(const std::vector<EnvFileRef>& refs, const std::filesystem::path& base,
+                        ExecContext& ctx, std::string_view owner) {
     for (const auto& ref : refs) {
       const std::filesystem::path path = base / expand_template(ref.path, ctx.env);
       const EnvironmentLookup lookup = [&ctx](std::string_view name) -> std::optional<std::string> {
@@ -199,15 +239,20 @@ struct TaskRunner::State {
       auto entries = read_dotenv(path, lookup);
       if (!entries) {
         if (entries.error().code() == StatusCode::kNotFound) {
-          if (ref.optional) continue;
-          return Status::invalid_argument(
-              fmt::format("{}: envfile {} does not exist (list it under envfile.optional if it "
-                          "may be absent)",
-                          owner, path.string()));
+          // As Poe: a missing expected envfile is a warning, a missing optional one silent.
+          if (!ref.optional) {
+            warn(ctx, fmt::format("{}: envfile {} not found (list it under envfile.optional if "
+                                  "it may be absent)",
+                                  owner, path.string()));
+          }
+          continue;
         }
         return entries.error();
       }
-      for (auto& entry : *entries) ctx.env[entry.key] = std::move(entry.value);
+      for (auto& entry : *entries) {
+        if (is_private(entry.key)) ctx.private_names.insert(entry.key);
+        ctx.env[entry.key] = std::move(entry.value);
+      }
     }
     return Status::ok();
   }
@@ -253,7 +298,7 @@ struct TaskRunner::State {
   }
 
   // An included file's own env, envfiles and TWIN_CONF_DIR, for the tasks it declares.
-  Status apply_origin(const TaskSpec& task, ExecContext& ctx) const {
+  Status apply_origin(const TaskSpec& task, ExecContext& ctx) {
     const TaskOrigin& origin = *task.origin;
     if (!origin.included) return Status::ok();
     const std::filesystem::path base = base_dir(task, ctx);
@@ -265,13 +310,53 @@ struct TaskRunner::State {
     return Status::ok();
   }
 
-  // Poe's executor (task_spec.h): puts the project's virtualenv first on PATH when one applies.
+  // The executor that applies to `task`: the project's, extended or replaced by its include's,
+  // its group's and its own (a level without `type`, or with the same type, extends).
+  Executor resolve_executor(const TaskSpec& task) const {
+    Executor resolved = file.executor.value_or(Executor{});
+    const auto layer = [&resolved](const std::optional<Executor>& next) {
+      if (!next) return;
+      if (next->type_given && next->type != resolved.type) {
+        resolved = *next;
+        return;
+      }
+      if (!next->location.empty()) resolved.location = next->location;
+      for (const auto& [key, values] : next->uv_options) resolved.uv_options[key] = values;
+    };
+    if (task.origin->included) layer(task.origin->executor);
+    if (task.group) layer(task.group->executor);
+    layer(task.executor);
+    return resolved;
+  }
+
+  // `uv run` and its flags for a uv executor with options (Poe passes each option to uv run).
+  static std::vector<std::string> uv_launcher(const Executor& executor) {
+    std::vector<std::string> argv{"uv", "run"};
+    for (const auto& [key, values] : executor.uv_options) {
+      const bool flag =
+          std::ranges::find(poe::uv_flag_options(), key) != poe::uv_flag_options().end();
+      if (flag) {
+        if (!values.empty() && values.front() == "true") argv.push_back("--" + key);
+        continue;
+      }
+      for (const auto& value : values) {
+        argv.push_back("--" + key);
+        argv.push_back(value);
+      }
+    }
+    return argv;
+  }
+
+  // Poe's executor (task_spec.h): puts the project's virtualenv first on PATH when one applies;
+  // a uv executor with options runs the task's commands through `uv run`.
   Status apply_executor(const TaskSpec& task, ExecContext& ctx) const {
-    const std::optional<Executor>& from_origin = task.origin->executor;
-    const Executor executor = task.executor.has_value() ? *task.executor
-                              : from_origin.has_value() ? *from_origin
-                                                        : file.executor.value_or(Executor{});
+    const Executor executor = resolve_executor(task);
+    ctx.launcher.clear();
     if (executor.type == "simple") return Status::ok();
+    if (executor.type == "uv" && !executor.uv_options.empty()) {
+      ctx.launcher = uv_launcher(executor);
+      return Status::ok();
+    }
     const bool explicit_virtualenv = executor.type == "virtualenv";
     if (!explicit_virtualenv && ctx.env.contains("VIRTUAL_ENV")) return Status::ok();
     std::vector<std::filesystem::path> candidates;
@@ -301,7 +386,9 @@ struct TaskRunner::State {
   Result<int> run_command(const TaskSpec& task, std::vector<std::string> argv,
                           const std::filesystem::path& cwd, const ExecContext& ctx) {
     ProcessSpec spec;
-    spec.argv = std::move(argv);
+    spec.argv = ctx.launcher;
+    spec.argv.insert(spec.argv.end(), std::make_move_iterator(argv.begin()),
+                     std::make_move_iterator(argv.end()));
     // posix_spawnp searches twin's own PATH; when the task's differs (a virtualenv executor, an
     // env entry), look the program up in the task's.
     if (!spec.argv.empty() && spec.argv.front().find('/') == std::string::npos) {
@@ -313,27 +400,39 @@ struct TaskRunner::State {
     }
     spec.cwd = cwd;
     spec.environment = exported(ctx);
-    std::optional<std::filesystem::path> stdout_file;
-    if (task.capture_stdout) {
-      stdout_file = cwd / expand_template(*task.capture_stdout, ctx.env);
-      std::ofstream truncate(*stdout_file, std::ios::trunc);
-      if (!truncate) {
-        return fail(Status::io(fmt::format("task {}: cannot write capture_stdout file {}",
-                                           task.name, stdout_file->string())));
-      }
-    }
+    // Buffered parallel output: this leaf's stdout lines, printed in one block when it ends
+    // (or earlier, past Poe's 4 MiB bound).
+    std::vector<std::string> buffered;
+    size_t buffered_bytes = 0;
+    const auto flush_buffer = [&] {
+      std::lock_guard lock(output_mutex);
+      for (const auto& line : buffered) fmt::print(stdout, "{}{}\n", ctx.prefix, line);
+      std::fflush(stdout);
+      buffered.clear();
+      buffered_bytes = 0;
+    };
+    const bool parallel_leaf = ctx.concurrent && (!ctx.prefix.empty() || ctx.buffer_output);
     if (ctx.capture != nullptr) {
       spec.out.mode = OutputMode::kCapture;
-    } else if (stdout_file) {
+    } else if (ctx.stdout_file) {
       spec.out.mode = OutputMode::kFile;
-      spec.out.file = *stdout_file;
-    } else if (ctx.prefix) {
-      spec.out = prefixed_lines(*ctx.prefix, stdout);
+      spec.out.file = *ctx.stdout_file;
+    } else if (ctx.buffer_output) {
+      constexpr size_t kBufferLimit = 4 << 20;
+      spec.out.mode = OutputMode::kLines;
+      spec.out.on_line = [&](std::string_view line) {
+        if (buffered_bytes + line.size() + 1 > kBufferLimit && !buffered.empty()) flush_buffer();
+        buffered.emplace_back(line);
+        buffered_bytes += line.size() + 1;
+      };
+    } else if (!ctx.prefix.empty()) {
+      spec.out = prefixed_lines(ctx.prefix, stdout);
     }
-    if (ctx.prefix) spec.err = prefixed_lines(*ctx.prefix, stderr);
+    if (!ctx.prefix.empty()) spec.err = prefixed_lines(ctx.prefix, stderr);
     // A lone task owns the terminal, so interactive programs work as they would without twin.
-    spec.foreground_terminal = !ctx.concurrent && !ctx.prefix;
+    spec.foreground_terminal = !ctx.concurrent && !parallel_leaf;
     auto result = run_process(spec);
+    if (!buffered.empty()) flush_buffer();
     if (!result) {
       return fail(
           Status::not_found(fmt::format("task {}: {}", task.name, result.error().message())));
@@ -349,29 +448,21 @@ struct TaskRunner::State {
                     task.name, to_string(task.kind))));
   }
 
-  // Python assignments making the task's declared args visible as variables.
-  static std::string python_arg_variables(const TaskSpec& task, const ExecContext& ctx) {
+  // Python assignments making the args in scope, the private variables and the free
+  // arguments (`_extra_args`) visible as variables to script and expr tasks.
+  static std::string python_arg_variables(const ExecContext& ctx) {
     std::string code;
-    for (const auto& arg : task.args) {
-      const std::string variable = arg_variable(arg);
-      auto it = ctx.env.find(variable);
-      std::string value = "None";
-      if (arg.type == ArgType::kBoolean) {
-        value = it != ctx.env.end() && it->second == "True" ? "True" : "False";
-      } else if (it != ctx.env.end()) {
-        const std::string literal = python_literal(it->second);
-        if (arg.multiple) {
-          value = fmt::format("{}.split()", literal);
-        } else if (arg.type == ArgType::kInteger) {
-          value = fmt::format("int({})", literal);
-        } else if (arg.type == ArgType::kFloat) {
-          value = fmt::format("float({})", literal);
-        } else {
-          value = literal;
-        }
-      }
-      code += fmt::format("{} = {}\n", variable, value);
+    for (const auto& name : ctx.private_names) {
+      auto it = ctx.env.find(name);
+      if (it == ctx.env.end() || ctx.python_args.contains(name)) continue;
+      code += fmt::format("{} = {}\n", name, python_literal(it->second));
     }
+    for (const auto& [variable, value] : ctx.python_args)
+      code += fmt::format("{} = {}\n", variable, value);
+    std::vector<std::string> extra;
+    extra.reserve(ctx.extra_args.size());
+    for (const auto& word : ctx.extra_args) extra.push_back(python_literal(word));
+    code += fmt::format("_extra_args = [{}]\n", fmt::join(extra, ", "));
     return code;
   }
 
@@ -387,7 +478,10 @@ struct TaskRunner::State {
       return fail(Status::invalid_argument(
           fmt::format("{}: task {}: {}", task.location, task.name, words.error().message())));
     }
-    words->insert(words->end(), free.begin(), free.end());
+    // A command that places $POE_EXTRA_ARGS itself does not get the free words again at its end.
+    const bool places_extra_args = task.content.find("POE_EXTRA_ARGS") != std::string::npos ||
+                                   task.content.find("TWIN_EXTRA_ARGS") != std::string::npos;
+    if (!places_extra_args) words->insert(words->end(), free.begin(), free.end());
     if (words->empty()) {
       return fail(Status::invalid_argument(
           fmt::format("{}: task {}: the command is empty", task.location, task.name)));
@@ -442,7 +536,15 @@ struct TaskRunner::State {
     }
     const std::string module = trim(task.content.substr(0, colon));
     std::string call = trim(task.content.substr(colon + 1));
-    if (call.find('(') == std::string::npos) call += "()";
+    if (call.find('(') == std::string::npos) {
+      // Without parentheses the task's args are passed as keyword arguments, as Poe does.
+      std::vector<std::string> keywords;
+      for (const auto& arg : task.args) {
+        const std::string variable = arg_variable(arg);
+        keywords.push_back(fmt::format("{}={}", variable, variable));
+      }
+      call += fmt::format("({})", fmt::join(keywords, ", "));
+    }
     std::string argv_literal = "[" + python_literal(task.name);
     for (const auto& word : free) argv_literal += ", " + python_literal(word);
     argv_literal += "]";
@@ -450,13 +552,13 @@ struct TaskRunner::State {
         "import sys, os, importlib\n"
         "sys.path.insert(0, {root})\n"
         "sys.argv = {argv}\n"
-        "environ = os.environ\n"
+        "environ = os.environ\n{env}"
         "{args}"
         "_module = importlib.import_module({module})\n"
         "_result = eval({call}, dict(vars(_module)), dict(globals()))\n"
         "{print}",
         fmt::arg("root", python_literal(options.root.string())), fmt::arg("argv", argv_literal),
-        fmt::arg("args", python_arg_variables(task, ctx)),
+        fmt::arg("env", kPythonEnv), fmt::arg("args", python_arg_variables(ctx)),
         fmt::arg("module", python_literal(module)),
         fmt::arg("call", python_literal(python_env_references(call))),
         fmt::arg("print", task.print_result ? "if _result is not None: print(_result)\n" : ""));
@@ -472,7 +574,7 @@ struct TaskRunner::State {
         ctx.capture->append(platform_name() + "\n");
       } else if (!options.dry_run) {
         std::lock_guard lock(output_mutex);
-        fmt::print("{}{}\n", ctx.prefix ? *ctx.prefix + " | " : "", platform_name());
+        fmt::print("{}{}\n", ctx.prefix, platform_name());
         std::fflush(stdout);
       }
       return 0;
@@ -481,12 +583,13 @@ struct TaskRunner::State {
     for (const auto& module : task.imports) imports += ", " + module;
     std::string code = fmt::format(
         "import {imports}\n"
-        "environ = os.environ\n"
+        "environ = os.environ\n{env}"
         "{args}"
         "_result = eval({expr})\n"
         "print(_result)\n"
         "{assertion}",
-        fmt::arg("imports", imports), fmt::arg("args", python_arg_variables(task, ctx)),
+        fmt::arg("imports", imports), fmt::arg("env", kPythonEnv),
+        fmt::arg("args", python_arg_variables(ctx)),
         fmt::arg("expr", python_literal(python_env_references(trim(task.content)))),
         fmt::arg("assertion", task.assert_result ? "sys.exit(0 if _result else 1)\n" : ""));
     return run_python(task, task.content, std::move(code), cwd, ctx);
@@ -549,17 +652,32 @@ struct TaskRunner::State {
     return subtask.name;
   }
 
+  // Parallel prefixes are coloured on a colour terminal, or when the task's environment sets
+  // FORCE_COLOR to something other than 0 (NO_COLOR wins), as Poe does.
+  bool prefix_color(const ExecContext& ctx) const {
+    const auto set = [&ctx](const char* name) -> std::optional<std::string> {
+      auto it = ctx.env.find(name);
+      if (it == ctx.env.end()) return std::nullopt;
+      return it->second;
+    };
+    if (auto no_color = set("NO_COLOR"); no_color && !no_color->empty()) return false;
+    if (auto force = set("FORCE_COLOR"); force && !force->empty() && *force != "0") return true;
+    return options.stdout_color;
+  }
+
   Result<int> run_parallel(const TaskSpec& task, const ExecContext& ctx) {
     const size_t count = task.subtasks.size();
     std::vector<Result<int>> results(count, 0);
     std::vector<std::thread> threads;
     threads.reserve(count);
+    const bool color = prefix_color(ctx);
     for (size_t i = 0; i < count; ++i) {
-      threads.emplace_back([this, &task, &ctx, &results, i]() {
+      threads.emplace_back([this, &task, &ctx, &results, i, color]() {
         ExecContext sub = ctx;
         sub.concurrent = true;
-        const std::string name = display_name(*task.subtasks[i]);
-        sub.prefix = ctx.prefix ? *ctx.prefix + " | " + name : name;
+        sub.buffer_output = task.parallel_output.buffer;
+        sub.prefix = ctx.prefix +
+                     render_prefix(task.parallel_output, display_name(*task.subtasks[i]), i, color);
         results[i] = invoke(*task.subtasks[i], {}, sub);
       });
     }
@@ -648,6 +766,12 @@ struct TaskRunner::State {
         all.insert(all.end(), target.second.begin(), target.second.end());
         return all;
       }());
+      if (captured && target.first->capture_stdout) {
+        return Status::invalid_argument(
+            fmt::format("{}: task {} uses task {}, which has capture_stdout: its output goes to a "
+                        "file, so it cannot be used",
+                        task.location, task.name, target.first->name));
+      }
       const std::string key = (captured ? "uses:" : "deps:") + invocation_key;
       direct.push_back(key);
       if (std::ranges::find(path, target.first->name) != path.end()) {
@@ -677,7 +801,7 @@ struct TaskRunner::State {
       if (auto it = memo.find(node.key); it != memo.end()) return it->second.first;
     }
     ExecContext ctx = base;
-    ctx.prefix.reset();
+    ctx.prefix.clear();
     std::string output;
     if (node.captured) ctx.capture = &output;
     TWIN_ASSIGN_OR_RETURN(int code, invoke(*node.task, node.args, ctx));
@@ -772,26 +896,57 @@ struct TaskRunner::State {
     TWIN_RETURN_IF_ERROR(apply_envfiles(task.envfiles, base, ctx, task.name));
     apply_env(task.env, ctx);
     TWIN_RETURN_IF_ERROR(apply_executor(task, ctx));
+    if (task.verbosity) ctx.verbosity = task.verbosity;
+    ctx.env["POE_VERBOSITY"] = std::to_string(verbosity(ctx));
 
+    // Without `args`, every word is free: appended to cmd tasks, sys.argv of script tasks,
+    // $POE_EXTRA_ARGS / _extra_args for all (sequences pass them on only where referenced).
     std::vector<std::string> free = words;
+    Environment arg_values;
     if (task.declares_args) {
       TWIN_ASSIGN_OR_RETURN(auto parsed, parse_task_args(task, words, ctx.env));
-      for (auto& [name, value] : parsed.values) ctx.env[name] = std::move(value);
+      for (const auto& name : parsed.unset) {
+        ctx.env.erase(name);
+        arg_values.erase(name);
+      }
+      for (auto& [name, value] : parsed.python) ctx.python_args[name] = std::move(value);
+      arg_values = std::move(parsed.values);
       free = std::move(parsed.free);
-    } else if (!words.empty() && task.kind != TaskKind::kCmd && task.kind != TaskKind::kShell &&
-               task.kind != TaskKind::kScript && task.kind != TaskKind::kRef) {
-      return fail(Status::invalid_argument(
-          fmt::format("task {} takes no arguments (got '{}'); declare them with `args`", task.name,
-                      fmt::join(words, " "))));
+      for (const auto& arg : task.args) {
+        if (is_private(arg_variable(arg))) ctx.private_names.insert(arg_variable(arg));
+      }
     }
-    const std::string extra = shell_join(free);
-    ctx.env["TWIN_EXTRA_ARGS"] = extra;
-    ctx.env["POE_EXTRA_ARGS"] = extra;
+    for (const auto& [name, value] : arg_values) ctx.env[name] = value;
+    // A task given no free words keeps its parent's, so a sequence's subtasks can forward them.
+    if (!free.empty() || !ctx.env.contains("POE_EXTRA_ARGS")) {
+      const std::string extra = shell_join(free);
+      ctx.env["TWIN_EXTRA_ARGS"] = extra;
+      ctx.env["POE_EXTRA_ARGS"] = extra;
+      ctx.extra_args = free;
+    }
 
     TWIN_ASSIGN_OR_RETURN(auto dependencies, run_dependencies(task, ctx));
     if (const int* failed = std::get_if<int>(&dependencies)) return *failed;
-    for (auto& [name, value] : std::get<Environment>(dependencies))
+    for (auto& [name, value] : std::get<Environment>(dependencies)) {
+      if (is_private(name)) ctx.private_names.insert(name);
       ctx.env[name] = std::move(value);
+    }
+    // Args rank above uses (Poe's precedence).
+    for (const auto& [name, value] : arg_values) ctx.env[name] = value;
+
+    if (task.capture_stdout) {
+      TWIN_RETURN_IF_ERROR(check_capture_stdout(task));
+      std::filesystem::path target = expand_template(*task.capture_stdout, ctx.env);
+      if (target.is_relative()) target = options.root / target;
+      if (!options.dry_run) {
+        std::ofstream truncate(target, std::ios::trunc);
+        if (!truncate) {
+          return fail(Status::io(fmt::format("task {}: cannot write capture_stdout file {}",
+                                             task.name, target.string())));
+        }
+      }
+      ctx.stdout_file = target;
+    }
 
     std::filesystem::path cwd = base;
     if (task.cwd) cwd = base / expand_template(*task.cwd, ctx.env);
@@ -820,6 +975,20 @@ struct TaskRunner::State {
     if (code == 0 && fingerprint && !options.dry_run)
       TWIN_RETURN_IF_ERROR(up_to_date.record(*fingerprint));
     return code;
+  }
+
+  // Poe's rule: a ref to a sequence or parallel task cannot capture its stdout.
+  Status check_capture_stdout(const TaskSpec& task) const {
+    if (task.kind != TaskKind::kRef) return Status::ok();
+    const size_t space = task.content.find_first_of(" \t");
+    const TaskSpec* target = file.find(task.content.substr(0, space));
+    if (target != nullptr &&
+        (target->kind == TaskKind::kSequence || target->kind == TaskKind::kParallel)) {
+      return Status::invalid_argument(
+          fmt::format("{}: task {}: capture_stdout cannot be used on a ref to a {} task ({})",
+                      task.location, task.name, to_string(target->kind), target->name));
+    }
+    return Status::ok();
   }
 
   Result<int> run_by_kind(const TaskSpec& task, const std::vector<std::string>& free,

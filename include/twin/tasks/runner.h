@@ -26,9 +26,11 @@ struct RunOptions {
   std::filesystem::path state_dir;       // <root>/.twin: fingerprints for up-to-date checks
   std::filesystem::path invocation_dir;  // where twin was started: TWIN_PWD
   bool dry_run = false;
-  bool quiet = false;  // no command echo
-  bool color = false;  // colour the echo
-  int jobs = 1;        // independent deps run this many at a time
+  bool quiet = false;         // -q: no command echo (the same as verbosity -1)
+  bool color = false;         // colour the echo (stderr)
+  bool stdout_color = false;  // colour parallel prefixes (stdout); FORCE_COLOR in a task's env too
+  int verbosity = 0;          // -q / -v on the command line: added to every task's verbosity
+  int jobs = 1;               // independent deps run this many at a time
 };
 
 class TaskRunner {
