@@ -14,6 +14,8 @@
 #include <thread>
 #include <variant>
 
+#include "executor.h"
+#include "python_program.h"
 #include "twin/core/dotenv.h"
 #include "twin/core/process.h"
 #include "twin/core/text.h"
@@ -85,37 +87,6 @@ std::string render_prefix(const ParallelOutput& output, const std::string& name,
   return rendered;
 }
 
-// $VAR / ${VAR} in a Python expression become lookups of the task environment: attributes of
-// `__env` (kPythonEnv), which need no quotes, so they work inside f-strings too.
-std::string python_env_references(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '$' && i + 1 < text.size()) {
-      const bool braced = text[i + 1] == '{';
-      size_t start = i + (braced ? 2 : 1);
-      size_t end = start;
-      while (end < text.size() &&
-             (std::isalnum(static_cast<unsigned char>(text[end])) != 0 || text[end] == '_')) {
-        ++end;
-      }
-      if (end > start && (!braced || (end < text.size() && text[end] == '}'))) {
-        out += fmt::format("__env.{}", text.substr(start, end - start));
-        i = braced ? end : end - 1;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
-}
-
-// Defines `__env`, the task environment seen from Python (unset variables are '').
-constexpr std::string_view kPythonEnv =
-    "class _TwinEnv:\n"
-    "    def __getattr__(self, name):\n"
-    "        return os.environ.get(name, '')\n"
-    "__env = _TwinEnv()\n";
-
 std::optional<std::filesystem::path> find_in_path(std::string_view program,
                                                   const Environment& env) {
   auto it = env.find("PATH");
@@ -145,13 +116,6 @@ std::string platform_name() {
 std::string trim_trailing_newlines(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   return text;
-}
-
-std::string trim(std::string_view text) {
-  const size_t start = text.find_first_not_of(" \t\r\n");
-  if (start == std::string_view::npos) return "";
-  const size_t end = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(start, end - start + 1));
 }
 
 }  // namespace
@@ -310,47 +274,10 @@ struct TaskRunner::State {
     return Status::ok();
   }
 
-  // The executor that applies to `task`: the project's, extended or replaced by its include's,
-  // its group's and its own (a level without `type`, or with the same type, extends).
-  Executor resolve_executor(const TaskSpec& task) const {
-    Executor resolved = file.executor.value_or(Executor{});
-    const auto layer = [&resolved](const std::optional<Executor>& next) {
-      if (!next) return;
-      if (next->type_given && next->type != resolved.type) {
-        resolved = *next;
-        return;
-      }
-      if (!next->location.empty()) resolved.location = next->location;
-      for (const auto& [key, values] : next->uv_options) resolved.uv_options[key] = values;
-    };
-    if (task.origin->included) layer(task.origin->executor);
-    if (task.group) layer(task.group->executor);
-    layer(task.executor);
-    return resolved;
-  }
-
-  // `uv run` and its flags for a uv executor with options (Poe passes each option to uv run).
-  static std::vector<std::string> uv_launcher(const Executor& executor) {
-    std::vector<std::string> argv{"uv", "run"};
-    for (const auto& [key, values] : executor.uv_options) {
-      const bool flag =
-          std::ranges::find(poe::uv_flag_options(), key) != poe::uv_flag_options().end();
-      if (flag) {
-        if (!values.empty() && values.front() == "true") argv.push_back("--" + key);
-        continue;
-      }
-      for (const auto& value : values) {
-        argv.push_back("--" + key);
-        argv.push_back(value);
-      }
-    }
-    return argv;
-  }
-
   // Poe's executor (task_spec.h): puts the project's virtualenv first on PATH when one applies;
   // a uv executor with options runs the task's commands through `uv run`.
   Status apply_executor(const TaskSpec& task, ExecContext& ctx) const {
-    const Executor executor = resolve_executor(task);
+    const Executor executor = resolve_executor(file, task);
     ctx.launcher.clear();
     if (executor.type == "simple") return Status::ok();
     if (executor.type == "uv" && !executor.uv_options.empty()) {
@@ -448,22 +375,17 @@ struct TaskRunner::State {
                     task.name, to_string(task.kind))));
   }
 
-  // Python assignments making the args in scope, the private variables and the free
-  // arguments (`_extra_args`) visible as variables to script and expr tasks.
-  static std::string python_arg_variables(const ExecContext& ctx) {
-    std::string code;
+  // What script and expr tasks see as Python variables: the args in scope, the private
+  // variables (as strings) and the free arguments (`_extra_args`).
+  static PythonScope python_scope(const ExecContext& ctx) {
+    PythonScope scope;
     for (const auto& name : ctx.private_names) {
       auto it = ctx.env.find(name);
-      if (it == ctx.env.end() || ctx.python_args.contains(name)) continue;
-      code += fmt::format("{} = {}\n", name, python_literal(it->second));
+      if (it != ctx.env.end()) scope.variables[name] = python_literal(it->second);
     }
-    for (const auto& [variable, value] : ctx.python_args)
-      code += fmt::format("{} = {}\n", variable, value);
-    std::vector<std::string> extra;
-    extra.reserve(ctx.extra_args.size());
-    for (const auto& word : ctx.extra_args) extra.push_back(python_literal(word));
-    code += fmt::format("_extra_args = [{}]\n", fmt::join(extra, ", "));
-    return code;
+    for (const auto& [variable, value] : ctx.python_args) scope.variables[variable] = value;
+    scope.extra_args = ctx.extra_args;
+    return scope;
   }
 
   // ---- task types -------------------------------------------------------------------------
@@ -534,34 +456,7 @@ struct TaskRunner::State {
           fmt::format("{}: task {}: script must be 'module:function' or 'module:function(args)'",
                       task.location, task.name)));
     }
-    const std::string module = trim(task.content.substr(0, colon));
-    std::string call = trim(task.content.substr(colon + 1));
-    if (call.find('(') == std::string::npos) {
-      // Without parentheses the task's args are passed as keyword arguments, as Poe does.
-      std::vector<std::string> keywords;
-      for (const auto& arg : task.args) {
-        const std::string variable = arg_variable(arg);
-        keywords.push_back(fmt::format("{}={}", variable, variable));
-      }
-      call += fmt::format("({})", fmt::join(keywords, ", "));
-    }
-    std::string argv_literal = "[" + python_literal(task.name);
-    for (const auto& word : free) argv_literal += ", " + python_literal(word);
-    argv_literal += "]";
-    std::string code = fmt::format(
-        "import sys, os, importlib\n"
-        "sys.path.insert(0, {root})\n"
-        "sys.argv = {argv}\n"
-        "environ = os.environ\n{env}"
-        "{args}"
-        "_module = importlib.import_module({module})\n"
-        "_result = eval({call}, dict(vars(_module)), dict(globals()))\n"
-        "{print}",
-        fmt::arg("root", python_literal(options.root.string())), fmt::arg("argv", argv_literal),
-        fmt::arg("env", kPythonEnv), fmt::arg("args", python_arg_variables(ctx)),
-        fmt::arg("module", python_literal(module)),
-        fmt::arg("call", python_literal(python_env_references(call))),
-        fmt::arg("print", task.print_result ? "if _result is not None: print(_result)\n" : ""));
+    std::string code = script_program(task, free, options.root, python_scope(ctx));
     return run_python(task, task.content, std::move(code), cwd, ctx);
   }
 
@@ -579,19 +474,7 @@ struct TaskRunner::State {
       }
       return 0;
     }
-    std::string imports = "sys, os";
-    for (const auto& module : task.imports) imports += ", " + module;
-    std::string code = fmt::format(
-        "import {imports}\n"
-        "environ = os.environ\n{env}"
-        "{args}"
-        "_result = eval({expr})\n"
-        "print(_result)\n"
-        "{assertion}",
-        fmt::arg("imports", imports), fmt::arg("env", kPythonEnv),
-        fmt::arg("args", python_arg_variables(ctx)),
-        fmt::arg("expr", python_literal(python_env_references(trim(task.content)))),
-        fmt::arg("assertion", task.assert_result ? "sys.exit(0 if _result else 1)\n" : ""));
+    std::string code = expr_program(task, python_scope(ctx));
     return run_python(task, task.content, std::move(code), cwd, ctx);
   }
 
