@@ -19,6 +19,8 @@ struct TaskOptions {
   bool dry_run = false;
   int jobs = 1;
   bool json = false;
+  std::string executor;                    // -e / --executor
+  std::vector<std::string> executor_opts;  // -X / --executor-opt
 };
 
 Result<tasks::TaskFile> load_tasks(const Context& ctx, const std::string& file) {
@@ -181,6 +183,10 @@ Result<int> run_task(Context& ctx, TaskOptions options, std::vector<std::string>
   run_options.color = ctx.stderr_color();
   run_options.stdout_color = ctx.stdout_color();
   run_options.jobs = options.jobs;
+  if (!options.executor.empty() || !options.executor_opts.empty()) {
+    TWIN_ASSIGN_OR_RETURN(run_options.executor_override,
+                          tasks::executor_from_cli(options.executor, options.executor_opts));
+  }
   tasks::TaskRunner runner(file, std::move(run_options));
   return runner.run(name, words);
 }
@@ -203,6 +209,13 @@ void add_task_commands(CLI::App& twin, CommandActions& actions) {
       ->type_name("N")
       ->check(CLI::Range(1, 1024));
   run->add_option("--file", run_options->file, "Read tasks from this file")->type_name("FILE");
+  run->add_option("-e,--executor", run_options->executor,
+                  "Override the task's executor (auto, poetry, simple, uv, virtualenv)")
+      ->type_name("EXECUTOR");
+  run->add_option("-X,--executor-opt", run_options->executor_opts,
+                  "Set executor configuration for this run (repeatable)")
+      ->type_name("KEY[=VALUE]")
+      ->allow_extra_args(false);  // one value per -X, so the task name is not taken
   run->prefix_command();
   run->fallthrough(false);  // the task name and its words stay with `task`
   run->footer(

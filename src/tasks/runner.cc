@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -250,6 +252,12 @@ struct TaskRunner::State {
     for (const char* name : {"TWIN_CONF_DIR", "POE_CONF_DIR"}) {
       ctx.env[name] = file.path.parent_path().string();
     }
+    // Usable in templates as if set, never exported (Poe's special variables).
+    for (auto& [name, value] : git_variables(options.root)) {
+      if (ctx.env.contains(name)) continue;
+      ctx.env[name] = std::move(value);
+      ctx.private_names.insert(name);
+    }
     TWIN_RETURN_IF_ERROR(apply_envfiles(file.envfiles, options.root, ctx, file.path.string()));
     apply_env(file.env, ctx);
     return ctx;
@@ -277,7 +285,7 @@ struct TaskRunner::State {
   // Poe's executor (task_spec.h): puts the project's virtualenv first on PATH when one applies;
   // a uv executor with options runs the task's commands through `uv run`.
   Status apply_executor(const TaskSpec& task, ExecContext& ctx) const {
-    const Executor executor = resolve_executor(file, task);
+    const Executor executor = resolve_executor(file, task, options.executor_override);
     ctx.launcher.clear();
     if (executor.type == "simple") return Status::ok();
     if (executor.type == "uv" && !executor.uv_options.empty()) {
@@ -327,6 +335,9 @@ struct TaskRunner::State {
     }
     spec.cwd = cwd;
     spec.environment = exported(ctx);
+    if (task.use_exec && ctx.stack.size() == 1 && ctx.capture == nullptr) {
+      return exec_command(task, spec);
+    }
     // Buffered parallel output: this leaf's stdout lines, printed in one block when it ends
     // (or earlier, past Poe's 4 MiB bound).
     std::vector<std::string> buffered;
@@ -366,6 +377,28 @@ struct TaskRunner::State {
     }
     if (ctx.capture != nullptr) ctx.capture->append(result->out);
     return result->exit_code;
+  }
+
+  // `use_exec`: twin becomes the task's process (same pid, terminal and signals), as Poe's
+  // exec does. Returns only when the exec fails.
+  static Result<int> exec_command(const TaskSpec& task, const ProcessSpec& spec) {
+    std::vector<std::string> env_strings;
+    for (const auto& [name, value] : *spec.environment) env_strings.push_back(name + "=" + value);
+    std::vector<char*> argv;
+    for (const auto& word : spec.argv) argv.push_back(const_cast<char*>(word.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (auto& entry : env_strings) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    if (spec.cwd && ::chdir(spec.cwd->c_str()) != 0) {
+      return fail(Status::not_found(fmt::format("task {}: cannot enter {}: {}", task.name,
+                                                spec.cwd->string(), std::strerror(errno))));
+    }
+    ::execvpe(argv[0], argv.data(), envp.data());
+    return fail(Status::not_found(fmt::format("task {}: cannot run {}: {}", task.name,
+                                              spec.argv.front(), std::strerror(errno))));
   }
 
   static Result<std::filesystem::path> python(const TaskSpec& task, const ExecContext& ctx) {
@@ -771,6 +804,11 @@ struct TaskRunner::State {
       cycle.push_back(task.name);
       return fail(
           Status::invalid_argument(fmt::format("task cycle: {}", fmt::join(cycle, " -> "))));
+    }
+    if (task.use_exec && !caller.stack.empty()) {
+      return fail(Status::invalid_argument(
+          fmt::format("{}: task {} has use_exec, so it cannot be run by another task ({})",
+                      task.location, task.name, caller.stack.back())));
     }
     ExecContext ctx = caller;
     ctx.stack.push_back(task.name);

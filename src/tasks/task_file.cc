@@ -258,10 +258,11 @@ Status load_includes(TaskFile& file, const toml::table& config,
   const toml::node* include = config.get("include");
   if (include == nullptr) return Status::ok();
   TWIN_ASSIGN_OR_RETURN(auto refs, parse_include(*include));
-  const Environment roots = {{"TWIN_ROOT", root.string()},
-                             {"POE_ROOT", root.string()},
-                             {"TWIN_CONF_DIR", config_dir.string()},
-                             {"POE_CONF_DIR", config_dir.string()}};
+  Environment roots = {{"TWIN_ROOT", root.string()},
+                       {"POE_ROOT", root.string()},
+                       {"TWIN_CONF_DIR", config_dir.string()},
+                       {"POE_CONF_DIR", config_dir.string()}};
+  roots.merge(git_variables(root));
   for (const auto& ref : refs) {
     std::error_code ec;
     const std::filesystem::path included =
@@ -310,6 +311,24 @@ Result<TaskFile> parse_config(const toml::table& config, const std::filesystem::
 }
 
 }  // namespace
+
+std::map<std::string, std::string> git_variables(const std::filesystem::path& root) {
+  std::string git_dir;
+  std::string git_root;
+  std::error_code ec;
+  for (auto dir = std::filesystem::weakly_canonical(root, ec); !dir.empty();
+       dir = dir.parent_path()) {
+    const auto entry = std::filesystem::symlink_status(dir / ".git", ec);
+    if (std::filesystem::exists(entry)) {
+      if (git_dir.empty()) git_dir = dir.string();
+      git_root = dir.string();
+      // A .git directory is a main work tree; a .git file a submodule (or linked worktree).
+      if (std::filesystem::is_directory(entry)) break;
+    }
+    if (dir == dir.parent_path()) break;
+  }
+  return {{"POE_GIT_DIR", git_dir}, {"POE_GIT_ROOT", git_root}};
+}
 
 Result<TaskFile> parse_task_file(const toml::table& config, const std::filesystem::path& path,
                                  const std::filesystem::path& root) {

@@ -331,3 +331,76 @@ executor = "simple"
 
 }  // namespace
 }  // namespace twin
+
+namespace twin {
+namespace {
+
+TEST(PoeUseExecTest, TheTaskReplacesTwinAndCannotBeReferenced) {
+  // options.rst, "Defining tasks that run via exec instead of a subprocess".
+  TaskProject project(PyProject{R"toml(
+[tool.poe.tasks.serve]
+cmd      = "sh -c 'cat /proc/$PPID/comm; exit 3'"
+use_exec = true
+[tool.poe.tasks.spawned]
+cmd      = "sh -c 'cat /proc/$PPID/comm'"
+[tool.poe.tasks.both]
+sequence = ["serve"]
+)toml"});
+  auto exec = project.twin("task serve");
+  EXPECT_EQ(exec.exit_code, 3);
+  EXPECT_NE(exec.out, "twin\n") << "with use_exec the command's parent is not twin";
+  EXPECT_EQ(project.twin("task spawned").out, "twin\n");
+  auto referenced = project.twin("task both");
+  EXPECT_EQ(referenced.exit_code, 2);
+  EXPECT_THAT(referenced.err, HasSubstr("has use_exec, so it cannot be run by another task"));
+}
+
+TEST(PoeExecutorTest, CommandLineExecutorAndOptionsOverride) {
+  // options.rst: `poe --executor uv --executor-opt with=pytest --executor-opt isolated ...`.
+  TaskProject project(PyProject{"[tool.poe.tasks.test]\ncmd = \"pytest\"\n"});
+  project.write("bin/uv", "#!/bin/sh\necho \"uv $*\"\n");
+  std::filesystem::permissions(project.path() / "bin/uv", std::filesystem::perms::owner_all);
+  auto run = testing_support::run_shell(
+      "PATH=\"$PWD/bin:$PATH\" " + testing_support::shell_quote(TWIN_BINARY) +
+          " task --executor uv --executor-opt with=pytest --executor-opt isolated -X "
+          "with=pytest-cov -X python=3.12 test --cov my_package",
+      project.path());
+  EXPECT_EQ(run.out,
+            "uv run --isolated --python 3.12 --with pytest --with pytest-cov pytest --cov "
+            "my_package\n")
+      << run.err;
+  auto bad = project.twin("task -X colour=1 test");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("unknown option 'colour' for the uv executor"));
+}
+
+}  // namespace
+}  // namespace twin
+
+namespace twin {
+namespace {
+
+TEST(PoeGitVariablesTest, GitDirAndRootInIncludesEnvfilesAndTemplates) {
+  // env_vars.rst, "Special variables": POE_GIT_DIR / POE_GIT_ROOT, not exported.
+  TaskProject project(PyProject{""});
+  project.write(".git/HEAD", "ref: refs/heads/main\n");
+  project.write("tasks.toml", "[tool.poe.tasks.shared]\ncmd = \"echo shared\"\n");
+  project.write("app/.env", "FROM_ENVFILE=yes\n");
+  project.write("app/pyproject.toml", R"toml(
+[tool.poe]
+include = "${POE_GIT_DIR}/tasks.toml"
+envfile = "${POE_GIT_ROOT}/app/.env"
+[tool.poe.tasks.where]
+shell = "echo ${FROM_ENVFILE} [${POE_GIT_DIR:-unset}]"
+[tool.poe.tasks.templated]
+cmd = "echo ${POE_GIT_DIR}"
+)toml");
+  auto shared = testing_support::run_twin("task shared", project.path() / "app");
+  EXPECT_EQ(shared.out, "shared\n") << shared.err;
+  EXPECT_EQ(testing_support::run_twin("task where", project.path() / "app").out, "yes [unset]\n");
+  EXPECT_EQ(testing_support::run_twin("task templated", project.path() / "app").out,
+            std::filesystem::canonical(project.path()).string() + "\n");
+}
+
+}  // namespace
+}  // namespace twin

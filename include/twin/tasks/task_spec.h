@@ -175,6 +175,11 @@ struct TaskFile {
 Result<TaskFile> parse_task_file(const toml::table& config, const std::filesystem::path& path,
                                  const std::filesystem::path& root);
 
+// Poe's special variables POE_GIT_DIR (the git work tree holding `root`; a submodule's own)
+// and POE_GIT_ROOT (the same, but above any submodule: the main work tree). Empty outside git.
+// Found from the .git entries of `root` and its parents; git is not run.
+std::map<std::string, std::string> git_variables(const std::filesystem::path& root);
+
 // The tasks of the project at `root`: `explicit_file` when given (twin.toml layout, or a
 // pyproject.toml), else <root>/twin.toml's [tasks], else <root>/pyproject.toml's [tool.poe].
 // No tasks anywhere is kNotFound.
