@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -47,7 +48,12 @@ struct ExecContext {
   bool concurrent = false;            // other tasks run at the same time: the terminal is shared
   std::optional<int> verbosity;       // a task's `verbosity`, inherited by inline subtasks
   std::vector<std::string> launcher;  // put before each command: `uv run --flags`
+  // Set when a sibling in a parallel task failed: running commands are stopped, no new start.
+  std::shared_ptr<std::atomic<bool>> cancel;
 };
+
+// The exit code of a command that a failing parallel sibling cancelled (as SIGTERM would).
+constexpr int kCancelledCode = 128 + 15;
 
 // Poe's rule: a name starting with `_` and holding no uppercase letter.
 bool is_private(std::string_view name) {
@@ -369,6 +375,8 @@ struct TaskRunner::State {
     if (!ctx.prefix.empty()) spec.err = prefixed_lines(ctx.prefix, stderr);
     // A lone task owns the terminal, so interactive programs work as they would without twin.
     spec.foreground_terminal = !ctx.concurrent && !parallel_leaf;
+    spec.cancel = ctx.cancel.get();
+    if (ctx.cancel && ctx.cancel->load()) return kCancelledCode;
     auto result = run_process(spec);
     if (!buffered.empty()) flush_buffer();
     if (!result) {
@@ -550,6 +558,7 @@ struct TaskRunner::State {
   Result<int> run_sequence(const TaskSpec& task, const ExecContext& ctx) {
     int first_failure = 0;
     for (const auto& subtask : task.subtasks) {
+      if (ctx.cancel && ctx.cancel->load()) return kCancelledCode;
       TWIN_ASSIGN_OR_RETURN(int code, invoke(*subtask, {}, ctx));
       if (ForwardSignals::received_signal() != 0)
         return code != 0 ? code : 128 + ForwardSignals::received_signal();
@@ -587,17 +596,29 @@ struct TaskRunner::State {
     std::vector<std::thread> threads;
     threads.reserve(count);
     const bool color = prefix_color(ctx);
+    // The first failure that is not ignored cancels the other subtasks (Poe's rule).
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    std::atomic<int> cancelling_code{0};
     for (size_t i = 0; i < count; ++i) {
-      threads.emplace_back([this, &task, &ctx, &results, i, color]() {
+      threads.emplace_back([this, &task, &ctx, &results, &cancelling_code, cancel, i, color]() {
         ExecContext sub = ctx;
         sub.concurrent = true;
+        sub.cancel = cancel;
         sub.buffer_output = task.parallel_output.buffer;
         sub.prefix = ctx.prefix +
                      render_prefix(task.parallel_output, display_name(*task.subtasks[i]), i, color);
         results[i] = invoke(*task.subtasks[i], {}, sub);
+        if (results[i] && *results[i] != 0 && !ignored(task.ignore_fail, *results[i])) {
+          int none = 0;
+          if (cancelling_code.compare_exchange_strong(none, *results[i])) cancel->store(true);
+        }
       });
     }
     for (auto& thread : threads) thread.join();
+    for (auto& result : results) {
+      if (!result) return fail(result.error());
+    }
+    if (cancelling_code.load() != 0) return cancelling_code.load();
     int first_failure = 0;
     for (auto& result : results) {
       if (!result) return fail(result.error());

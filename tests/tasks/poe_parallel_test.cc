@@ -203,3 +203,28 @@ lenient.ignore_fail = true
 
 }  // namespace
 }  // namespace twin
+
+namespace twin {
+namespace {
+
+TEST(PoeParallelTest, AFailureCancelsTheOtherSubtasks) {
+  // parallel.rst: "A failure (non-zero result) will result in any remaining subtasks being
+  // cancelled, unless the ignore_fail option is set".
+  TaskProject project(PyProject{R"toml(
+[tool.poe.tasks]
+fails = "sh -c 'sleep 0.2; exit 5'"
+slow = "sh -c 'sleep 5; echo finished'"
+attempts.parallel = ["fails", "slow"]
+lenient.parallel = ["fails", "slow"]
+lenient.ignore_fail = true
+)toml"});
+  auto attempts = project.twin("task attempts");
+  EXPECT_EQ(attempts.exit_code, 5) << "the failure's own code";
+  EXPECT_THAT(attempts.out, Not(HasSubstr("finished"))) << "slow was stopped, not waited for";
+  auto lenient = project.twin("task lenient");
+  EXPECT_EQ(lenient.exit_code, 0);
+  EXPECT_THAT(lenient.out, HasSubstr("slow | finished"));
+}
+
+}  // namespace
+}  // namespace twin
