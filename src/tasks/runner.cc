@@ -17,6 +17,8 @@
 #include <thread>
 #include <variant>
 
+#include "dependencies.h"
+#include "exec_context.h"
 #include "executor.h"
 #include "python_program.h"
 #include "twin/core/dotenv.h"
@@ -31,37 +33,6 @@ namespace twin::tasks {
 namespace {
 
 // Where a task's output goes and what it inherits from its caller.
-struct ExecContext {
-  Environment env;
-  // Private variables set by the configuration (env, envfiles, args, uses): usable in
-  // templates, never exported to a task's process.
-  std::set<std::string> private_names;
-  // Variable -> Python expression: the args in scope (the task's own and its parents'), for
-  // script and expr tasks (a switch's control reads its switch's args).
-  std::map<std::string, std::string> python_args;
-  std::vector<std::string> extra_args;  // the free arguments (`_extra_args` in Python)
-  std::string prefix;                   // parallel subtask: put before each output line
-  bool buffer_output = false;           // parallel output_mode = "buffer"
-  std::optional<std::filesystem::path> stdout_file;  // capture_stdout of this task or a parent
-  std::string* capture = nullptr;                    // uses / switch control: collect stdout here
-  std::vector<std::string> stack;                    // task names being run, to catch ref cycles
-  bool concurrent = false;            // other tasks run at the same time: the terminal is shared
-  std::optional<int> verbosity;       // a task's `verbosity`, inherited by inline subtasks
-  std::vector<std::string> launcher;  // put before each command: `uv run --flags`
-  // Set when a sibling in a parallel task failed: running commands are stopped, no new start.
-  std::shared_ptr<std::atomic<bool>> cancel;
-};
-
-// The exit code of a command that a failing parallel sibling cancelled (as SIGTERM would).
-constexpr int kCancelledCode = 128 + 15;
-
-// Poe's rule: a name starting with `_` and holding no uppercase letter.
-bool is_private(std::string_view name) {
-  return name.starts_with('_') && std::ranges::none_of(name, [](char c) {
-           return std::isupper(static_cast<unsigned char>(c)) != 0;
-         });
-}
-
 // The colours Poe rotates through for parallel prefixes: red, green, yellow, blue, magenta,
 // cyan.
 constexpr std::array<std::string_view, 6> kPrefixColors = {"\033[31m", "\033[32m", "\033[33m",
@@ -121,11 +92,6 @@ std::string platform_name() {
 #endif
 }
 
-std::string trim_trailing_newlines(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return text;
-}
-
 }  // namespace
 
 Status unknown_task(const TaskFile& file, std::string_view name) {
@@ -147,12 +113,17 @@ struct TaskRunner::State {
   RunOptions options;
   UpToDateStore up_to_date;
   std::mutex output_mutex;
-  std::mutex memo_mutex;
-  // Dependency invocations already run: key -> (exit code, captured stdout for `uses`).
-  std::map<std::string, std::pair<int, std::string>> memo;
+  DependencyRunner dependency_runner;
 
   State(const TaskFile& task_file, RunOptions run_options)
-      : file(task_file), options(std::move(run_options)), up_to_date(options.state_dir) {}
+      : file(task_file),
+        options(std::move(run_options)),
+        up_to_date(options.state_dir),
+        dependency_runner(
+            file, options.root, options.jobs,
+            [this](const TaskSpec& task, const std::vector<std::string>& words,
+                   const ExecContext& ctx) { return invoke(task, words, ctx); },
+            [this](const ExecContext& ctx, std::string_view message) { note(ctx, message); }) {}
 
   // ---- output -----------------------------------------------------------------------------
 
@@ -666,155 +637,6 @@ struct TaskRunner::State {
     return 1;
   }
 
-  // ---- dependencies -----------------------------------------------------------------------
-
-  struct DepNode {
-    std::string key;  // "deps:<invocation>" or "uses:<invocation>"
-    const TaskSpec* task = nullptr;
-    std::vector<std::string> args;
-    bool captured = false;
-    std::vector<std::string> after;  // keys of the nodes this one waits for
-  };
-
-  Result<std::pair<const TaskSpec*, std::vector<std::string>>> resolve_invocation(
-      const TaskSpec& owner, const std::string& invocation, const ExecContext& ctx) {
-    auto words = split_command_line(invocation, ctx.env, options.root);
-    if (!words || words->empty()) {
-      return fail(Status::invalid_argument(fmt::format("{}: task {}: '{}' is not a task invocation",
-                                                       owner.location, owner.name, invocation)));
-    }
-    const TaskSpec* target = file.find(words->front());
-    if (target == nullptr) {
-      return fail(unknown_task(file, words->front())
-                      .with_context(fmt::format("{}: task {} depends on a task that does not exist",
-                                                owner.location, owner.name)));
-    }
-    return std::pair{target, std::vector<std::string>(words->begin() + 1, words->end())};
-  }
-
-  // Post-order walk: every node after the nodes it waits for. `path` catches cycles.
-  Status collect(const TaskSpec& task, const ExecContext& ctx, std::vector<std::string>& path,
-                 std::map<std::string, DepNode>& nodes, std::vector<std::string>& order,
-                 std::vector<std::string>& direct) {
-    const auto visit = [&](const std::string& invocation, bool captured) -> Status {
-      TWIN_ASSIGN_OR_RETURN(auto target, resolve_invocation(task, invocation, ctx));
-      const std::string invocation_key = shell_join([&] {
-        std::vector<std::string> all{target.first->name};
-        all.insert(all.end(), target.second.begin(), target.second.end());
-        return all;
-      }());
-      if (captured && target.first->capture_stdout) {
-        return Status::invalid_argument(
-            fmt::format("{}: task {} uses task {}, which has capture_stdout: its output goes to a "
-                        "file, so it cannot be used",
-                        task.location, task.name, target.first->name));
-      }
-      const std::string key = (captured ? "uses:" : "deps:") + invocation_key;
-      direct.push_back(key);
-      if (std::ranges::find(path, target.first->name) != path.end()) {
-        std::vector<std::string> cycle(std::ranges::find(path, target.first->name), path.end());
-        cycle.push_back(target.first->name);
-        return Status::invalid_argument(
-            fmt::format("dependency cycle: {}", fmt::join(cycle, " -> ")));
-      }
-      if (nodes.contains(key)) return Status::ok();
-      DepNode node{key, target.first, target.second, captured, {}};
-      path.push_back(target.first->name);
-      TWIN_RETURN_IF_ERROR(collect(*target.first, ctx, path, nodes, order, node.after));
-      path.pop_back();
-      nodes.emplace(key, std::move(node));
-      order.push_back(key);
-      return Status::ok();
-    };
-    for (const auto& dep : task.deps) TWIN_RETURN_IF_ERROR(visit(dep, false));
-    for (const auto& [variable, invocation] : task.uses)
-      TWIN_RETURN_IF_ERROR(visit(invocation, true));
-    return Status::ok();
-  }
-
-  Result<int> run_node(const DepNode& node, const ExecContext& base) {
-    {
-      std::lock_guard lock(memo_mutex);
-      if (auto it = memo.find(node.key); it != memo.end()) return it->second.first;
-    }
-    ExecContext ctx = base;
-    ctx.prefix.clear();
-    std::string output;
-    if (node.captured) ctx.capture = &output;
-    TWIN_ASSIGN_OR_RETURN(int code, invoke(*node.task, node.args, ctx));
-    std::lock_guard lock(memo_mutex);
-    memo[node.key] = {code, std::move(output)};
-    return code;
-  }
-
-  // Runs the deps and uses of `task` (each invocation once per twin run) and returns the `uses`
-  // variables, or the exit code of the first dependency that failed.
-  Result<std::variant<int, Environment>> run_dependencies(const TaskSpec& task,
-                                                          const ExecContext& ctx) {
-    if (task.deps.empty() && task.uses.empty()) return Environment{};
-    std::map<std::string, DepNode> nodes;
-    std::vector<std::string> order;
-    std::vector<std::string> direct;
-    std::vector<std::string> path{task.name};
-    TWIN_RETURN_IF_ERROR(collect(task, ctx, path, nodes, order, direct));
-
-    std::set<std::string> done;
-    {
-      std::lock_guard lock(memo_mutex);
-      for (const auto& key : order) {
-        if (memo.contains(key)) done.insert(key);
-      }
-    }
-    const size_t jobs = static_cast<size_t>(std::max(1, options.jobs));
-    while (done.size() < order.size()) {
-      std::vector<const DepNode*> ready;
-      for (const auto& key : order) {
-        const DepNode& node = nodes.at(key);
-        if (done.contains(key)) continue;
-        if (std::ranges::all_of(node.after,
-                                [&](const std::string& k) { return done.contains(k); })) {
-          ready.push_back(&node);
-          if (ready.size() == jobs) break;
-        }
-      }
-      std::vector<Result<int>> results(ready.size(), 0);
-      if (ready.size() == 1) {
-        results[0] = run_node(*ready[0], ctx);
-      } else {
-        std::vector<std::thread> threads;
-        threads.reserve(ready.size());
-        for (size_t i = 0; i < ready.size(); ++i) {
-          threads.emplace_back([&, i]() {
-            ExecContext concurrent = ctx;
-            concurrent.concurrent = true;
-            results[i] = run_node(*ready[i], concurrent);
-          });
-        }
-        for (auto& thread : threads) thread.join();
-      }
-      for (size_t i = 0; i < ready.size(); ++i) {
-        if (!results[i]) return fail(results[i].error());
-        if (*results[i] != 0) {
-          note(ctx, fmt::format("task {}: dependency '{}' failed with exit code {}", task.name,
-                                ready[i]->key.substr(5), *results[i]));
-          return std::variant<int, Environment>(*results[i]);
-        }
-        done.insert(ready[i]->key);
-      }
-      if (ForwardSignals::received_signal() != 0) {
-        return std::variant<int, Environment>(128 + ForwardSignals::received_signal());
-      }
-    }
-    // `direct` lists the deps' keys, then the uses' keys, in declaration order.
-    Environment uses;
-    std::lock_guard lock(memo_mutex);
-    for (size_t i = 0; i < task.uses.size(); ++i) {
-      const std::string& key = direct[task.deps.size() + i];
-      uses[task.uses[i].first] = trim_trailing_newlines(memo[key].second);
-    }
-    return std::variant<int, Environment>(std::move(uses));
-  }
-
   // ---- one task ---------------------------------------------------------------------------
 
   Result<int> invoke(const TaskSpec& task, const std::vector<std::string>& words,
@@ -867,7 +689,7 @@ struct TaskRunner::State {
       ctx.extra_args = free;
     }
 
-    TWIN_ASSIGN_OR_RETURN(auto dependencies, run_dependencies(task, ctx));
+    TWIN_ASSIGN_OR_RETURN(auto dependencies, dependency_runner.run(task, ctx));
     if (const int* failed = std::get_if<int>(&dependencies)) return *failed;
     for (auto& [name, value] : std::get<Environment>(dependencies)) {
       if (is_private(name)) ctx.private_names.insert(name);
