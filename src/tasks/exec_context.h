@@ -39,6 +39,7 @@ struct ExecContext {
   std::vector<std::string> launcher;  // put before each command: `uv run --flags`
   // Set when a sibling in a parallel task failed: running commands are stopped, no new start.
   std::shared_ptr<std::atomic<bool>> cancel;
+  bool switch_control = false;  // running a switch's control task: echoed with `<=`
 };
 
 // The exit code of a command that a failing parallel sibling cancelled (as SIGTERM would).

@@ -139,8 +139,9 @@ struct TaskRunner::State {
     std::lock_guard lock(output_mutex);
     std::FILE* out = options.dry_run ? stdout : stderr;
     const bool color = options.color && !options.dry_run;
-    fmt::print(out, "{}{}twin =>{} {}\n", ctx.prefix, color ? "\033[1;36m" : "",
-               color ? "\033[0m" : "", action);
+    // A switch's control task is echoed with `<=`, as Poe does ("Poe <= sys.platform").
+    fmt::print(out, "{}{}twin {}{} {}\n", ctx.prefix, color ? "\033[1;36m" : "",
+               ctx.switch_control ? "<=" : "=>", color ? "\033[0m" : "", action);
     std::fflush(out);
   }
 
@@ -264,6 +265,7 @@ struct TaskRunner::State {
   Status apply_executor(const TaskSpec& task, ExecContext& ctx) const {
     const Executor executor = resolve_executor(file, task, options.executor_override);
     ctx.launcher.clear();
+    ctx.env["POE_ACTIVE"] = executor.type;  // Poe's marker of the executor in use
     if (executor.type == "simple") return Status::ok();
     if (executor.type == "uv" && !executor.uv_options.empty()) {
       ctx.launcher = uv_launcher(executor);
@@ -615,6 +617,7 @@ struct TaskRunner::State {
     } else {
       ExecContext control_ctx = ctx;
       control_ctx.capture = &value;
+      control_ctx.switch_control = true;
       TWIN_ASSIGN_OR_RETURN(int code, invoke(control, {}, control_ctx));
       if (code != 0) {
         note(ctx,

@@ -171,6 +171,10 @@ control.expr = "int(${BEST_NUMBER}) % 2"
                                       project.path());
   };
   EXPECT_EQ(run("12").out, "12 is even\n");
+  // switch.rst shows the control echoed with `<=`, the branch with `=>`.
+  EXPECT_THAT(run("12").err,
+              HasSubstr("twin <= int(${BEST_NUMBER}) % 2\ntwin => f'{${BEST_NUMBER}} "
+                        "is even'\n"));
   EXPECT_EQ(run("17").out, "17 is odd\n");
 }
 
