@@ -213,7 +213,7 @@ TEST(PoeParallelTest, AFailureCancelsTheOtherSubtasks) {
   TaskProject project(PyProject{R"toml(
 [tool.poe.tasks]
 fails = "sh -c 'sleep 0.2; exit 5'"
-slow = "sh -c 'sleep 5; echo finished'"
+slow = "sh -c 'sleep 2; echo finished'"
 attempts.parallel = ["fails", "slow"]
 lenient.parallel = ["fails", "slow"]
 lenient.ignore_fail = true
