@@ -60,9 +60,46 @@ std::string trim(std::string_view text) {
   return std::string(text.substr(start, end - start + 1));
 }
 
+// Runs a module as `python -m` does (script = "http.server").
+std::string module_program(const TaskSpec& task, const std::vector<std::string>& argv_words,
+                           const std::filesystem::path& root, const PythonScope& scope) {
+  const std::string module = trim(task.content);
+  std::string argv = "[" + python_literal(module);
+  for (const auto& arg : task.args) {
+    const std::string variable = arg_variable(arg);
+    if (arg.positional) {
+      argv += fmt::format(
+          ", *([str(v) for v in {0}] if isinstance({0}, list) else "
+          "([] if {0} is None else [str({0})]))",
+          variable);
+    } else if (arg.type == ArgType::kBoolean) {
+      argv += fmt::format(", *([{}] if {} else [])", python_literal(arg.options.front()), variable);
+    } else {
+      argv += fmt::format(
+          ", *([] if {1} is None else [{0}, *([str(v) for v in {1}] if isinstance({1}, list) "
+          "else [str({1})])])",
+          python_literal(arg.options.front()), variable);
+    }
+  }
+  for (const auto& word : argv_words) argv += ", " + python_literal(word);
+  argv += "]";
+  return fmt::format(
+      "import sys, os, runpy\n"
+      "sys.path[0:0] = [{root}, {src}]\n"
+      "environ = os.environ\n{env}"
+      "{args}"
+      "sys.argv = {argv}\n"
+      "runpy.run_module({module}, run_name='__main__', alter_sys=True)\n",
+      fmt::arg("root", python_literal(root.string())),
+      fmt::arg("src", python_literal((root / "src").string())), fmt::arg("env", kPythonEnv),
+      fmt::arg("args", assignments(scope)), fmt::arg("argv", argv),
+      fmt::arg("module", python_literal(module)));
+}
+
 std::string script_program(const TaskSpec& task, const std::vector<std::string>& argv_words,
                            const std::filesystem::path& root, const PythonScope& scope) {
   const size_t colon = task.content.find(':');
+  if (colon == std::string::npos) return module_program(task, argv_words, root, scope);
   const std::string module = trim(task.content.substr(0, colon));
   std::string call = trim(task.content.substr(colon + 1));
   if (call.find('(') == std::string::npos) {
@@ -78,15 +115,17 @@ std::string script_program(const TaskSpec& task, const std::vector<std::string>&
   for (const auto& word : argv_words) argv_literal += ", " + python_literal(word);
   argv_literal += "]";
   return fmt::format(
-      "import sys, os, importlib\n"
-      "sys.path.insert(0, {root})\n"
+      "import sys, os, importlib, asyncio\n"
+      "sys.path[0:0] = [{root}, {src}]\n"
       "sys.argv = {argv}\n"
       "environ = os.environ\n{env}"
       "{args}"
       "_module = importlib.import_module({module})\n"
       "_result = eval({call}, dict(vars(_module)), dict(globals()))\n"
+      "if asyncio.iscoroutine(_result): _result = asyncio.run(_result)\n"
       "{print}",
-      fmt::arg("root", python_literal(root.string())), fmt::arg("argv", argv_literal),
+      fmt::arg("root", python_literal(root.string())),
+      fmt::arg("src", python_literal((root / "src").string())), fmt::arg("argv", argv_literal),
       fmt::arg("env", kPythonEnv), fmt::arg("args", assignments(scope)),
       fmt::arg("module", python_literal(module)),
       fmt::arg("call", python_literal(python_env_references(call))),

@@ -22,8 +22,10 @@ struct PythonScope {
 };
 
 // Runs `module:call` (`module:function` calls the function with the task's args as keyword
-// arguments); sys.argv is the task name and `argv_words`; `root` is put first on sys.path. The
-// caller checks that task.content holds a colon.
+// arguments; an async function runs with asyncio.run); sys.argv is the task name and
+// `argv_words`. A reference without a colon runs the module as `python -m` would, with the
+// declared args re-emitted onto its sys.argv (`--option value`, flags when true), then
+// `argv_words`. `root` and `root/src` go first on sys.path.
 std::string script_program(const TaskSpec& task, const std::vector<std::string>& argv_words,
                            const std::filesystem::path& root, const PythonScope& scope);
 

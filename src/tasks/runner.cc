@@ -431,9 +431,17 @@ struct TaskRunner::State {
                         const std::filesystem::path& cwd, const ExecContext& ctx) {
     const std::vector<std::string>& interpreters =
         task.interpreter.empty() ? file.shell_interpreter : task.interpreter;
-    std::vector<std::string> argv;
+    // Poe's interpreters: posix is sh, else bash, else zsh; python is python3.
+    std::vector<std::string> programs;
     for (const auto& name : interpreters) {
-      const std::string program = name == "posix" ? "sh" : name == "python" ? "python3" : name;
+      if (name == "posix") {
+        programs.insert(programs.end(), {"sh", "bash", "zsh"});
+      } else {
+        programs.push_back(name == "python" ? "python3" : name);
+      }
+    }
+    std::vector<std::string> argv;
+    for (const auto& program : programs) {
       if (find_in_path(program, ctx.env)) {
         argv = {program, program == "pwsh" || program == "powershell" ? "-Command" : "-c",
                 task.content};
@@ -454,24 +462,23 @@ struct TaskRunner::State {
     return run_command(task, std::move(argv), cwd, ctx);
   }
 
+  // `runs_in_dry_run`: a script given `_dry_run` runs and decides itself (Poe's delegation).
   Result<int> run_python(const TaskSpec& task, const std::string& display, std::string code,
-                         const std::filesystem::path& cwd, const ExecContext& ctx) {
+                         const std::filesystem::path& cwd, const ExecContext& ctx,
+                         bool runs_in_dry_run = false) {
     echo(ctx, display);
-    if (options.dry_run) return 0;
+    if (options.dry_run && !runs_in_dry_run) return 0;
     TWIN_ASSIGN_OR_RETURN(auto interpreter, python(task, ctx));
     return run_command(task, {interpreter.string(), "-c", std::move(code)}, cwd, ctx);
   }
 
   Result<int> run_script(const TaskSpec& task, const std::vector<std::string>& free,
                          const std::filesystem::path& cwd, const ExecContext& ctx) {
-    const size_t colon = task.content.find(':');
-    if (colon == std::string::npos) {
-      return fail(Status::invalid_argument(
-          fmt::format("{}: task {}: script must be 'module:function' or 'module:function(args)'",
-                      task.location, task.name)));
-    }
-    std::string code = script_program(task, free, options.root, python_scope(ctx));
-    return run_python(task, task.content, std::move(code), cwd, ctx);
+    PythonScope scope = python_scope(ctx);
+    scope.variables["_dry_run"] = options.dry_run ? "True" : "False";
+    const bool delegates_dry_run = task.content.find("_dry_run") != std::string::npos;
+    std::string code = script_program(task, free, options.root, scope);
+    return run_python(task, task.content, std::move(code), cwd, ctx, delegates_dry_run);
   }
 
   Result<int> run_expr(const TaskSpec& task, const std::filesystem::path& cwd,

@@ -498,6 +498,13 @@ Result<std::shared_ptr<TaskSpec>> parse_task_table(const std::string& name,
     default:
       TWIN_ASSIGN_OR_RETURN(task->content, string_of(body, *kind_key));
   }
+  // The schema: a script naming a module (no `:function`) runs it as __main__; no result.
+  if (task->kind == TaskKind::kScript && task->content.find(':') == std::string::npos &&
+      table.contains("print_result")) {
+    return fail(
+        error_at(*table.get("print_result"),
+                 fmt::format("task {}: print_result needs a 'module:function' script", name)));
+  }
   return task;
 }
 

@@ -278,3 +278,51 @@ args = { target_dir = { options = ["--target", "-t"], default = "." }}
 
 }  // namespace
 }  // namespace twin
+
+namespace twin {
+namespace {
+
+TEST(PoeScriptTest, ModulesAsyncFunctionsSrcAndDryRunDelegation) {
+  // script.rst: a module runs as __main__ with the args re-emitted onto sys.argv; an async
+  // function runs with asyncio.run; <root>/src is importable; `_dry_run` delegates dry runs.
+  TaskProject project(PyProject{R"toml(
+[tool.poe.tasks.serve]
+script = "server"
+args = [
+  { name = "port", options = ["-p"], default = "8000" },
+  { name = "bind", options = ["-b", "--bind"], default = "127.0.0.1" },
+  { name = "verbose", type = "boolean" },
+]
+[tool.poe.tasks.fetch]
+script = "assets:fetch(only='images')"
+print_result = true
+[tool.poe.tasks.careful]
+script = "assets:careful(_dry_run)"
+)toml"});
+  project.write("src/server.py", "import sys\nprint(sys.argv[1:])\n");
+  project.write("src/assets.py",
+                "import asyncio\n"
+                "async def fetch(only):\n    await asyncio.sleep(0)\n    return 'fetched ' + only\n"
+                "def careful(dry_run):\n    print('dry' if dry_run else 'wet')\n");
+  auto serve = project.twin("task serve -p 9000 --verbose -- --extra");
+  ASSERT_EQ(serve.exit_code, 0) << serve.err;
+  EXPECT_EQ(serve.out, "['-p', '9000', '-b', '127.0.0.1', '--verbose', '--extra']\n");
+  EXPECT_EQ(project.twin("task fetch").out, "fetched images\n");
+  EXPECT_EQ(project.twin("task careful").out, "wet\n");
+  EXPECT_EQ(project.twin("task --dry-run careful").out, "twin => assets:careful(_dry_run)\ndry\n");
+  TaskProject bad(PyProject{"[tool.poe.tasks.m]\nscript = \"http.server\"\nprint_result = true\n"});
+  EXPECT_THAT(bad.twin("tasks").err, HasSubstr("print_result needs a 'module:function' script"));
+}
+
+TEST(PoeShellTest, PosixFallsBackToBashThenZsh) {
+  // shell.rst: posix is ["sh", "bash", "zsh"]: sh first, then bash, then zsh.
+  TaskProject project(PyProject{"[tool.poe.tasks.t]\nshell = \"echo ${BASH_VERSION:+bash}\"\n"});
+  project.write("bin/.keep", "");
+  std::filesystem::create_symlink("/bin/bash", project.path() / "bin" / "bash");
+  auto result = testing_support::run_shell(
+      "PATH=\"$PWD/bin\" " + testing_support::shell_quote(TWIN_BINARY) + " task t", project.path());
+  EXPECT_EQ(result.out, "bash\n") << result.err;
+}
+
+}  // namespace
+}  // namespace twin
