@@ -10,6 +10,26 @@
 #include "twin/tasks/runner.h"
 
 namespace twin::tasks {
+namespace {
+
+// Captured output as Poe exposes it through `uses`: its lines joined by single spaces, without
+// the trailing newline ("compacted to have new lines removed", as bash's $(...) reads).
+std::string compact_lines(std::string_view output) {
+  std::string compact;
+  size_t start = 0;
+  while (start < output.size()) {
+    size_t end = output.find('\n', start);
+    if (end == std::string_view::npos) end = output.size();
+    std::string_view line = output.substr(start, end - start);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (!compact.empty()) compact += ' ';
+    compact += line;
+    start = end + 1;
+  }
+  return compact;
+}
+
+}  // namespace
 
 DependencyRunner::DependencyRunner(const TaskFile& file, std::filesystem::path root, int jobs,
                                    Invoke invoke, Note note)
@@ -154,9 +174,7 @@ Result<std::variant<int, Environment>> DependencyRunner::run(const TaskSpec& tas
   std::lock_guard lock(memo_mutex_);
   for (size_t i = 0; i < task.uses.size(); ++i) {
     const std::string& key = direct[task.deps.size() + i];
-    std::string output = memo_[key].second;
-    while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
-    uses[task.uses[i].first] = std::move(output);
+    uses[task.uses[i].first] = compact_lines(memo_[key].second);
   }
   return std::variant<int, Environment>(std::move(uses));
 }
