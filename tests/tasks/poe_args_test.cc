@@ -330,3 +330,28 @@ TEST(PoeShellTest, PosixFallsBackToBashThenZsh) {
 
 }  // namespace
 }  // namespace twin
+
+namespace twin {
+namespace {
+
+TEST(PoeArgsTest, SequenceArgsReachRefAndScriptSubtasks) {
+  // args_guide.rst, "Arguments for sequence tasks".
+  TaskProject project(PyProject{R"toml(
+[tool.poe.tasks.build]
+script = "util:build_app"
+args = [{ name = "target", positional = true }]
+
+[tool.poe.tasks.check]
+sequence = ["build ${_target}", { script = "util:run_tests(_target)" }]
+args = ["_target"]
+)toml"});
+  project.write("util.py",
+                "def build_app(target):\n    print('build', target)\n"
+                "def run_tests(target):\n    print('tests', target)\n");
+  auto run = project.twin("task check --target web");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "build web\ntests web\n");
+}
+
+}  // namespace
+}  // namespace twin
