@@ -152,9 +152,9 @@ std::vector<std::string> readings(const Example& example, const Example* previou
 }
 
 TEST(PoeDocsExamplesTest, FindsTheExamples) {
-  // The 0.47.1 docs hold this many TOML examples; a different count means the extraction broke
-  // (or the docs changed: then look at what is new).
-  EXPECT_GE(all_examples().size(), 80U);
+  // The 0.47.1 docs hold 142 TOML examples; a different count means the extraction broke (or
+  // the docs changed: then look at what is new).
+  EXPECT_EQ(all_examples().size(), 142U);
 }
 
 TEST(PoeDocsExamplesTest, EveryTomlExampleLoads) {
