@@ -19,34 +19,66 @@ struct TaskOptions {
   bool dry_run = false;
   int jobs = 1;
   bool json = false;
+  std::string executor;                    // -e / --executor
+  std::vector<std::string> executor_opts;  // -X / --executor-opt
 };
 
 Result<tasks::TaskFile> load_tasks(const Context& ctx, const std::string& file) {
   std::optional<std::filesystem::path> explicit_file;
   if (!file.empty()) explicit_file = std::filesystem::absolute(file);
-  return tasks::load_task_file(ctx.root(), explicit_file);
+  auto loaded = tasks::load_task_file(ctx.root(), explicit_file);
+  if (loaded && !ctx.quiet()) {
+    for (const auto& warning : loaded->warnings) fmt::print(stderr, "twin: warning: {}\n", warning);
+  }
+  return loaded;
 }
 
 std::string bold(const std::string& text, bool color) {
   return color ? "\033[1m" + text + "\033[0m" : text;
 }
 
+// Poe's help colours: task names cyan, args blue, group headings green.
+std::string paint(const std::string& text, std::string_view code, bool color) {
+  return color ? fmt::format("\033[{}m{}\033[0m", code, text) : text;
+}
+
+// Poe's listing: ungrouped tasks first, then each group (sorted by name) under its heading;
+// under each task its args with their help, defaults and choices.
+// Poe's columns (as its help pages show them): task names in a column at least 13 wide, the
+// args under a task one space further in and two narrower, two spaces before the help.
+constexpr size_t kMinNameColumn = 13;
+
 void print_task_list(const tasks::TaskFile& file, bool color) {
-  size_t width = 0;
+  size_t width = kMinNameColumn;
   for (const auto& task : file.tasks) {
     if (task->hidden()) continue;
     width = std::max(width, task->name.size());
     for (const auto& [usage, help] : tasks::describe_args(*task))
       width = std::max(width, usage.size() + 2);
   }
-  fmt::print("Tasks in {}:\n", file.path.string());
+  const auto print_task = [&](const tasks::TaskSpec& task) {
+    const std::string padding(width - task.name.size() + 2, ' ');
+    fmt::print("  {}{}{}\n", paint(task.name, "36", color), task.help.empty() ? "" : padding,
+               task.help);
+    for (const auto& [usage, help] : tasks::describe_args(task)) {
+      const std::string arg_padding(width - usage.size(), ' ');
+      fmt::print("   {}{}{}\n", paint(usage, "34", color), help.empty() ? "" : arg_padding, help);
+    }
+  };
+  fmt::print("{}\n", bold("Configured tasks:", color));
   for (const auto& task : file.tasks) {
-    if (task->hidden()) continue;
-    const std::string padding(width - task->name.size() + 2, ' ');
-    fmt::print("  {}{}{}\n", bold(task->name, color), task->help.empty() ? "" : padding,
-               task->help);
-    for (const auto& [usage, help] : tasks::describe_args(*task)) {
-      fmt::print("    {:<{}}{}{}\n", usage, width, help.empty() ? "" : "  ", help);
+    if (!task->hidden() && !task->group) print_task(*task);
+  }
+  for (const auto& group : file.groups) {
+    bool heading_printed = false;
+    for (const auto& task : file.tasks) {
+      if (task->hidden() || task->group != group) continue;
+      if (!heading_printed) {
+        fmt::print("\n{}\n",
+                   paint(group->heading.empty() ? group->name : group->heading, "32", color));
+        heading_printed = true;
+      }
+      print_task(*task);
     }
   }
 }
@@ -69,26 +101,34 @@ nlohmann::json tasks_json(const tasks::TaskFile& file) {
     list.push_back({{"name", task->name},
                     {"type", tasks::to_string(task->kind)},
                     {"help", task->help},
+                    {"group", task->group ? nlohmann::json(task->group->name) : nullptr},
                     {"args", args}});
   }
-  return {{"file", file.path.string()}, {"tasks", list}};
+  nlohmann::json groups = nlohmann::json::array();
+  for (const auto& group : file.groups) {
+    groups.push_back({{"name", group->name},
+                      {"heading", group->heading.empty() ? group->name : group->heading}});
+  }
+  return {{"file", file.path.string()}, {"tasks", list}, {"groups", groups}};
 }
 
-void print_task_help(const tasks::TaskSpec& task) {
-  std::string usage = "twin task " + task.name;
-  if (!task.args.empty()) usage += " [ARGS...]";
-  if (task.declares_args) usage += " [-- EXTRA...]";
-  fmt::print("Usage: {}\n", usage);
-  if (!task.help.empty()) fmt::print("\n{}\n", task.help);
-  fmt::print("\nType: {} ({})\n", tasks::to_string(task.kind), task.location);
-  if (!task.content.empty()) fmt::print("Runs: {}\n", task.content);
+// One task's help, laid out as `poe --help TASK`: description, usage, named arguments.
+void print_task_help(const tasks::TaskSpec& task, bool color) {
+  if (!task.help.empty()) fmt::print("{}\n  {}\n\n", bold("Description:", color), task.help);
+  fmt::print("{}\n  twin task {}{}\n", bold("Usage:", color), paint(task.name, "36", color),
+             task.declares_args ? " [named arguments] -- [free arguments]" : " [free arguments]");
   const auto args = tasks::describe_args(task);
   if (!args.empty()) {
-    size_t width = 0;
+    size_t width = kMinNameColumn;
     for (const auto& [arg_usage, help] : args) width = std::max(width, arg_usage.size());
-    fmt::print("\nArguments:\n");
-    for (const auto& [arg_usage, help] : args) fmt::print("  {:<{}}  {}\n", arg_usage, width, help);
+    fmt::print("\n{}\n", bold("Named arguments:", color));
+    for (const auto& [arg_usage, help] : args) {
+      fmt::print("  {}{}{}\n", paint(arg_usage, "34", color),
+                 help.empty() ? "" : std::string(width - arg_usage.size() + 2, ' '), help);
+    }
   }
+  fmt::print("\n{}\n  {} ({})\n", bold("Type:", color), tasks::to_string(task.kind), task.location);
+  if (!task.content.empty()) fmt::print("  runs: {}\n", task.content);
 }
 
 Result<int> list_tasks(Context& ctx, const TaskOptions& options) {
@@ -123,7 +163,7 @@ Result<int> run_task(Context& ctx, TaskOptions options, std::vector<std::string>
   // twin's own flags may also follow the task name (before `--`), unless the task owns them.
   for (size_t i = 0; i < words.size() && words[i] != "--";) {
     if ((words[i] == "-h" || words[i] == "--help") && !task_takes_option(*task, words[i])) {
-      print_task_help(*task);
+      print_task_help(*task, ctx.stdout_color());
       return 0;
     }
     if (words[i] == "--dry-run" && !task_takes_option(*task, words[i])) {
@@ -139,9 +179,14 @@ Result<int> run_task(Context& ctx, TaskOptions options, std::vector<std::string>
   run_options.state_dir = ctx.settings().state_dir();
   run_options.invocation_dir = std::filesystem::current_path();
   run_options.dry_run = options.dry_run;
-  run_options.quiet = ctx.quiet();
+  run_options.verbosity = ctx.quiet() ? -1 : ctx.verbosity() == Verbosity::kVerbose ? 1 : 0;
   run_options.color = ctx.stderr_color();
+  run_options.stdout_color = ctx.stdout_color();
   run_options.jobs = options.jobs;
+  if (!options.executor.empty() || !options.executor_opts.empty()) {
+    TWIN_ASSIGN_OR_RETURN(run_options.executor_override,
+                          tasks::executor_from_cli(options.executor, options.executor_opts));
+  }
   tasks::TaskRunner runner(file, std::move(run_options));
   return runner.run(name, words);
 }
@@ -164,6 +209,13 @@ void add_task_commands(CLI::App& twin, CommandActions& actions) {
       ->type_name("N")
       ->check(CLI::Range(1, 1024));
   run->add_option("--file", run_options->file, "Read tasks from this file")->type_name("FILE");
+  run->add_option("-e,--executor", run_options->executor,
+                  "Override the task's executor (auto, poetry, simple, uv, virtualenv)")
+      ->type_name("EXECUTOR");
+  run->add_option("-X,--executor-opt", run_options->executor_opts,
+                  "Set executor configuration for this run (repeatable)")
+      ->type_name("KEY[=VALUE]")
+      ->allow_extra_args(false);  // one value per -X, so the task name is not taken
   run->prefix_command();
   run->fallthrough(false);  // the task name and its words stay with `task`
   run->footer(

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <string_view>
 
 namespace twin {
 
@@ -31,6 +32,9 @@ bool should_use_color(int fd, bool no_color_flag) {
   if (no_color_flag) return false;
   const char* no_color = std::getenv("NO_COLOR");  // NOLINT(concurrency-mt-unsafe)
   if (no_color != nullptr && *no_color != '\0') return false;
+  // FORCE_COLOR set to anything but 0 colours output that is not a terminal (NO_COLOR wins).
+  const char* force = std::getenv("FORCE_COLOR");  // NOLINT(concurrency-mt-unsafe)
+  if (force != nullptr && *force != '\0' && std::string_view(force) != "0") return true;
   return isatty(fd) != 0;
 }
 

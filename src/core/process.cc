@@ -388,6 +388,7 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
   const auto started = Clock::now();
   Clock::time_point kill_deadline{};
   bool kill_pending = false;
+  bool cancel_sent = false;  // spec.cancel was seen and acted on
   FileDescriptor pidfd(pidfd_open(pid));
   int wait_status = 0;
   bool exited = false;
@@ -409,11 +410,12 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
                     : std::min(wait_ms, static_cast<int>(std::max<int64_t>(0, left.count())));
     }
     if (kill_pending) wait_ms = wait_ms < 0 ? 100 : std::min(wait_ms, 100);
+    if (spec.cancel != nullptr) wait_ms = wait_ms < 0 ? 50 : std::min(wait_ms, 50);
 
     const int ready = fds.empty() ? 0 : ::poll(fds.data(), fds.size(), wait_ms);
     if (fds.empty() && wait_ms != 0) {
       // Nothing to read and no pidfd: block in waitpid (the common, fastest case).
-      if (!spec.timeout) {
+      if (!spec.timeout && spec.cancel == nullptr) {
         while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
         }
         exited = true;
@@ -441,6 +443,12 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
     const auto after = Clock::now();
     if (spec.timeout && !result.timed_out && after - started >= *spec.timeout) {
       result.timed_out = true;
+      ::kill(spec.own_process_group ? -pid : pid, SIGTERM);
+      kill_deadline = after + spec.kill_grace;
+      kill_pending = true;
+    }
+    if (spec.cancel != nullptr && !cancel_sent && spec.cancel->load()) {
+      cancel_sent = true;
       ::kill(spec.own_process_group ? -pid : pid, SIGTERM);
       kill_deadline = after + spec.kill_grace;
       kill_pending = true;

@@ -23,6 +23,7 @@ std::string lookup(const Environment& env, std::string_view name) {
 struct Expansion {
   std::string value;
   size_t length = 0;
+  bool from_operator = false;  // the value is the word of a :- or :+ operator
 };
 
 std::optional<Expansion> expand_at(std::string_view text, size_t pos, const Environment& env) {
@@ -39,11 +40,12 @@ std::optional<Expansion> expand_at(std::string_view text, size_t pos, const Envi
     const std::string_view rest = inner.substr(name_end);
     if (rest.empty()) return Expansion{value, length};
     if (rest.starts_with(":-")) {
-      return Expansion{value.empty() ? expand_template(rest.substr(2), env) : value, length};
+      if (!value.empty()) return Expansion{value, length};
+      return Expansion{expand_template(rest.substr(2), env), length, true};
     }
     if (rest.starts_with(":+")) {
-      return Expansion{value.empty() ? std::string() : expand_template(rest.substr(2), env),
-                       length};
+      if (value.empty()) return Expansion{std::string(), length};
+      return Expansion{expand_template(rest.substr(2), env), length, true};
     }
     return std::nullopt;
   }
@@ -258,16 +260,34 @@ Result<std::vector<std::string>> split_command_line(std::string_view text, const
         continue;
       }
       i += expansion->length;
-      // Unquoted values split on whitespace into several words.
       const std::string& value = expansion->value;
-      size_t k = 0;
-      const bool leading_space =
+      const bool leading_blank =
           !value.empty() && std::isspace(static_cast<unsigned char>(value.front())) != 0;
-      if (leading_space) finish_word();
+      // An operator's word keeps its quoting, as in a shell: `${flag:+ --query 'Arn'}`. Its
+      // globs stay literal (Poe's rule).
+      if (expansion->from_operator && value.find_first_of("'\"") != std::string::npos) {
+        auto inner = split_command_line(value, {}, cwd, EmptyGlob::kPass);
+        if (!inner) return inner;
+        if (leading_blank) finish_word();
+        for (size_t w = 0; w < inner->size(); ++w) {
+          if (w > 0) finish_word();
+          word.add_quoted((*inner)[w]);
+        }
+        if (std::isspace(static_cast<unsigned char>(value.back())) != 0) finish_word();
+        continue;
+      }
+      // Unquoted values split on whitespace into several words.
+      size_t k = 0;
+      if (leading_blank) finish_word();
       while (k < value.size()) {
         size_t start = k;
         while (k < value.size() && std::isspace(static_cast<unsigned char>(value[k])) == 0) ++k;
-        if (k > start) word.add_unquoted(std::string_view(value).substr(start, k - start));
+        const std::string_view piece = std::string_view(value).substr(start, k - start);
+        if (k > start && expansion->from_operator) {
+          word.add_quoted(piece);
+        } else if (k > start) {
+          word.add_unquoted(piece);
+        }
         if (k < value.size()) {
           finish_word();
           while (k < value.size() && std::isspace(static_cast<unsigned char>(value[k])) != 0) ++k;

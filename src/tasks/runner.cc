@@ -4,7 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -12,10 +17,15 @@
 #include <thread>
 #include <variant>
 
+#include "dependencies.h"
+#include "exec_context.h"
+#include "executor.h"
+#include "python_program.h"
 #include "twin/core/dotenv.h"
 #include "twin/core/process.h"
 #include "twin/core/text.h"
 #include "twin/tasks/command_line.h"
+#include "twin/tasks/poe_schema.h"
 #include "twin/tasks/task_args.h"
 #include "twin/tasks/up_to_date.h"
 
@@ -23,69 +33,37 @@ namespace twin::tasks {
 namespace {
 
 // Where a task's output goes and what it inherits from its caller.
-struct ExecContext {
-  Environment env;
-  std::set<std::string> private_names;  // `_NAME` variables: templates only, never exported
-  std::optional<std::string> prefix;    // parallel subtask: prefix each output line
-  std::string* capture = nullptr;       // uses / switch control: collect stdout here
-  std::vector<std::string> stack;       // task names being run, to catch ref cycles
-  bool concurrent = false;              // other tasks run at the same time: the terminal is shared
-};
+// The colours Poe rotates through for parallel prefixes: red, green, yellow, blue, magenta,
+// cyan.
+constexpr std::array<std::string_view, 6> kPrefixColors = {"\033[31m", "\033[32m", "\033[33m",
+                                                           "\033[34m", "\033[35m", "\033[36m"};
 
-bool is_private(std::string_view name) { return name.starts_with("_"); }
-
-std::string python_literal(std::string_view text) {
-  std::string out = "'";
-  for (char raw : text) {
-    const auto c = static_cast<unsigned char>(raw);
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\'':
-        out += "\\'";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", c);
-        } else {
-          out += raw;
-        }
-    }
+// A parallel subtask's prefix: `prefix` with {name} and {index} filled, cut to `prefix_max`
+// (an ellipsis marks the cut), put in `prefix_template` with or without colour.
+std::string render_prefix(const ParallelOutput& output, const std::string& name, size_t index,
+                          bool color) {
+  if (!output.prefix) return "";
+  std::string text = *output.prefix;
+  const auto fill = [&text](std::string_view tag, const std::string& value) {
+    for (size_t at = text.find(tag); at != std::string::npos;
+         at = text.find(tag, at + value.size()))
+      text.replace(at, tag.size(), value);
+  };
+  fill("{name}", name);
+  fill("{index}", std::to_string(index + 1));
+  if (static_cast<int>(text.size()) > output.prefix_max) {
+    text = text.substr(0, static_cast<size_t>(std::max(0, output.prefix_max - 1))) + "\u2026";
   }
-  return out + "'";
-}
-
-// $VAR / ${VAR} in a Python expression become lookups of the task environment.
-std::string python_env_references(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '$' && i + 1 < text.size()) {
-      const bool braced = text[i + 1] == '{';
-      size_t start = i + (braced ? 2 : 1);
-      size_t end = start;
-      while (end < text.size() &&
-             (std::isalnum(static_cast<unsigned char>(text[end])) != 0 || text[end] == '_')) {
-        ++end;
-      }
-      if (end > start && (!braced || (end < text.size() && text[end] == '}'))) {
-        out += fmt::format("environ.get({}, '')", python_literal(text.substr(start, end - start)));
-        i = braced ? end : end - 1;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
+  std::string rendered = output.prefix_template;
+  const auto put = [&rendered](std::string_view tag, std::string_view value) {
+    for (size_t at = rendered.find(tag); at != std::string::npos;
+         at = rendered.find(tag, at + value.size()))
+      rendered.replace(at, tag.size(), value);
+  };
+  put("{color_start}", color ? kPrefixColors[index % kPrefixColors.size()] : "");
+  put("{color_end}", color ? "\033[0m" : "");
+  put("{prefix}", text);
+  return rendered;
 }
 
 std::optional<std::filesystem::path> find_in_path(std::string_view program,
@@ -114,18 +92,6 @@ std::string platform_name() {
 #endif
 }
 
-std::string trim_trailing_newlines(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return text;
-}
-
-std::string trim(std::string_view text) {
-  const size_t start = text.find_first_not_of(" \t\r\n");
-  if (start == std::string_view::npos) return "";
-  const size_t end = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(start, end - start + 1));
-}
-
 }  // namespace
 
 Status unknown_task(const TaskFile& file, std::string_view name) {
@@ -147,30 +113,49 @@ struct TaskRunner::State {
   RunOptions options;
   UpToDateStore up_to_date;
   std::mutex output_mutex;
-  std::mutex memo_mutex;
-  // Dependency invocations already run: key -> (exit code, captured stdout for `uses`).
-  std::map<std::string, std::pair<int, std::string>> memo;
+  DependencyRunner dependency_runner;
 
   State(const TaskFile& task_file, RunOptions run_options)
-      : file(task_file), options(std::move(run_options)), up_to_date(options.state_dir) {}
+      : file(task_file),
+        options(std::move(run_options)),
+        up_to_date(options.state_dir),
+        dependency_runner(
+            file, options.root, options.jobs,
+            [this](const TaskSpec& task, const std::vector<std::string>& words,
+                   const ExecContext& ctx) { return invoke(task, words, ctx); },
+            [this](const ExecContext& ctx, std::string_view message) { note(ctx, message); }) {}
 
   // ---- output -----------------------------------------------------------------------------
 
+  // The verbosity a message of `ctx` is judged by: the task's own (or its parent's), else the
+  // project's, moved by the command line's -q / -v.
+  int verbosity(const ExecContext& ctx) const {
+    return ctx.verbosity.value_or(file.verbosity) + options.verbosity - (options.quiet ? 1 : 0);
+  }
+
+  // The command echo (Poe's "Poe => ..."), an info message: hidden below verbosity 0.
   void echo(const ExecContext& ctx, std::string_view action) {
-    if (options.quiet && !options.dry_run) return;
+    if (verbosity(ctx) < 0 && !options.dry_run) return;
     std::lock_guard lock(output_mutex);
     std::FILE* out = options.dry_run ? stdout : stderr;
     const bool color = options.color && !options.dry_run;
-    const std::string prefix = ctx.prefix ? *ctx.prefix + " | " : "";
-    fmt::print(out, "{}{}twin =>{} {}\n", prefix, color ? "\033[1;36m" : "", color ? "\033[0m" : "",
-               action);
+    // A switch's control task is echoed with `<=`, as Poe does ("Poe <= sys.platform").
+    fmt::print(out, "{}{}twin {}{} {}\n", ctx.prefix, color ? "\033[1;36m" : "",
+               ctx.switch_control ? "<=" : "=>", color ? "\033[0m" : "", action);
     std::fflush(out);
   }
 
   void note(const ExecContext& ctx, std::string_view message) {
-    if (options.quiet) return;
+    if (verbosity(ctx) < 0) return;
     std::lock_guard lock(output_mutex);
-    fmt::print(stderr, "{}twin: {}\n", ctx.prefix ? *ctx.prefix + " | " : "", message);
+    fmt::print(stderr, "{}twin: {}\n", ctx.prefix, message);
+  }
+
+  // Warnings are hidden from verbosity -2 down.
+  void warn(const ExecContext& ctx, std::string_view message) {
+    if (verbosity(ctx) < -1) return;
+    std::lock_guard lock(output_mutex);
+    fmt::print(stderr, "{}twin: warning: {}\n", ctx.prefix, message);
   }
 
   OutputSpec prefixed_lines(const std::string& prefix, std::FILE* stream) {
@@ -178,7 +163,7 @@ struct TaskRunner::State {
     spec.mode = OutputMode::kLines;
     spec.on_line = [this, prefix, stream](std::string_view line) {
       std::lock_guard lock(output_mutex);
-      fmt::print(stream, "{} | {}\n", prefix, line);
+      fmt::print(stream, "{}{}\n", prefix, line);
       std::fflush(stream);
     };
     return spec;
@@ -186,9 +171,8 @@ struct TaskRunner::State {
 
   // ---- environment ------------------------------------------------------------------------
 
-  static Status apply_envfiles(const std::vector<EnvFileRef>& refs,
-                               const std::filesystem::path& base, ExecContext& ctx,
-                               std::string_view owner) {
+  Status apply_envfiles(const std::vector<EnvFileRef>& refs, const std::filesystem::path& base,
+                        ExecContext& ctx, std::string_view owner) {
     for (const auto& ref : refs) {
       const std::filesystem::path path = base / expand_template(ref.path, ctx.env);
       const EnvironmentLookup lookup = [&ctx](std::string_view name) -> std::optional<std::string> {
@@ -199,15 +183,20 @@ struct TaskRunner::State {
       auto entries = read_dotenv(path, lookup);
       if (!entries) {
         if (entries.error().code() == StatusCode::kNotFound) {
-          if (ref.optional) continue;
-          return Status::invalid_argument(
-              fmt::format("{}: envfile {} does not exist (list it under envfile.optional if it "
-                          "may be absent)",
-                          owner, path.string()));
+          // As Poe: a missing expected envfile is a warning, a missing optional one silent.
+          if (!ref.optional) {
+            warn(ctx, fmt::format("{}: envfile {} not found (list it under envfile.optional if "
+                                  "it may be absent)",
+                                  owner, path.string()));
+          }
+          continue;
         }
         return entries.error();
       }
-      for (auto& entry : *entries) ctx.env[entry.key] = std::move(entry.value);
+      for (auto& entry : *entries) {
+        if (is_private(entry.key)) ctx.private_names.insert(entry.key);
+        ctx.env[entry.key] = std::move(entry.value);
+      }
     }
     return Status::ok();
   }
@@ -241,6 +230,12 @@ struct TaskRunner::State {
     for (const char* name : {"TWIN_CONF_DIR", "POE_CONF_DIR"}) {
       ctx.env[name] = file.path.parent_path().string();
     }
+    // Usable in templates as if set, never exported (Poe's special variables).
+    for (auto& [name, value] : git_variables(options.root)) {
+      if (ctx.env.contains(name)) continue;
+      ctx.env[name] = std::move(value);
+      ctx.private_names.insert(name);
+    }
     TWIN_RETURN_IF_ERROR(apply_envfiles(file.envfiles, options.root, ctx, file.path.string()));
     apply_env(file.env, ctx);
     return ctx;
@@ -253,7 +248,7 @@ struct TaskRunner::State {
   }
 
   // An included file's own env, envfiles and TWIN_CONF_DIR, for the tasks it declares.
-  Status apply_origin(const TaskSpec& task, ExecContext& ctx) const {
+  Status apply_origin(const TaskSpec& task, ExecContext& ctx) {
     const TaskOrigin& origin = *task.origin;
     if (!origin.included) return Status::ok();
     const std::filesystem::path base = base_dir(task, ctx);
@@ -265,13 +260,17 @@ struct TaskRunner::State {
     return Status::ok();
   }
 
-  // Poe's executor (task_spec.h): puts the project's virtualenv first on PATH when one applies.
+  // Poe's executor (task_spec.h): puts the project's virtualenv first on PATH when one applies;
+  // a uv executor with options runs the task's commands through `uv run`.
   Status apply_executor(const TaskSpec& task, ExecContext& ctx) const {
-    const std::optional<Executor>& from_origin = task.origin->executor;
-    const Executor executor = task.executor.has_value() ? *task.executor
-                              : from_origin.has_value() ? *from_origin
-                                                        : file.executor.value_or(Executor{});
+    const Executor executor = resolve_executor(file, task, options.executor_override);
+    ctx.launcher.clear();
+    ctx.env["POE_ACTIVE"] = executor.type;  // Poe's marker of the executor in use
     if (executor.type == "simple") return Status::ok();
+    if (executor.type == "uv" && !executor.uv_options.empty()) {
+      ctx.launcher = uv_launcher(executor);
+      return Status::ok();
+    }
     const bool explicit_virtualenv = executor.type == "virtualenv";
     if (!explicit_virtualenv && ctx.env.contains("VIRTUAL_ENV")) return Status::ok();
     std::vector<std::filesystem::path> candidates;
@@ -301,7 +300,9 @@ struct TaskRunner::State {
   Result<int> run_command(const TaskSpec& task, std::vector<std::string> argv,
                           const std::filesystem::path& cwd, const ExecContext& ctx) {
     ProcessSpec spec;
-    spec.argv = std::move(argv);
+    spec.argv = ctx.launcher;
+    spec.argv.insert(spec.argv.end(), std::make_move_iterator(argv.begin()),
+                     std::make_move_iterator(argv.end()));
     // posix_spawnp searches twin's own PATH; when the task's differs (a virtualenv executor, an
     // env entry), look the program up in the task's.
     if (!spec.argv.empty() && spec.argv.front().find('/') == std::string::npos) {
@@ -313,33 +314,72 @@ struct TaskRunner::State {
     }
     spec.cwd = cwd;
     spec.environment = exported(ctx);
-    std::optional<std::filesystem::path> stdout_file;
-    if (task.capture_stdout) {
-      stdout_file = cwd / expand_template(*task.capture_stdout, ctx.env);
-      std::ofstream truncate(*stdout_file, std::ios::trunc);
-      if (!truncate) {
-        return fail(Status::io(fmt::format("task {}: cannot write capture_stdout file {}",
-                                           task.name, stdout_file->string())));
-      }
+    if (task.use_exec && ctx.stack.size() == 1 && ctx.capture == nullptr) {
+      return exec_command(task, spec);
     }
+    // Buffered parallel output: this leaf's stdout lines, printed in one block when it ends
+    // (or earlier, past Poe's 4 MiB bound).
+    std::vector<std::string> buffered;
+    size_t buffered_bytes = 0;
+    const auto flush_buffer = [&] {
+      std::lock_guard lock(output_mutex);
+      for (const auto& line : buffered) fmt::print(stdout, "{}{}\n", ctx.prefix, line);
+      std::fflush(stdout);
+      buffered.clear();
+      buffered_bytes = 0;
+    };
+    const bool parallel_leaf = ctx.concurrent && (!ctx.prefix.empty() || ctx.buffer_output);
     if (ctx.capture != nullptr) {
       spec.out.mode = OutputMode::kCapture;
-    } else if (stdout_file) {
+    } else if (ctx.stdout_file) {
       spec.out.mode = OutputMode::kFile;
-      spec.out.file = *stdout_file;
-    } else if (ctx.prefix) {
-      spec.out = prefixed_lines(*ctx.prefix, stdout);
+      spec.out.file = *ctx.stdout_file;
+    } else if (ctx.buffer_output) {
+      constexpr size_t kBufferLimit = 4 << 20;
+      spec.out.mode = OutputMode::kLines;
+      spec.out.on_line = [&](std::string_view line) {
+        if (buffered_bytes + line.size() + 1 > kBufferLimit && !buffered.empty()) flush_buffer();
+        buffered.emplace_back(line);
+        buffered_bytes += line.size() + 1;
+      };
+    } else if (!ctx.prefix.empty()) {
+      spec.out = prefixed_lines(ctx.prefix, stdout);
     }
-    if (ctx.prefix) spec.err = prefixed_lines(*ctx.prefix, stderr);
+    if (!ctx.prefix.empty()) spec.err = prefixed_lines(ctx.prefix, stderr);
     // A lone task owns the terminal, so interactive programs work as they would without twin.
-    spec.foreground_terminal = !ctx.concurrent && !ctx.prefix;
+    spec.foreground_terminal = !ctx.concurrent && !parallel_leaf;
+    spec.cancel = ctx.cancel.get();
+    if (ctx.cancel && ctx.cancel->load()) return kCancelledCode;
     auto result = run_process(spec);
+    if (!buffered.empty()) flush_buffer();
     if (!result) {
       return fail(
           Status::not_found(fmt::format("task {}: {}", task.name, result.error().message())));
     }
     if (ctx.capture != nullptr) ctx.capture->append(result->out);
     return result->exit_code;
+  }
+
+  // `use_exec`: twin becomes the task's process (same pid, terminal and signals), as Poe's
+  // exec does. Returns only when the exec fails.
+  static Result<int> exec_command(const TaskSpec& task, const ProcessSpec& spec) {
+    std::vector<std::string> env_strings;
+    for (const auto& [name, value] : *spec.environment) env_strings.push_back(name + "=" + value);
+    std::vector<char*> argv;
+    for (const auto& word : spec.argv) argv.push_back(const_cast<char*>(word.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (auto& entry : env_strings) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    if (spec.cwd && ::chdir(spec.cwd->c_str()) != 0) {
+      return fail(Status::not_found(fmt::format("task {}: cannot enter {}: {}", task.name,
+                                                spec.cwd->string(), std::strerror(errno))));
+    }
+    ::execvpe(argv[0], argv.data(), envp.data());
+    return fail(Status::not_found(fmt::format("task {}: cannot run {}: {}", task.name,
+                                              spec.argv.front(), std::strerror(errno))));
   }
 
   static Result<std::filesystem::path> python(const TaskSpec& task, const ExecContext& ctx) {
@@ -349,30 +389,17 @@ struct TaskRunner::State {
                     task.name, to_string(task.kind))));
   }
 
-  // Python assignments making the task's declared args visible as variables.
-  static std::string python_arg_variables(const TaskSpec& task, const ExecContext& ctx) {
-    std::string code;
-    for (const auto& arg : task.args) {
-      const std::string variable = arg_variable(arg);
-      auto it = ctx.env.find(variable);
-      std::string value = "None";
-      if (arg.type == ArgType::kBoolean) {
-        value = it != ctx.env.end() && it->second == "True" ? "True" : "False";
-      } else if (it != ctx.env.end()) {
-        const std::string literal = python_literal(it->second);
-        if (arg.multiple) {
-          value = fmt::format("{}.split()", literal);
-        } else if (arg.type == ArgType::kInteger) {
-          value = fmt::format("int({})", literal);
-        } else if (arg.type == ArgType::kFloat) {
-          value = fmt::format("float({})", literal);
-        } else {
-          value = literal;
-        }
-      }
-      code += fmt::format("{} = {}\n", variable, value);
+  // What script and expr tasks see as Python variables: the args in scope, the private
+  // variables (as strings) and the free arguments (`_extra_args`).
+  static PythonScope python_scope(const ExecContext& ctx) {
+    PythonScope scope;
+    for (const auto& name : ctx.private_names) {
+      auto it = ctx.env.find(name);
+      if (it != ctx.env.end()) scope.variables[name] = python_literal(it->second);
     }
-    return code;
+    for (const auto& [variable, value] : ctx.python_args) scope.variables[variable] = value;
+    scope.extra_args = ctx.extra_args;
+    return scope;
   }
 
   // ---- task types -------------------------------------------------------------------------
@@ -387,7 +414,10 @@ struct TaskRunner::State {
       return fail(Status::invalid_argument(
           fmt::format("{}: task {}: {}", task.location, task.name, words.error().message())));
     }
-    words->insert(words->end(), free.begin(), free.end());
+    // A command that places $POE_EXTRA_ARGS itself does not get the free words again at its end.
+    const bool places_extra_args = task.content.find("POE_EXTRA_ARGS") != std::string::npos ||
+                                   task.content.find("TWIN_EXTRA_ARGS") != std::string::npos;
+    if (!places_extra_args) words->insert(words->end(), free.begin(), free.end());
     if (words->empty()) {
       return fail(Status::invalid_argument(
           fmt::format("{}: task {}: the command is empty", task.location, task.name)));
@@ -401,9 +431,17 @@ struct TaskRunner::State {
                         const std::filesystem::path& cwd, const ExecContext& ctx) {
     const std::vector<std::string>& interpreters =
         task.interpreter.empty() ? file.shell_interpreter : task.interpreter;
-    std::vector<std::string> argv;
+    // Poe's interpreters: posix is sh, else bash, else zsh; python is python3.
+    std::vector<std::string> programs;
     for (const auto& name : interpreters) {
-      const std::string program = name == "posix" ? "sh" : name == "python" ? "python3" : name;
+      if (name == "posix") {
+        programs.insert(programs.end(), {"sh", "bash", "zsh"});
+      } else {
+        programs.push_back(name == "python" ? "python3" : name);
+      }
+    }
+    std::vector<std::string> argv;
+    for (const auto& program : programs) {
       if (find_in_path(program, ctx.env)) {
         argv = {program, program == "pwsh" || program == "powershell" ? "-Command" : "-c",
                 task.content};
@@ -424,43 +462,23 @@ struct TaskRunner::State {
     return run_command(task, std::move(argv), cwd, ctx);
   }
 
+  // `runs_in_dry_run`: a script given `_dry_run` runs and decides itself (Poe's delegation).
   Result<int> run_python(const TaskSpec& task, const std::string& display, std::string code,
-                         const std::filesystem::path& cwd, const ExecContext& ctx) {
+                         const std::filesystem::path& cwd, const ExecContext& ctx,
+                         bool runs_in_dry_run = false) {
     echo(ctx, display);
-    if (options.dry_run) return 0;
+    if (options.dry_run && !runs_in_dry_run) return 0;
     TWIN_ASSIGN_OR_RETURN(auto interpreter, python(task, ctx));
     return run_command(task, {interpreter.string(), "-c", std::move(code)}, cwd, ctx);
   }
 
   Result<int> run_script(const TaskSpec& task, const std::vector<std::string>& free,
                          const std::filesystem::path& cwd, const ExecContext& ctx) {
-    const size_t colon = task.content.find(':');
-    if (colon == std::string::npos) {
-      return fail(Status::invalid_argument(
-          fmt::format("{}: task {}: script must be 'module:function' or 'module:function(args)'",
-                      task.location, task.name)));
-    }
-    const std::string module = trim(task.content.substr(0, colon));
-    std::string call = trim(task.content.substr(colon + 1));
-    if (call.find('(') == std::string::npos) call += "()";
-    std::string argv_literal = "[" + python_literal(task.name);
-    for (const auto& word : free) argv_literal += ", " + python_literal(word);
-    argv_literal += "]";
-    std::string code = fmt::format(
-        "import sys, os, importlib\n"
-        "sys.path.insert(0, {root})\n"
-        "sys.argv = {argv}\n"
-        "environ = os.environ\n"
-        "{args}"
-        "_module = importlib.import_module({module})\n"
-        "_result = eval({call}, dict(vars(_module)), dict(globals()))\n"
-        "{print}",
-        fmt::arg("root", python_literal(options.root.string())), fmt::arg("argv", argv_literal),
-        fmt::arg("args", python_arg_variables(task, ctx)),
-        fmt::arg("module", python_literal(module)),
-        fmt::arg("call", python_literal(python_env_references(call))),
-        fmt::arg("print", task.print_result ? "if _result is not None: print(_result)\n" : ""));
-    return run_python(task, task.content, std::move(code), cwd, ctx);
+    PythonScope scope = python_scope(ctx);
+    scope.variables["_dry_run"] = options.dry_run ? "True" : "False";
+    const bool delegates_dry_run = task.content.find("_dry_run") != std::string::npos;
+    std::string code = script_program(task, free, options.root, scope);
+    return run_python(task, task.content, std::move(code), cwd, ctx, delegates_dry_run);
   }
 
   Result<int> run_expr(const TaskSpec& task, const std::filesystem::path& cwd,
@@ -472,23 +490,12 @@ struct TaskRunner::State {
         ctx.capture->append(platform_name() + "\n");
       } else if (!options.dry_run) {
         std::lock_guard lock(output_mutex);
-        fmt::print("{}{}\n", ctx.prefix ? *ctx.prefix + " | " : "", platform_name());
+        fmt::print("{}{}\n", ctx.prefix, platform_name());
         std::fflush(stdout);
       }
       return 0;
     }
-    std::string imports = "sys, os";
-    for (const auto& module : task.imports) imports += ", " + module;
-    std::string code = fmt::format(
-        "import {imports}\n"
-        "environ = os.environ\n"
-        "{args}"
-        "_result = eval({expr})\n"
-        "print(_result)\n"
-        "{assertion}",
-        fmt::arg("imports", imports), fmt::arg("args", python_arg_variables(task, ctx)),
-        fmt::arg("expr", python_literal(python_env_references(trim(task.content)))),
-        fmt::arg("assertion", task.assert_result ? "sys.exit(0 if _result else 1)\n" : ""));
+    std::string code = expr_program(task, python_scope(ctx));
     return run_python(task, task.content, std::move(code), cwd, ctx);
   }
 
@@ -531,6 +538,7 @@ struct TaskRunner::State {
   Result<int> run_sequence(const TaskSpec& task, const ExecContext& ctx) {
     int first_failure = 0;
     for (const auto& subtask : task.subtasks) {
+      if (ctx.cancel && ctx.cancel->load()) return kCancelledCode;
       TWIN_ASSIGN_OR_RETURN(int code, invoke(*subtask, {}, ctx));
       if (ForwardSignals::received_signal() != 0)
         return code != 0 ? code : 128 + ForwardSignals::received_signal();
@@ -549,21 +557,48 @@ struct TaskRunner::State {
     return subtask.name;
   }
 
+  // Parallel prefixes are coloured on a colour terminal, or when the task's environment sets
+  // FORCE_COLOR to something other than 0 (NO_COLOR wins), as Poe does.
+  bool prefix_color(const ExecContext& ctx) const {
+    const auto set = [&ctx](const char* name) -> std::optional<std::string> {
+      auto it = ctx.env.find(name);
+      if (it == ctx.env.end()) return std::nullopt;
+      return it->second;
+    };
+    if (auto no_color = set("NO_COLOR"); no_color && !no_color->empty()) return false;
+    if (auto force = set("FORCE_COLOR"); force && !force->empty() && *force != "0") return true;
+    return options.stdout_color;
+  }
+
   Result<int> run_parallel(const TaskSpec& task, const ExecContext& ctx) {
     const size_t count = task.subtasks.size();
     std::vector<Result<int>> results(count, 0);
     std::vector<std::thread> threads;
     threads.reserve(count);
+    const bool color = prefix_color(ctx);
+    // The first failure that is not ignored cancels the other subtasks (Poe's rule).
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    std::atomic<int> cancelling_code{0};
     for (size_t i = 0; i < count; ++i) {
-      threads.emplace_back([this, &task, &ctx, &results, i]() {
+      threads.emplace_back([this, &task, &ctx, &results, &cancelling_code, cancel, i, color]() {
         ExecContext sub = ctx;
         sub.concurrent = true;
-        const std::string name = display_name(*task.subtasks[i]);
-        sub.prefix = ctx.prefix ? *ctx.prefix + " | " + name : name;
+        sub.cancel = cancel;
+        sub.buffer_output = task.parallel_output.buffer;
+        sub.prefix = ctx.prefix +
+                     render_prefix(task.parallel_output, display_name(*task.subtasks[i]), i, color);
         results[i] = invoke(*task.subtasks[i], {}, sub);
+        if (results[i] && *results[i] != 0 && !ignored(task.ignore_fail, *results[i])) {
+          int none = 0;
+          if (cancelling_code.compare_exchange_strong(none, *results[i])) cancel->store(true);
+        }
       });
     }
     for (auto& thread : threads) thread.join();
+    for (auto& result : results) {
+      if (!result) return fail(result.error());
+    }
+    if (cancelling_code.load() != 0) return cancelling_code.load();
     int first_failure = 0;
     for (auto& result : results) {
       if (!result) return fail(result.error());
@@ -589,6 +624,7 @@ struct TaskRunner::State {
     } else {
       ExecContext control_ctx = ctx;
       control_ctx.capture = &value;
+      control_ctx.switch_control = true;
       TWIN_ASSIGN_OR_RETURN(int code, invoke(control, {}, control_ctx));
       if (code != 0) {
         note(ctx,
@@ -611,149 +647,6 @@ struct TaskRunner::State {
     return 1;
   }
 
-  // ---- dependencies -----------------------------------------------------------------------
-
-  struct DepNode {
-    std::string key;  // "deps:<invocation>" or "uses:<invocation>"
-    const TaskSpec* task = nullptr;
-    std::vector<std::string> args;
-    bool captured = false;
-    std::vector<std::string> after;  // keys of the nodes this one waits for
-  };
-
-  Result<std::pair<const TaskSpec*, std::vector<std::string>>> resolve_invocation(
-      const TaskSpec& owner, const std::string& invocation, const ExecContext& ctx) {
-    auto words = split_command_line(invocation, ctx.env, options.root);
-    if (!words || words->empty()) {
-      return fail(Status::invalid_argument(fmt::format("{}: task {}: '{}' is not a task invocation",
-                                                       owner.location, owner.name, invocation)));
-    }
-    const TaskSpec* target = file.find(words->front());
-    if (target == nullptr) {
-      return fail(unknown_task(file, words->front())
-                      .with_context(fmt::format("{}: task {} depends on a task that does not exist",
-                                                owner.location, owner.name)));
-    }
-    return std::pair{target, std::vector<std::string>(words->begin() + 1, words->end())};
-  }
-
-  // Post-order walk: every node after the nodes it waits for. `path` catches cycles.
-  Status collect(const TaskSpec& task, const ExecContext& ctx, std::vector<std::string>& path,
-                 std::map<std::string, DepNode>& nodes, std::vector<std::string>& order,
-                 std::vector<std::string>& direct) {
-    const auto visit = [&](const std::string& invocation, bool captured) -> Status {
-      TWIN_ASSIGN_OR_RETURN(auto target, resolve_invocation(task, invocation, ctx));
-      const std::string invocation_key = shell_join([&] {
-        std::vector<std::string> all{target.first->name};
-        all.insert(all.end(), target.second.begin(), target.second.end());
-        return all;
-      }());
-      const std::string key = (captured ? "uses:" : "deps:") + invocation_key;
-      direct.push_back(key);
-      if (std::ranges::find(path, target.first->name) != path.end()) {
-        std::vector<std::string> cycle(std::ranges::find(path, target.first->name), path.end());
-        cycle.push_back(target.first->name);
-        return Status::invalid_argument(
-            fmt::format("dependency cycle: {}", fmt::join(cycle, " -> ")));
-      }
-      if (nodes.contains(key)) return Status::ok();
-      DepNode node{key, target.first, target.second, captured, {}};
-      path.push_back(target.first->name);
-      TWIN_RETURN_IF_ERROR(collect(*target.first, ctx, path, nodes, order, node.after));
-      path.pop_back();
-      nodes.emplace(key, std::move(node));
-      order.push_back(key);
-      return Status::ok();
-    };
-    for (const auto& dep : task.deps) TWIN_RETURN_IF_ERROR(visit(dep, false));
-    for (const auto& [variable, invocation] : task.uses)
-      TWIN_RETURN_IF_ERROR(visit(invocation, true));
-    return Status::ok();
-  }
-
-  Result<int> run_node(const DepNode& node, const ExecContext& base) {
-    {
-      std::lock_guard lock(memo_mutex);
-      if (auto it = memo.find(node.key); it != memo.end()) return it->second.first;
-    }
-    ExecContext ctx = base;
-    ctx.prefix.reset();
-    std::string output;
-    if (node.captured) ctx.capture = &output;
-    TWIN_ASSIGN_OR_RETURN(int code, invoke(*node.task, node.args, ctx));
-    std::lock_guard lock(memo_mutex);
-    memo[node.key] = {code, std::move(output)};
-    return code;
-  }
-
-  // Runs the deps and uses of `task` (each invocation once per twin run) and returns the `uses`
-  // variables, or the exit code of the first dependency that failed.
-  Result<std::variant<int, Environment>> run_dependencies(const TaskSpec& task,
-                                                          const ExecContext& ctx) {
-    if (task.deps.empty() && task.uses.empty()) return Environment{};
-    std::map<std::string, DepNode> nodes;
-    std::vector<std::string> order;
-    std::vector<std::string> direct;
-    std::vector<std::string> path{task.name};
-    TWIN_RETURN_IF_ERROR(collect(task, ctx, path, nodes, order, direct));
-
-    std::set<std::string> done;
-    {
-      std::lock_guard lock(memo_mutex);
-      for (const auto& key : order) {
-        if (memo.contains(key)) done.insert(key);
-      }
-    }
-    const size_t jobs = static_cast<size_t>(std::max(1, options.jobs));
-    while (done.size() < order.size()) {
-      std::vector<const DepNode*> ready;
-      for (const auto& key : order) {
-        const DepNode& node = nodes.at(key);
-        if (done.contains(key)) continue;
-        if (std::ranges::all_of(node.after,
-                                [&](const std::string& k) { return done.contains(k); })) {
-          ready.push_back(&node);
-          if (ready.size() == jobs) break;
-        }
-      }
-      std::vector<Result<int>> results(ready.size(), 0);
-      if (ready.size() == 1) {
-        results[0] = run_node(*ready[0], ctx);
-      } else {
-        std::vector<std::thread> threads;
-        threads.reserve(ready.size());
-        for (size_t i = 0; i < ready.size(); ++i) {
-          threads.emplace_back([&, i]() {
-            ExecContext concurrent = ctx;
-            concurrent.concurrent = true;
-            results[i] = run_node(*ready[i], concurrent);
-          });
-        }
-        for (auto& thread : threads) thread.join();
-      }
-      for (size_t i = 0; i < ready.size(); ++i) {
-        if (!results[i]) return fail(results[i].error());
-        if (*results[i] != 0) {
-          note(ctx, fmt::format("task {}: dependency '{}' failed with exit code {}", task.name,
-                                ready[i]->key.substr(5), *results[i]));
-          return std::variant<int, Environment>(*results[i]);
-        }
-        done.insert(ready[i]->key);
-      }
-      if (ForwardSignals::received_signal() != 0) {
-        return std::variant<int, Environment>(128 + ForwardSignals::received_signal());
-      }
-    }
-    // `direct` lists the deps' keys, then the uses' keys, in declaration order.
-    Environment uses;
-    std::lock_guard lock(memo_mutex);
-    for (size_t i = 0; i < task.uses.size(); ++i) {
-      const std::string& key = direct[task.deps.size() + i];
-      uses[task.uses[i].first] = trim_trailing_newlines(memo[key].second);
-    }
-    return std::variant<int, Environment>(std::move(uses));
-  }
-
   // ---- one task ---------------------------------------------------------------------------
 
   Result<int> invoke(const TaskSpec& task, const std::vector<std::string>& words,
@@ -765,6 +658,11 @@ struct TaskRunner::State {
       return fail(
           Status::invalid_argument(fmt::format("task cycle: {}", fmt::join(cycle, " -> "))));
     }
+    if (task.use_exec && !caller.stack.empty()) {
+      return fail(Status::invalid_argument(
+          fmt::format("{}: task {} has use_exec, so it cannot be run by another task ({})",
+                      task.location, task.name, caller.stack.back())));
+    }
     ExecContext ctx = caller;
     ctx.stack.push_back(task.name);
     TWIN_RETURN_IF_ERROR(apply_origin(task, ctx));
@@ -772,26 +670,57 @@ struct TaskRunner::State {
     TWIN_RETURN_IF_ERROR(apply_envfiles(task.envfiles, base, ctx, task.name));
     apply_env(task.env, ctx);
     TWIN_RETURN_IF_ERROR(apply_executor(task, ctx));
+    if (task.verbosity) ctx.verbosity = task.verbosity;
+    ctx.env["POE_VERBOSITY"] = std::to_string(verbosity(ctx));
 
+    // Without `args`, every word is free: appended to cmd tasks, sys.argv of script tasks,
+    // $POE_EXTRA_ARGS / _extra_args for all (sequences pass them on only where referenced).
     std::vector<std::string> free = words;
+    Environment arg_values;
     if (task.declares_args) {
       TWIN_ASSIGN_OR_RETURN(auto parsed, parse_task_args(task, words, ctx.env));
-      for (auto& [name, value] : parsed.values) ctx.env[name] = std::move(value);
+      for (const auto& name : parsed.unset) {
+        ctx.env.erase(name);
+        arg_values.erase(name);
+      }
+      for (auto& [name, value] : parsed.python) ctx.python_args[name] = std::move(value);
+      arg_values = std::move(parsed.values);
       free = std::move(parsed.free);
-    } else if (!words.empty() && task.kind != TaskKind::kCmd && task.kind != TaskKind::kShell &&
-               task.kind != TaskKind::kScript && task.kind != TaskKind::kRef) {
-      return fail(Status::invalid_argument(
-          fmt::format("task {} takes no arguments (got '{}'); declare them with `args`", task.name,
-                      fmt::join(words, " "))));
+      for (const auto& arg : task.args) {
+        if (is_private(arg_variable(arg))) ctx.private_names.insert(arg_variable(arg));
+      }
     }
-    const std::string extra = shell_join(free);
-    ctx.env["TWIN_EXTRA_ARGS"] = extra;
-    ctx.env["POE_EXTRA_ARGS"] = extra;
+    for (const auto& [name, value] : arg_values) ctx.env[name] = value;
+    // A task given no free words keeps its parent's, so a sequence's subtasks can forward them.
+    if (!free.empty() || !ctx.env.contains("POE_EXTRA_ARGS")) {
+      const std::string extra = shell_join(free);
+      ctx.env["TWIN_EXTRA_ARGS"] = extra;
+      ctx.env["POE_EXTRA_ARGS"] = extra;
+      ctx.extra_args = free;
+    }
 
-    TWIN_ASSIGN_OR_RETURN(auto dependencies, run_dependencies(task, ctx));
+    TWIN_ASSIGN_OR_RETURN(auto dependencies, dependency_runner.run(task, ctx));
     if (const int* failed = std::get_if<int>(&dependencies)) return *failed;
-    for (auto& [name, value] : std::get<Environment>(dependencies))
+    for (auto& [name, value] : std::get<Environment>(dependencies)) {
+      if (is_private(name)) ctx.private_names.insert(name);
       ctx.env[name] = std::move(value);
+    }
+    // Args rank above uses (Poe's precedence).
+    for (const auto& [name, value] : arg_values) ctx.env[name] = value;
+
+    if (task.capture_stdout) {
+      TWIN_RETURN_IF_ERROR(check_capture_stdout(task));
+      std::filesystem::path target = expand_template(*task.capture_stdout, ctx.env);
+      if (target.is_relative()) target = options.root / target;
+      if (!options.dry_run) {
+        std::ofstream truncate(target, std::ios::trunc);
+        if (!truncate) {
+          return fail(Status::io(fmt::format("task {}: cannot write capture_stdout file {}",
+                                             task.name, target.string())));
+        }
+      }
+      ctx.stdout_file = target;
+    }
 
     std::filesystem::path cwd = base;
     if (task.cwd) cwd = base / expand_template(*task.cwd, ctx.env);
@@ -820,6 +749,20 @@ struct TaskRunner::State {
     if (code == 0 && fingerprint && !options.dry_run)
       TWIN_RETURN_IF_ERROR(up_to_date.record(*fingerprint));
     return code;
+  }
+
+  // Poe's rule: a ref to a sequence or parallel task cannot capture its stdout.
+  Status check_capture_stdout(const TaskSpec& task) const {
+    if (task.kind != TaskKind::kRef) return Status::ok();
+    const size_t space = task.content.find_first_of(" \t");
+    const TaskSpec* target = file.find(task.content.substr(0, space));
+    if (target != nullptr &&
+        (target->kind == TaskKind::kSequence || target->kind == TaskKind::kParallel)) {
+      return Status::invalid_argument(
+          fmt::format("{}: task {}: capture_stdout cannot be used on a ref to a {} task ({})",
+                      task.location, task.name, to_string(target->kind), target->name));
+    }
+    return Status::ok();
   }
 
   Result<int> run_by_kind(const TaskSpec& task, const std::vector<std::string>& free,

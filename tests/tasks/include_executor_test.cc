@@ -105,7 +105,9 @@ TEST(ExecutorTest, UnknownExecutorTypeIsAConfigurationError) {
   TaskProject project("[tasks]\nx = { cmd = 'true', executor = 'conda' }\n");
   auto result = project.twin("task x");
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_THAT(result.err, HasSubstr("unknown executor type 'conda'"));
+  EXPECT_THAT(
+      result.err,
+      HasSubstr("executor must be one of auto, poetry, simple, uv, virtualenv (got 'conda')"));
   EXPECT_THAT(result.err, Not(HasSubstr("internal")));
 }
 

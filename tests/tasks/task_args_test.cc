@@ -80,7 +80,7 @@ TEST(TaskArgsTest, ErrorsNameTheArgument) {
   const TaskSpec task = task_with({level, count});
   auto bad_choice = parse_task_args(task, {"--level", "mid"}, {});
   ASSERT_FALSE(bad_choice.has_value());
-  EXPECT_THAT(bad_choice.error().message(), ::testing::HasSubstr("invalid choice 'mid'"));
+  EXPECT_THAT(bad_choice.error().message(), ::testing::HasSubstr("invalid choice: 'mid'"));
   auto bad_int = parse_task_args(task, {"--count", "x1"}, {});
   ASSERT_FALSE(bad_int.has_value());
   EXPECT_THAT(bad_int.error().message(), ::testing::HasSubstr("invalid integer value 'x1'"));

@@ -11,9 +11,15 @@
 
 namespace twin::testing_support {
 
+// The text of a pyproject.toml, for a Poe the Poet project (tasks under [tool.poe]).
+struct PyProject {
+  std::string text;
+};
+
 class TaskProject {
  public:
   explicit TaskProject(const std::string& twin_toml) { write("twin.toml", twin_toml); }
+  explicit TaskProject(const PyProject& pyproject) { write("pyproject.toml", pyproject.text); }
 
   const std::filesystem::path& path() const { return dir_.path(); }
 

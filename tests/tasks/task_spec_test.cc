@@ -117,7 +117,8 @@ TEST(TaskSpecTest, ErrorsNameFileLineAndColumn) {
   auto bad_arg_type =
       load(dir, "[tasks.a]\ncmd = \"x\"\nargs = [{ name = \"n\", type = \"list\" }]\n");
   ASSERT_FALSE(bad_arg_type.has_value());
-  EXPECT_THAT(bad_arg_type.error().message(), HasSubstr("unknown arg type 'list'"));
+  EXPECT_THAT(bad_arg_type.error().message(),
+              HasSubstr("arg type must be one of string, float, integer, boolean (got 'list')"));
 }
 
 TEST(TaskSpecTest, FallsBackToPyprojectToolPoe) {

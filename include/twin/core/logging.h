@@ -11,8 +11,8 @@ enum class Verbosity { kQuiet, kNormal, kVerbose };
 // `color` is true. Quiet shows warnings and errors only; verbose adds debug messages.
 void init_logging(Verbosity verbosity, bool color);
 
-// True when colour should be used on the given stream: it is a TTY, NO_COLOR is unset or
-// empty, and `--no-color` was not given.
+// True when colour should be used on the given stream: `--no-color` was not given, NO_COLOR is
+// unset or empty, and the stream is a TTY or FORCE_COLOR is set to something other than 0.
 bool should_use_color(int fd, bool no_color_flag);
 
 }  // namespace twin

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -53,6 +54,9 @@ struct ProcessSpec {
   // Stop the child (SIGTERM to its group, SIGKILL after `kill_grace`) when this elapses.
   std::optional<std::chrono::milliseconds> timeout;
   std::chrono::milliseconds kill_grace{2000};
+  // When this becomes true while the child runs, stop it as a timeout does (SIGTERM to its
+  // group, SIGKILL after `kill_grace`); checked every 50 ms. Not owned; may be null.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ProcessResult {

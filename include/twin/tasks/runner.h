@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,10 +27,18 @@ struct RunOptions {
   std::filesystem::path state_dir;       // <root>/.twin: fingerprints for up-to-date checks
   std::filesystem::path invocation_dir;  // where twin was started: TWIN_PWD
   bool dry_run = false;
-  bool quiet = false;  // no command echo
-  bool color = false;  // colour the echo
-  int jobs = 1;        // independent deps run this many at a time
+  bool quiet = false;         // -q: no command echo (the same as verbosity -1)
+  bool color = false;         // colour the echo (stderr)
+  bool stdout_color = false;  // colour parallel prefixes (stdout); FORCE_COLOR in a task's env too
+  int verbosity = 0;          // -q / -v on the command line: added to every task's verbosity
+  int jobs = 1;               // independent deps run this many at a time
+  // `--executor` / `--executor-opt`: layered over every task's executor (Poe's -e / -X).
+  std::optional<Executor> executor_override;
 };
+
+// Reads Poe's `--executor TYPE` and `--executor-opt KEY[=VALUE]` (repeatable; a flag option
+// without a value is true, list options accumulate). kInvalidArgument names a bad type or key.
+Result<Executor> executor_from_cli(const std::string& type, const std::vector<std::string>& opts);
 
 class TaskRunner {
  public:

@@ -31,8 +31,11 @@ struct ArgSpec {
   std::optional<std::string> default_value;  // templated with the task's environment
   bool positional = false;
   bool required = false;
-  bool multiple = false;
+  bool multiple = false;           // several values (`multiple = true` or `multiple = N`)
+  std::optional<int> exact_count;  // `multiple = N`: exactly N values in total
   std::vector<std::string> choices;
+  // The CLI spelling of a positional (its name without a leading `_`, as Poe shows it).
+  std::string display_name() const;
 };
 
 // Which failures a task (or a sequence's subtasks) may have without failing.
@@ -62,9 +65,29 @@ struct EnvFileRef {
 //   poetry, uv  the same with the project's in-tree .venv, when it exists;
 //   auto        (the default) virtualenv when the project has .venv/ or venv/, else simple.
 // Inside an already active virtualenv (VIRTUAL_ENV set) auto and poetry/uv change nothing.
+// A uv executor with options runs the task through `uv run` with the matching flags
+// (`uv_options`: option name -> values; booleans hold "true"/"false"). A task's executor table
+// without `type` extends the inherited one (group's, include's, project's) when types agree.
 struct Executor {
   std::string type = "auto";
-  std::string location;  // virtualenv: relative to the project root; "" = look for .venv, venv
+  bool type_given = false;  // `type` was written (or the string form was used)
+  std::string location;     // virtualenv: relative to the project root; "" = look for .venv, venv
+  std::map<std::string, std::vector<std::string>> uv_options;
+};
+
+// `[tool.poe.groups.NAME]`: tasks shown together under `heading`, sharing an executor.
+struct TaskGroup {
+  std::string name;
+  std::string heading;  // "" = the name
+  std::optional<Executor> executor;
+};
+
+// Parallel tasks: how subtask output reaches the terminal.
+struct ParallelOutput {
+  bool buffer = false;  // output_mode = "buffer": a leaf's stdout in one block
+  std::optional<std::string> prefix = "{name}";  // nullopt: `prefix = false`
+  int prefix_max = 16;
+  std::string prefix_template = "{color_start}{prefix}{color_end} | ";
 };
 
 // The file a task was declared in. Tasks from an `include`d file run in the include's `cwd`
@@ -108,6 +131,9 @@ struct TaskSpec {
   std::vector<std::string> sources;    // twin extension: up-to-date checks
   std::vector<std::string> generates;  // twin extension: up-to-date checks
   std::optional<Executor> executor;
+  std::shared_ptr<const TaskGroup> group;  // null: not in a group
+  std::optional<int> verbosity;            // -2..2, overrides the project's
+  bool use_exec = false;
 
   std::vector<std::string> interpreter;  // shell: e.g. {"posix"}, {"bash"}; empty = file default
   std::vector<std::string> imports;      // expr
@@ -116,6 +142,7 @@ struct TaskSpec {
   std::string empty_glob = "pass";       // cmd: pass | null | fail
 
   std::vector<std::shared_ptr<const TaskSpec>> subtasks;  // sequence, parallel
+  ParallelOutput parallel_output;                         // parallel
   std::shared_ptr<const TaskSpec> control;                // switch
   std::vector<SwitchCase> switch_cases;                   // switch
   bool switch_default_fail = true;                        // switch: `default = "fail"`
@@ -129,7 +156,10 @@ struct TaskFile {
   std::vector<EnvFileRef> envfiles;
   std::vector<std::string> shell_interpreter{"posix"};
   std::optional<Executor> executor;
-  std::vector<std::shared_ptr<const TaskSpec>> tasks;  // in file order, then included ones
+  int verbosity = 0;                                     // the project's `verbosity`
+  std::vector<std::shared_ptr<const TaskSpec>> tasks;    // in file order, then included ones
+  std::vector<std::shared_ptr<const TaskGroup>> groups;  // by name
+  std::vector<std::string> warnings;  // e.g. a missing included file; the CLI prints them
 
   const TaskSpec* find(std::string_view name) const;
   std::vector<std::string> names() const;
@@ -140,9 +170,15 @@ struct TaskFile {
 // `include` names other TOML or JSON files (a path, `{ path, cwd }`, or a list of those;
 // ${TWIN_ROOT}/${POE_ROOT} expand; relative to `root`) whose tasks join the file's after its own,
 // unless a task of that name already exists. A missing included file is skipped, as Poe does;
-// one that cannot be parsed is an error. Includes of included files are not followed.
+// one that cannot be parsed is an error. Includes of included files are followed (depth first,
+// before the including file's own tasks) unless the include says `recursive = false`.
 Result<TaskFile> parse_task_file(const toml::table& config, const std::filesystem::path& path,
                                  const std::filesystem::path& root);
+
+// Poe's special variables POE_GIT_DIR (the git work tree holding `root`; a submodule's own)
+// and POE_GIT_ROOT (the same, but above any submodule: the main work tree). Empty outside git.
+// Found from the .git entries of `root` and its parents; git is not run.
+std::map<std::string, std::string> git_variables(const std::filesystem::path& root);
 
 // The tasks of the project at `root`: `explicit_file` when given (twin.toml layout, or a
 // pyproject.toml), else <root>/twin.toml's [tasks], else <root>/pyproject.toml's [tool.poe].
