@@ -1,7 +1,7 @@
 // What every page shares: rendering into #app (and destroying the charts of the page before),
 // error boxes, status badges, key/value tables, durations, sizes and JSON shown readably.
 import { ApiError } from './api.js';
-import { h, table, formatDuration, formatNumber } from './dom.js';
+import { h, table, formatNumber } from './dom.js';
 
 const app = document.getElementById('app');
 let charts = [];
@@ -44,7 +44,11 @@ export function keyValueTable(items, testid) {
 
 export function formatMs(ms) {
   if (ms === null || ms === undefined) return '';
-  return ms < 1000 ? `${ms} ms` : formatDuration(0, ms);
+  if (ms < 1000) return `${ms} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  if (seconds < 3600) return `${(seconds / 60).toFixed(1)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
 }
 
 export function formatBytes(bytes) {

@@ -46,6 +46,14 @@ function formatValue(value) {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+// A list parameter (the ETL's links) one item a line; other values as JSON.
+function parameterValue(value) {
+  if (Array.isArray(value) && value.every((item) => typeof item !== 'object')) {
+    return h('ul', { class: 'plain' }, value.map((item) => h('li', {}, String(item))));
+  }
+  return h('span', { class: 'wrap' }, formatValue(value));
+}
+
 // A failed step's error says where its log is on the server's disk and, after "its output ended
 // with:", the last lines the command wrote. The page shows the message without the host path
 // and those lines as a block.
@@ -123,7 +131,7 @@ export async function pipelineRunPage(id) {
     h('div', { class: 'columns' },
       h('section', {}, h('h2', {}, 'Parameters'),
         isEmptyObject(parameters) ? h('p', { class: 'muted' }, 'none')
-          : table(['Name', 'Value'], Object.entries(parameters).map(([k, v]) => [k, h('span', { class: 'wrap' }, formatValue(v))]), { 'data-testid': 'run-parameters' })),
+          : table(['Name', 'Value'], Object.entries(parameters).map(([k, v]) => [k, parameterValue(v)]), { 'data-testid': 'run-parameters', class: 'parameters' })),
       h('section', {}, h('h2', {}, 'Configuration'), jsonBlock(settings, { 'data-testid': 'run-config' })),
       h('section', {}, h('h2', {}, 'Output metadata'),
         isEmptyObject(run.metadata) ? h('p', { class: 'muted' }, 'none') : jsonBlock(run.metadata, { 'data-testid': 'run-metadata' }))),
