@@ -41,7 +41,7 @@ async function versionList(name, current) {
     details.filter(Boolean).map((d) => {
       const v = d.version;
       const link = h('a', { href: `#/artifacts/${encodeURIComponent(name)}/${v.version}`, 'aria-current': v.version === Number(current) ? 'page' : null }, `v${v.version}`);
-      return [link, v.created_at, formatBytes(v.size), h('code', {}, v.content_hash.slice(0, 12)),
+      return [link, v.created_at.replace('T', ' ').slice(0, 19), formatBytes(v.size), h('code', {}, v.content_hash.slice(0, 12)),
         d.producer ? h('a', { href: `#/pipeline-runs/${d.producer.run_id}` }, d.producer_run?.name ?? d.producer.run_id) : ''];
     }),
     { 'data-testid': 'artifact-versions' });
@@ -59,21 +59,22 @@ export async function artifactPage(name, version) {
   }
   render(
     h('h1', {}, `Artifact: ${v.name} v${v.version}`),
-    table(['Field', 'Value'], [
-      ['content hash', v.content_hash],
-      ['size', `${v.size} B`],
-      ['materializer', v.materializer],
-      ['created', v.created_at],
-      ['produced by', data.producer ? [h('a', { href: `#/pipeline-runs/${data.producer.run_id}` }, data.producer_run?.name ?? data.producer.run_id), ` / ${data.producer.step}`] : ''],
-      ['used by', data.consumers.length ? data.consumers.map((c) => [h('a', { href: `#/pipeline-runs/${c.run_id}` }, `${c.step}`), ' ']) : 'none'],
-    ], { 'data-testid': 'artifact-table' }),
-    h('p', {}, h('a', { href: api.artifactDownloadUrl(v.name, v.version), download: `${v.name}-v${v.version}` }, 'Download')),
-    h('h2', {}, 'Metadata'),
-    jsonBlock(v.metadata),
+    h('div', { class: 'columns' },
+      h('section', {},
+        table(['Field', 'Value'], [
+          ['content hash', h('code', { title: v.content_hash }, v.content_hash.slice(0, 16))],
+          ['size', formatBytes(v.size)],
+          ['materializer', v.materializer],
+          ['created', v.created_at],
+          ['produced by', data.producer ? [h('a', { href: `#/pipeline-runs/${data.producer.run_id}` }, data.producer_run?.name ?? data.producer.run_id), ` / ${data.producer.step}`] : ''],
+          ['used by', data.consumers.length ? data.consumers.map((c) => [h('a', { href: `#/pipeline-runs/${c.run_id}` }, `${c.step}`), ' ']) : 'none'],
+        ], { 'data-testid': 'artifact-table' }),
+        h('p', {}, h('a', { href: api.artifactDownloadUrl(v.name, v.version), download: `${v.name}-v${v.version}` }, 'Download')),
+        h('h2', {}, 'Metadata'),
+        jsonBlock(v.metadata)),
+      h('section', {}, h('h2', { class: 'first' }, 'Versions'), versionsBox)),
     h('h2', {}, 'Preview'),
     preview,
-    h('h2', {}, 'Versions'),
-    versionsBox,
   );
   versionsBox.replaceChildren(await versionList(name, version));
 }
