@@ -34,11 +34,11 @@ try {
     await page.locator(`#app[data-route="${hash}"]`).waitFor();
   };
   const shoot = (name) => page.screenshot({ path: join(outDir, `${name}.png`) });
-  const runs = (await (await fetch(`${server.url}/api/twin/pipeline-runs?pipeline=digital_data_etl`)).json()).runs;
+  const runs = (await (await fetch(`${server.url}/api/twin/pipeline-runs?pipeline=feature_engineering`)).json()).runs;
   await show('#/');
   await shoot('dashboard-home');
   await show(`#/pipeline-runs/${runs[0].id}`);
-  await page.locator('[data-testid="dag-node"][data-step="crawl_links"]').click();
+  await page.locator('[data-testid="dag-node"][data-step="chunk_and_embed"]').click();
   await page.evaluate(() => window.scrollTo(0, 0));
   await shoot('dashboard-pipeline-run');
   await show('#/warehouse/articles');

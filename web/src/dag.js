@@ -6,6 +6,7 @@ import { formatMs } from './ui.js';
 const SVG = 'http://www.w3.org/2000/svg';
 const kNameFont = '600 13px system-ui, sans-serif';
 const kInfoFont = '12px system-ui, sans-serif';
+const kEdgeFont = '11px system-ui, sans-serif';
 const kNodeHeight = 60;
 const kColumnGap = 90;
 const kRowGap = 22;
@@ -57,10 +58,15 @@ export function stepInfoLine(step) {
 // onSelect(stepName) is called when a box is clicked (or chosen with Enter).
 export function dagSvg(steps, edges, onSelect) {
   const columns = dagLayers(steps, edges);
+  const columnOf = new Map(columns.flatMap((column, index) => column.map((step) => [step.step, index])));
+  // The gap right of a column holds the names of the edges that leave it.
+  const gaps = columns.map((_, index) => Math.max(kColumnGap, ...edges
+    .filter((e) => columnOf.get(e.from) === index)
+    .map((e) => textWidth(e.artifact, kEdgeFont) + 36)));
   const boxes = new Map();
   let x = kMargin;
   let height = 0;
-  for (const column of columns) {
+  for (const [index, column] of columns.entries()) {
     const width = Math.max(150, ...column.map((step) =>
       2 * kPadding + Math.max(textWidth(step.step, kNameFont), textWidth(stepInfoLine(step), kInfoFont))));
     column.forEach((step, row) => {
@@ -68,10 +74,15 @@ export function dagSvg(steps, edges, onSelect) {
       boxes.set(step.step, { x, y, width: Math.ceil(width), step });
       height = Math.max(height, y + kNodeHeight + kMargin);
     });
-    x += Math.ceil(width) + kColumnGap;
+    x += Math.ceil(width) + Math.ceil(gaps[index]);
   }
-  const totalWidth = x - kColumnGap + kMargin;
+  const totalWidth = x - Math.ceil(gaps[columns.length - 1] ?? 0) + kMargin;
+  // One name per artifact leaving a step; several artifacts leaving it stack their names.
+  const labelsOf = new Map();
   const edgeElements = edges.filter((e) => boxes.has(e.from) && boxes.has(e.to)).map((e) => {
+    const labels = labelsOf.get(e.from) ?? labelsOf.set(e.from, []).get(e.from);
+    const firstWithName = !labels.includes(e.artifact);
+    if (firstWithName) labels.push(e.artifact);
     const from = boxes.get(e.from);
     const to = boxes.get(e.to);
     const x1 = from.x + from.width;
@@ -82,7 +93,7 @@ export function dagSvg(steps, edges, onSelect) {
     return s('g', { class: 'dag-edge', 'data-testid': 'dag-edge', 'data-from': e.from, 'data-to': e.to, 'data-artifact': e.artifact },
       s('title', {}, `${e.from} → ${e.to}: ${e.artifact}`),
       s('path', { d: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`, 'marker-end': 'url(#dag-arrow)' }),
-      s('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 6, 'text-anchor': 'middle', class: 'edge-label' }, e.artifact));
+      firstWithName ? s('text', { x: x1 + 8, y: y1 - 6 - 12 * labels.indexOf(e.artifact), class: 'edge-label' }, e.artifact) : '');
   });
   const nodeElements = [...boxes.values()].map(({ x: left, y: top, width, step }) =>
     s('g', {

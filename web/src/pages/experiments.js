@@ -53,6 +53,11 @@ async function drawComparison(container, runs, metricKeys) {
   }
 }
 
+// A long metric name (eval/metric_number_05) may wrap after its / _ . separators.
+function breakable(name) {
+  return name.split(/(?<=[/_.])/).flatMap((part, i) => (i === 0 ? [part] : [h('wbr'), part]));
+}
+
 // Compares two cells: numbers as numbers, missing values last, the rest as text.
 function compareValues(a, b) {
   const missingA = a === undefined || a === '';
@@ -101,7 +106,7 @@ export async function experimentPage(id) {
           class: 'sort', 'data-testid': `sort-${column.group ? `${column.group}-` : ''}${column.name}`,
           title: column.group ? `${column.group} ${column.name}` : column.name,
           onclick: () => { descending = sortColumn === index ? !descending : column.group === 'metric' ? false : true; sortColumn = index; drawTable(); },
-        }, column.group ? h('span', { class: 'column-group' }, column.group) : '', column.name, index === sortColumn ? (descending ? ' ▼' : ' ▲') : ''))));
+        }, column.group ? h('span', { class: 'column-group' }, column.group) : '', breakable(column.name), index === sortColumn ? (descending ? ' ▼' : ' ▲') : ''))));
     const body = shown.map((run) => h('tr', { 'data-run': run.info.run_name },
       h('td', { class: 'sticky-0' }, h('input', {
         type: 'checkbox',
