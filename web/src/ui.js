@@ -1,5 +1,5 @@
 // What every page shares: rendering into #app (and destroying the charts of the page before),
-// error boxes, status badges, key/value tables, durations, sizes and JSON shown readably.
+// error boxes, status badges, key/value tables, durations, sizes and JSON blocks.
 import { ApiError } from './api.js';
 import { h, table, formatNumber } from './dom.js';
 
@@ -57,67 +57,6 @@ export function formatBytes(bytes) {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
   return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
-}
-
-// JSON escapes (\u00e9, surrogate pairs such as \ud83d\ude80) turned back into the characters
-// they stand for, for text that is JSON but cannot be parsed whole (a cut preview). An escaped
-// backslash (\\u...) is left alone.
-export function unescapeJsonText(text) {
-  return text.replace(/(?<!\\)((?:\\\\)*)\\u([0-9a-fA-F]{4})/g, (_, backslashes, hex) => {
-    const code = parseInt(hex, 16);
-    // A quote or a control character stays escaped, so the text still reads as JSON.
-    if (code < 0x20 || code === 0x22 || code === 0x5c) return `${backslashes}\\u${hex}`;
-    return backslashes + String.fromCharCode(code);
-  });
-}
-
-// Text that is JSON shown indented with real characters; other text as it is.
-export function readableText(text, truncated = false) {
-  if (!truncated) {
-    try {
-      return { json: true, text: JSON.stringify(JSON.parse(text), null, 2) };
-    } catch {
-      // not JSON: shown as it is
-    }
-  }
-  const trimmed = text.trimStart();
-  const looksJson = trimmed.startsWith('{') || trimmed.startsWith('[');
-  return { json: looksJson, text: looksJson ? indentJsonText(unescapeJsonText(text)) : text };
-}
-
-// Indents JSON text that may be cut anywhere (so JSON.parse refuses it): a line break after
-// every { [ and , outside strings, and before every } ].
-export function indentJsonText(text) {
-  let out = '';
-  let depth = 0;
-  let inString = false;
-  const newline = () => `\n${'  '.repeat(Math.max(depth, 0))}`;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      out += c;
-      if (c === '\\') out += text[++i] ?? '';
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') {
-      inString = true;
-      out += c;
-    } else if (c === '{' || c === '[') {
-      depth++;
-      out += c + newline();
-    } else if (c === '}' || c === ']') {
-      depth--;
-      out += newline() + c;
-    } else if (c === ',') {
-      out += c + newline();
-    } else if (c === ':') {
-      out += ': ';
-    } else if (!/\s/.test(c)) {
-      out += c;
-    }
-  }
-  return out;
 }
 
 export function jsonBlock(value, attrs = {}) {

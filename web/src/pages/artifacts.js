@@ -5,7 +5,8 @@
 //                                  list of the artifact's versions
 import { api } from '../api.js';
 import { h, table } from '../dom.js';
-import { render, unavailable, formatBytes, readableText, jsonBlock } from '../ui.js';
+import { render, unavailable, formatBytes, jsonBlock } from '../ui.js';
+import { readableText } from '../text.js';
 
 const kListedVersions = 30;
 

@@ -8,6 +8,7 @@ import { api } from '../api.js';
 import { h, table } from '../dom.js';
 import { dagSvg, stepInfoLine } from '../dag.js';
 import { render, statusBadge, unavailable, formatMs, jsonBlock, isEmptyObject } from '../ui.js';
+import { splitStepError } from '../text.js';
 
 export async function pipelinesPage() {
   const data = await api.pipelines();
@@ -52,18 +53,6 @@ function parameterValue(value) {
     return h('ul', { class: 'plain' }, value.map((item) => h('li', {}, String(item))));
   }
   return h('span', { class: 'wrap' }, formatValue(value));
-}
-
-// A failed step's error says where its log is on the server's disk and, after "its output ended
-// with:", the last lines the command wrote. The page shows the message without the host path
-// and those lines as a block.
-export function splitStepError(error) {
-  const marker = error.indexOf('its output ended with:');
-  const head = marker < 0 ? error : error.slice(0, marker);
-  const summary = head.replace(/\s*\(log: [^)]*\)/, '').replace(/[;:,\s]+$/, '');
-  if (marker < 0) return { summary, tail: '' };
-  const lines = error.slice(marker + 'its output ended with:'.length).split('\n');
-  return { summary, tail: lines.map((line) => line.replace(/^ {4}/, '')).join('\n').trim() };
 }
 
 function lastLines(text, count) {
