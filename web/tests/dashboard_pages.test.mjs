@@ -220,6 +220,7 @@ try {
   assert.match(await page.getByTestId('step-domains').innerText(), /file\s+1\s+1\s+0/);
   assert.match(await page.getByTestId('step-failures').innerText(), /file:\/\/\/nonexistent\/missing\.html\s+.*Couldn't open file/);
   assert.match(await page.getByTestId('run-parameters').innerText(), /user_full_name\s+Paul Iusztin/);
+  assert.deepEqual(JSON.parse(await page.getByTestId('run-metadata').innerText()).stored_documents, { articles: 1, posts: 0, repositories: 0 });
   await assertNoPageScroll(page, 'ETL run');
 
   // ---- experiment: 64 columns scroll inside their box; search and sort

@@ -90,8 +90,11 @@ export async function pipelineRunPage(id) {
   const cards = new Map();
   const stepCard = (step) => {
     const failure = step.error ? splitStepError(step.error) : null;
-    const tailBox = failure ? h('pre', { class: 'log stderr', 'data-testid': 'step-stderr' }, failure.tail || 'loading...') : '';
-    if (failure && !failure.tail && step.status === 'failed') {
+    // A failed step's output tail: quoted by its error, else the end of its log. (A skipped
+    // step's error only names the step that failed before it.)
+    const showTail = failure && (failure.tail || step.status === 'failed');
+    const tailBox = showTail ? h('pre', { class: 'log stderr', 'data-testid': 'step-stderr' }, failure.tail || 'loading...') : '';
+    if (showTail && !failure.tail) {
       api.stepLog(run.id, step.step).then((text) => { tailBox.textContent = lastLines(text, 20) || '(the step wrote nothing)'; });
     }
     const card = h('div', { class: `step status-${step.status}`, 'data-testid': 'dag-step', 'data-step': step.step },
