@@ -7,8 +7,8 @@ import { render, statusBadge, formatMs } from '../ui.js';
 
 const kRecentRuns = 8;
 
-function card(testid, title, href, count, body) {
-  return h('section', { class: 'card', 'data-testid': testid },
+function card(testid, title, href, count, body, wide = false) {
+  return h('section', { class: wide ? 'card wide' : 'card', 'data-testid': testid },
     h('h2', {}, h('a', { href }, title), ' ', h('span', { class: 'count', 'data-testid': `${testid}-count` }, count)),
     body);
 }
@@ -36,7 +36,7 @@ function pipelineRunsCard(result, pipelines) {
         r.started_at.replace('T', ' ').slice(0, 19),
         formatMs(r.duration_ms),
       ]), { 'data-testid': 'home-runs-table' });
-  return card('home-pipeline-runs', 'Pipeline runs', '#/pipelines', String(total || runs.length), body);
+  return card('home-pipeline-runs', 'Pipeline runs', '#/pipelines', String(total || runs.length), body, true);
 }
 
 function experimentsCard(result) {
