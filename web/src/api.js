@@ -23,6 +23,26 @@ export async function getJson(path) {
   return body;
 }
 
+// A write through the MLflow REST API (the model registry's stage and alias changes).
+export async function sendJson(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    credentials: 'same-origin',
+    body: JSON.stringify(body),
+  });
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, data?.error_code ?? 'HTTP_ERROR', data?.message ?? response.statusText);
+  return data;
+}
+
+const mlflow = '/api/2.0/mlflow';
+
 export const api = {
   experiments: () => getJson('/api/twin/experiments'),
   experimentRuns: (id) => getJson(`/api/twin/experiments/${encodeURIComponent(id)}/runs`),
@@ -37,6 +57,13 @@ export const api = {
   },
   modelFileUrl: (name, version, path) =>
     `/api/twin/models/${encodeURIComponent(name)}/versions/${version}/files/${path.split('/').map(encodeURIComponent).join('/')}`,
+  runArtifacts: (runId, path = '') => getJson(`${mlflow}/artifacts/list?${new URLSearchParams({ run_id: runId, path })}`),
+  modelVersionsOfRun: (runId) => getJson(`${mlflow}/model-versions/search?${new URLSearchParams({ filter: `run_id = '${runId}'` })}`),
+  transitionStage: (name, version, stage, archiveExisting) =>
+    sendJson('POST', `${mlflow}/model-versions/transition-stage`, { name, version: String(version), stage, archive_existing_versions: archiveExisting }),
+  setAlias: (name, alias, version) => sendJson('POST', `${mlflow}/registered-models/alias`, { name, alias, version: String(version) }),
+  deleteAlias: (name, alias) => sendJson('DELETE', `${mlflow}/registered-models/alias`, { name, alias }),
+  recentPipelineRuns: (limit = 10) => getJson(`/api/twin/pipeline-runs?limit=${limit}`),
   pipelines: () => getJson('/api/twin/pipelines'),
   pipelineRuns: (pipeline) => getJson(`/api/twin/pipeline-runs?pipeline=${encodeURIComponent(pipeline)}&limit=200`),
   pipelineRun: (id) => getJson(`/api/twin/pipeline-runs/${encodeURIComponent(id)}`),
@@ -45,6 +72,7 @@ export const api = {
     return response.ok ? response.text() : `(no log: HTTP ${response.status})`;
   },
   artifacts: () => getJson('/api/twin/artifacts'),
+  artifactsNamed: (name) => getJson(`/api/twin/artifacts?${new URLSearchParams({ name })}`),
   artifactVersion: (name, version) => getJson(`/api/twin/artifacts/${encodeURIComponent(name)}/versions/${version}`),
   artifactDownloadUrl: (name, version) => `/api/twin/artifacts/${encodeURIComponent(name)}/versions/${version}/download`,
   warehouse: () => getJson('/api/twin/warehouse'),
