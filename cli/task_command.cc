@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "command.h"
 #include "table.h"
@@ -31,6 +34,67 @@ Result<tasks::TaskFile> load_tasks(const Context& ctx, const std::string& file) 
     for (const auto& warning : loaded->warnings) fmt::print(stderr, "twin: warning: {}\n", warning);
   }
   return loaded;
+}
+
+// When twin.toml has a [tasks] table, pyproject.toml's [tool.poe] is not read (tasks/task_spec.h):
+// a task the user finds missing may be there. The hint says so; empty when it is not.
+std::string hidden_in_pyproject(const Context& ctx, const tasks::TaskFile& file,
+                                const std::string& name) {
+  const std::filesystem::path pyproject = ctx.root() / "pyproject.toml";
+  std::error_code ec;
+  if (file.path.filename() != "twin.toml" || !std::filesystem::exists(pyproject, ec)) return "";
+  auto poe = tasks::load_task_file(ctx.root(), pyproject);
+  if (!poe || poe->find(name) == nullptr) return "";
+  return fmt::format(
+      " pyproject.toml's [tool.poe] has a task '{}', but twin reads only twin.toml's [tasks] "
+      "when it has one: run 'twin task --file pyproject.toml {}', or keep the tasks in one file",
+      name, name);
+}
+
+// The twin command that does what a task of the Handbook's pyproject.toml does through poetry
+// and its Python tools ("poetry run python -m tools.run --run-etl ..."); nullopt for others.
+std::optional<std::string> handbook_equivalent(const std::string& command) {
+  if (!command.starts_with("poetry ")) return std::nullopt;
+  const auto has = [&command](std::string_view flag) {
+    return command.find(flag) != std::string::npos;
+  };
+  std::string equivalent;
+  if (has("tools.run") && has("--run-etl")) {
+    const std::string flag = "--etl-config-filename ";
+    const auto at = command.find(flag);
+    const std::string config =
+        at == std::string::npos
+            ? "digital_data_etl_<author>.yaml"
+            : command.substr(at + flag.size(),
+                             command.find(' ', at + flag.size()) - at - flag.size());
+    equivalent = "twin pipeline run digital_data_etl --config configs/" + config;
+  } else if (has("tools.run") && has("--run-feature-engineering")) {
+    equivalent = "twin pipeline run feature_engineering --config configs/feature_engineering.yaml";
+  } else if (has("tools.run") && has("--run-export-artifact-to-json")) {
+    equivalent =
+        "twin pipeline run export_artifact_to_json --config configs/export_artifact_to_json.yaml";
+  } else if (has("tools.data_warehouse") && has("--export-raw-data")) {
+    return "twin warehouse export data/data_warehouse_raw_data";
+  } else if (has("tools.data_warehouse") && has("--import-raw-data")) {
+    return "twin warehouse import data/data_warehouse_raw_data";
+  } else {
+    return std::nullopt;
+  }
+  if (has("--no-cache")) equivalent += " --no-cache";
+  return equivalent;
+}
+
+bool on_path(std::string_view program) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path == nullptr ? "" : path;
+  while (!dirs.empty()) {
+    const std::string_view dir = dirs.substr(0, dirs.find(':'));
+    std::error_code ec;
+    if (!dir.empty() && std::filesystem::exists(std::filesystem::path(dir) / program, ec))
+      return true;
+    dirs.remove_prefix(std::min(dirs.size(), dir.size() + 1));
+  }
+  return false;
 }
 
 std::string bold(const std::string& text, bool color) {
@@ -153,12 +217,15 @@ Result<int> run_task(Context& ctx, TaskOptions options, std::vector<std::string>
   if (words.empty()) {
     print_task_list(file, ctx.stdout_color());
     fmt::print(stderr, "twin: error: no task given. Run 'twin task NAME'.\n");
-    return 1;
+    return 2;
   }
   const std::string name = words.front();
   words.erase(words.begin());
   const tasks::TaskSpec* task = file.find(name);
-  if (task == nullptr) return fail(tasks::unknown_task(file, name));
+  if (task == nullptr) {
+    const Status unknown = tasks::unknown_task(file, name);
+    return fail(Status::invalid_argument(unknown.message() + hidden_in_pyproject(ctx, file, name)));
+  }
 
   // twin's own flags may also follow the task name (before `--`), unless the task owns them.
   for (size_t i = 0; i < words.size() && words[i] != "--";) {
@@ -188,7 +255,16 @@ Result<int> run_task(Context& ctx, TaskOptions options, std::vector<std::string>
                           tasks::executor_from_cli(options.executor, options.executor_opts));
   }
   tasks::TaskRunner runner(file, std::move(run_options));
-  return runner.run(name, words);
+  auto code = runner.run(name, words);
+  // The Handbook's tasks call its Python tools through poetry: without poetry, say what twin
+  // runs instead.
+  if ((!code || *code != 0) && !on_path("poetry")) {
+    if (const auto equivalent = handbook_equivalent(task->content)) {
+      fmt::print(stderr, "twin: hint: poetry is not installed; twin does this itself: {}\n",
+                 *equivalent);
+    }
+  }
+  return code;
 }
 
 void add_task_commands(CLI::App& twin, CommandActions& actions) {

@@ -95,5 +95,39 @@ TEST_F(HandbookTest, RunsASimpleTaskForReal) {
   EXPECT_EQ(result.out, "It is not supported anymore.\n");
 }
 
+// Without poetry (the Handbook's tasks run its Python tools through it), a failed task says
+// which twin command does the same work.
+TEST_F(HandbookTest, APoetryTaskWithoutPoetryNamesTheTwinEquivalent) {
+  const std::string without_poetry = "PATH=/usr/bin:/bin ";  // Debian has no poetry there
+  auto etl = testing_support::run_shell(
+      without_poetry + testing_support::shell_quote(TWIN_BINARY) + " task run-digital-data-etl-paul",
+      project_.path());
+  EXPECT_NE(etl.exit_code, 0);
+  EXPECT_THAT(etl.err, HasSubstr("twin: hint: poetry is not installed; twin does this itself: "
+                                 "twin pipeline run digital_data_etl --config "
+                                 "configs/digital_data_etl_paul_iusztin.yaml --no-cache"));
+  auto features = testing_support::run_shell(
+      without_poetry + testing_support::shell_quote(TWIN_BINARY) +
+          " task run-feature-engineering-pipeline",
+      project_.path());
+  EXPECT_THAT(features.err, HasSubstr("twin pipeline run feature_engineering --config "
+                                      "configs/feature_engineering.yaml --no-cache"));
+  auto other = testing_support::run_shell(
+      without_poetry + testing_support::shell_quote(TWIN_BINARY) + " task run-training-pipeline",
+      project_.path());
+  EXPECT_EQ(other.err.find("twin: hint"), std::string::npos) << other.err;
+}
+
+// A twin.toml with [tasks] takes the place of pyproject.toml's [tool.poe]; asking for a task that
+// is only in pyproject.toml says so instead of only "no task named".
+TEST_F(HandbookTest, ATaskHiddenByTwinTomlIsFoundInPyproject) {
+  project_.write("twin.toml", "[tasks.mine]\ncmd = \"echo mine\"\n");
+  auto result = project_.twin("task run-digital-data-etl-alex");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("pyproject.toml's [tool.poe] has a task "
+                                    "'run-digital-data-etl-alex'"));
+  EXPECT_THAT(result.err, HasSubstr("twin task --file pyproject.toml run-digital-data-etl-alex"));
+}
+
 }  // namespace
 }  // namespace twin

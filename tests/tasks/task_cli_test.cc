@@ -48,10 +48,11 @@ TEST(TaskCliTest, ListsTasksWithHelpAndArgsHidingPrivateOnes) {
   EXPECT_EQ(doc["tasks"][0]["args"][0]["default"], "all");
 }
 
-TEST(TaskCliTest, NoTaskNamePrintsTheListAndExitsOne) {
+// A missing task name is a usage error: exit 2, as for every other command.
+TEST(TaskCliTest, NoTaskNamePrintsTheListAndExitsTwo) {
   TaskProject project(kTasks);
   auto result = project.twin("task");
-  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.out, HasSubstr("Build everything"));
   EXPECT_THAT(result.err, HasSubstr("no task given"));
 }
