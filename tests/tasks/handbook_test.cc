@@ -99,17 +99,17 @@ TEST_F(HandbookTest, RunsASimpleTaskForReal) {
 // which twin command does the same work.
 TEST_F(HandbookTest, APoetryTaskWithoutPoetryNamesTheTwinEquivalent) {
   const std::string without_poetry = "PATH=/usr/bin:/bin ";  // Debian has no poetry there
-  auto etl = testing_support::run_shell(
-      without_poetry + testing_support::shell_quote(TWIN_BINARY) + " task run-digital-data-etl-paul",
-      project_.path());
+  auto etl = testing_support::run_shell(without_poetry + testing_support::shell_quote(TWIN_BINARY) +
+                                            " task run-digital-data-etl-paul",
+                                        project_.path());
   EXPECT_NE(etl.exit_code, 0);
   EXPECT_THAT(etl.err, HasSubstr("twin: hint: poetry is not installed; twin does this itself: "
                                  "twin pipeline run digital_data_etl --config "
                                  "configs/digital_data_etl_paul_iusztin.yaml --no-cache"));
-  auto features = testing_support::run_shell(
-      without_poetry + testing_support::shell_quote(TWIN_BINARY) +
-          " task run-feature-engineering-pipeline",
-      project_.path());
+  auto features =
+      testing_support::run_shell(without_poetry + testing_support::shell_quote(TWIN_BINARY) +
+                                     " task run-feature-engineering-pipeline",
+                                 project_.path());
   EXPECT_THAT(features.err, HasSubstr("twin pipeline run feature_engineering --config "
                                       "configs/feature_engineering.yaml --no-cache"));
   auto other = testing_support::run_shell(
