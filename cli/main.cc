@@ -79,12 +79,17 @@ int report_unknown_option(CLI::App* command, const std::string& word) {
 }
 
 // What the parser could not place, by the command it stopped in: an unknown subcommand or
-// option gets its own message; nullopt for other errors.
-std::optional<int> report_misplaced_word(CLI::App& app) {
+// option gets its own message; nullopt for other errors. The leftover words fall through to
+// the top level (app.fallthrough()) in no particular order, so the first one is found in argv.
+std::optional<int> report_misplaced_word(CLI::App& app, int argc, char** argv) {
   CLI::App* parent = deepest_parsed(&app);
-  const std::vector<std::string> extras = parent->remaining();
-  if (extras.empty()) return std::nullopt;
-  const std::string& word = extras.front();
+  const std::vector<std::string> extras = app.remaining(true);
+  std::optional<std::string> first;
+  for (int i = 1; i < argc && !first; ++i) {
+    if (std::ranges::find(extras, std::string_view(argv[i])) != extras.end()) first = argv[i];
+  }
+  if (!first) return std::nullopt;
+  const std::string& word = *first;
   if (word.starts_with("-") && word.size() > 1 && word != "--") {
     return report_unknown_option(parent, word);
   }
@@ -187,12 +192,12 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ExtrasError& e) {
-    if (const auto reported = report_misplaced_word(app)) return *reported;
+    if (const auto reported = report_misplaced_word(app, argc, argv)) return *reported;
     print_error(fmt::format("{}. See '--help'.", e.what()));
     return 2;
   } catch (const CLI::RequiredError& e) {
     // `twin pipeline runn x`: the unknown word is left over and the subcommand is missing.
-    if (const auto reported = report_misplaced_word(app)) return *reported;
+    if (const auto reported = report_misplaced_word(app, argc, argv)) return *reported;
     print_error(fmt::format("{}. See '--help'.", e.what()));
     return 2;
   } catch (const CLI::ParseError& e) {

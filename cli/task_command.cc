@@ -10,6 +10,7 @@
 
 #include "command.h"
 #include "table.h"
+#include "twin/tasks/command_line.h"
 #include "twin/tasks/runner.h"
 #include "twin/tasks/task_args.h"
 #include "twin/tasks/task_spec.h"
@@ -82,19 +83,6 @@ std::optional<std::string> handbook_equivalent(const std::string& command) {
   }
   if (has("--no-cache")) equivalent += " --no-cache";
   return equivalent;
-}
-
-bool on_path(std::string_view program) {
-  const char* path = std::getenv("PATH");
-  std::string_view dirs = path == nullptr ? "" : path;
-  while (!dirs.empty()) {
-    const std::string_view dir = dirs.substr(0, dirs.find(':'));
-    std::error_code ec;
-    if (!dir.empty() && std::filesystem::exists(std::filesystem::path(dir) / program, ec))
-      return true;
-    dirs.remove_prefix(std::min(dirs.size(), dir.size() + 1));
-  }
-  return false;
 }
 
 std::string bold(const std::string& text, bool color) {
@@ -258,7 +246,9 @@ Result<int> run_task(Context& ctx, TaskOptions options, std::vector<std::string>
   auto code = runner.run(name, words);
   // The Handbook's tasks call its Python tools through poetry: without poetry, say what twin
   // runs instead.
-  if ((!code || *code != 0) && !on_path("poetry")) {
+  tasks::Environment environment;
+  if (const char* path = std::getenv("PATH")) environment["PATH"] = path;
+  if ((!code || *code != 0) && !tasks::find_in_path("poetry", environment)) {
     if (const auto equivalent = handbook_equivalent(task->content)) {
       fmt::print(stderr, "twin: hint: poetry is not installed; twin does this itself: {}\n",
                  *equivalent);

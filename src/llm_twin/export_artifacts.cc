@@ -4,11 +4,11 @@
 #include <fmt/ranges.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "twin/artifacts/materializers.h"
+#include "twin/core/file_io.h"
 #include "twin/orchestrator/stores.h"
 
 namespace twin::llm_twin {
@@ -18,22 +18,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using orchestrator::StepContext;
 
-// Writes `text` to `path` through a temporary file beside it, so that a reader (or a crash)
-// never sees half a file.
-Status write_whole_file(const fs::path& path, const std::string& text) {
-  const fs::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) return Status::io(fmt::format("{}: cannot write", temporary.string()));
-  }
-  std::error_code ec;
-  fs::rename(temporary, path, ec);
-  if (ec) return Status::io(fmt::format("{}: {}", path.string(), ec.message()));
-  return Status::ok();
-}
-
 Status export_artifacts(StepContext& ctx) {
   TWIN_ASSIGN_OR_RETURN(auto names, ctx.parameter<std::vector<std::string>>("artifact_names"));
   const Settings* settings = ctx.settings();
@@ -42,10 +26,8 @@ Status export_artifacts(StepContext& ctx) {
         "step {}: no settings to open the stores from (run it with `twin pipeline run`)",
         ctx.step_name()));
   }
-  const auto output_parameter = ctx.parameters().find("output_dir");
-  fs::path output_dir = output_parameter != ctx.parameters().end() && output_parameter->is_string()
-                            ? fs::path(output_parameter->get<std::string>())
-                            : fs::path("output");
+  TWIN_ASSIGN_OR_RETURN(const std::string output, ctx.parameter<std::string>("output_dir"));
+  fs::path output_dir = output;
   if (output_dir.is_relative()) output_dir = settings->root() / output_dir;
   std::error_code ec;
   fs::create_directories(output_dir, ec);
@@ -79,8 +61,9 @@ Status export_artifacts(StepContext& ctx) {
                           artifacts::load_json(*stores.artifacts, version->content_hash));
     const fs::path file = output_dir / (name + ".json");
     const size_t items = data.is_array() ? data.size() : 1;
-    TWIN_RETURN_IF_ERROR(write_whole_file(
-        file, json{{"artifact_data", std::move(data)}}.dump(4, ' ', /*ensure_ascii=*/true)));
+    TWIN_RETURN_IF_ERROR(write_file_atomically(
+        file, json{{"artifact_data", std::move(data)}}.dump(4, ' ', /*ensure_ascii=*/true,
+                                                            json::error_handler_t::replace)));
     ctx.logger().info("exported {}@{} ({} items) to {}", name, version->version, items,
                       file.string());
     exported.push_back({{"artifact", name},

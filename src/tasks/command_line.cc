@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <fnmatch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -332,6 +333,22 @@ std::string shell_join(const std::vector<std::string>& words) {
     joined += shell_quote(word);
   }
   return joined;
+}
+
+std::optional<std::filesystem::path> find_in_path(std::string_view program,
+                                                  const Environment& env) {
+  auto it = env.find("PATH");
+  const std::string path = it == env.end() ? "/usr/local/bin:/usr/bin:/bin" : it->second;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t colon = path.find(':', start);
+    if (colon == std::string::npos) colon = path.size();
+    std::filesystem::path candidate =
+        std::filesystem::path(colon > start ? path.substr(start, colon - start) : ".") / program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = colon + 1;
+  }
+  return std::nullopt;
 }
 
 }  // namespace twin::tasks

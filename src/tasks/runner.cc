@@ -66,22 +66,6 @@ std::string render_prefix(const ParallelOutput& output, const std::string& name,
   return rendered;
 }
 
-std::optional<std::filesystem::path> find_in_path(std::string_view program,
-                                                  const Environment& env) {
-  auto it = env.find("PATH");
-  const std::string path = it == env.end() ? "/usr/local/bin:/usr/bin:/bin" : it->second;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t colon = path.find(':', start);
-    if (colon == std::string::npos) colon = path.size();
-    std::filesystem::path candidate =
-        std::filesystem::path(colon > start ? path.substr(start, colon - start) : ".") / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    start = colon + 1;
-  }
-  return std::nullopt;
-}
-
 std::string platform_name() {
 #if defined(__APPLE__)
   return "darwin";

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "twin/core/file_io.h"
 #include "twin/core/json.h"
 
 namespace twin::warehouse {
@@ -76,18 +77,9 @@ Status write_document_array(const std::filesystem::path& file,
                             const std::vector<Document>& documents) {
   nlohmann::json array = nlohmann::json::array();
   for (const auto& document : documents) array.push_back(document.to_json());
-  const std::filesystem::path partial = file.string() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::io(fmt::format("{}: cannot write the file", partial.string()));
-    // ensure_ascii, like Python's json.dump that wrote the Handbook's files.
-    out << array.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
-    if (!out.flush()) return Status::io(fmt::format("{}: write failed", partial.string()));
-  }
-  std::error_code error;
-  std::filesystem::rename(partial, file, error);
-  if (error) return Status::io(fmt::format("{}: {}", file.string(), error.message()));
-  return Status::ok();
+  // ensure_ascii, like Python's json.dump that wrote the Handbook's files.
+  return write_file_atomically(file,
+                               array.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace twin::warehouse

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,10 @@ enum class EmptyGlob { kPass, kNull, kFail };
 Result<std::vector<std::string>> split_command_line(std::string_view text, const Environment& env,
                                                     const std::filesystem::path& cwd,
                                                     EmptyGlob empty_glob = EmptyGlob::kPass);
+
+// The first executable named `program` in env's PATH (/usr/local/bin:/usr/bin:/bin when PATH is
+// unset; an empty entry is the working folder, as for execvp); nullopt when there is none.
+std::optional<std::filesystem::path> find_in_path(std::string_view program, const Environment& env);
 
 // Files matching a glob `pattern` (relative to `base` unless absolute), sorted; `**` matches any
 // number of folders. Returned paths are spelled as the pattern is (relative stays relative).

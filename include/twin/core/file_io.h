@@ -1,0 +1,15 @@
+// Writing files so that nobody sees half of one.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "twin/core/status.h"
+
+namespace twin {
+
+// Writes `text` to `path` through `<path>.partial` beside it, renamed into place once written:
+// a reader, or a crash, sees the old file or the whole new one. kIo naming the path.
+Status write_file_atomically(const std::filesystem::path& path, std::string_view text);
+
+}  // namespace twin
