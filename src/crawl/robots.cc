@@ -96,9 +96,12 @@ RobotsRules RobotsRules::parse(std::string_view robots_txt, std::string_view use
       groups.back().rules.push_back({key == "allow", std::string(value)});
     } else if (key == "crawl-delay") {
       double seconds = 0;
+      // `seconds >= 0` is false for NaN; the clamp keeps the conversion in range (1e85 seconds
+      // was undefined behaviour: found by fuzz/robots_txt.cc).
       if (std::from_chars(value.data(), value.data() + value.size(), seconds).ec == std::errc() &&
           seconds >= 0) {
-        groups.back().delay = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+        const double capped = std::min(seconds, static_cast<double>(kMaxCrawlDelay.count()));
+        groups.back().delay = std::chrono::milliseconds(static_cast<std::int64_t>(capped * 1000));
       }
     }
   }

@@ -75,6 +75,16 @@ TEST(RobotsTest, WildcardsAndEndAnchorAsRfc9309Describes) {
   EXPECT_TRUE(disallowed("*", "/anything"));
 }
 
+// Found by fuzz/robots_txt.cc: Crawl-delay: 1e85 converted out of range (undefined behaviour).
+TEST(RobotsTest, AHugeCrawlDelayIsCappedAndNanIsIgnored) {
+  const auto huge = RobotsRules::parse("User-agent: *\nCrawl-delay: 1e85\n", "twin");
+  ASSERT_TRUE(huge.crawl_delay());
+  EXPECT_EQ(*huge.crawl_delay(), RobotsRules::kMaxCrawlDelay);
+  EXPECT_FALSE(RobotsRules::parse("User-agent: *\nCrawl-delay: nan\n", "twin").crawl_delay());
+  const auto normal = RobotsRules::parse("User-agent: *\nCrawl-delay: 2.5\n", "twin");
+  EXPECT_EQ(*normal.crawl_delay(), std::chrono::milliseconds(2500));
+}
+
 // Found by fuzz/robots_txt.cc: a rule of many stars against a long path took exponential time
 // (every split tried at every star); the match is now bounded by |rule| x |path|.
 TEST(RobotsTest, ARuleOfManyStarsAgainstALongPathAnswersAtOnce) {

@@ -201,6 +201,15 @@ TEST(Duration, ParsesUnits) {
   EXPECT_FALSE(parse_duration("").has_value());
 }
 
+// Found by fuzz/yaml_pipeline.cc: `timeout: 3.9e76s` converted out of range (undefined behaviour).
+TEST(Duration, HugeAndNonFiniteDurationsAreErrors) {
+  for (const char* text : {"3.9e76s", "1e300", "inf", "nan", "9000h"}) {
+    const auto parsed = parse_duration(text);
+    EXPECT_FALSE(parsed.has_value()) << text;
+  }
+  EXPECT_EQ(parse_duration("8000h").value(), std::chrono::hours(8000));
+}
+
 TEST(YamlPipeline, ParametersNestedTooDeepAreRefusedNotACrash) {
   for (const size_t depth : {size_t{300}, size_t{1'000}, size_t{100'000}}) {
     const std::string text = "parameters:\n  deep: " + std::string(depth, '[') +

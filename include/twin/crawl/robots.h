@@ -25,7 +25,9 @@ class RobotsRules {
   // wins, Allow wins ties; "*" and a trailing "$" in rules are honoured.
   bool allowed(std::string_view path) const;
 
+  // Crawl-delay, at most kMaxCrawlDelay (a larger value, usually a typo, would stall a crawl).
   std::optional<std::chrono::milliseconds> crawl_delay() const { return crawl_delay_; }
+  static constexpr std::chrono::seconds kMaxCrawlDelay{60};
 
  private:
   struct Rule {
