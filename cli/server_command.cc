@@ -17,6 +17,7 @@
 #include "command.h"
 #include "twin/db/database.h"
 #include "twin/embeddings/embedder.h"
+#include "twin/hub/hub_store.h"
 #include "twin/orchestrator/stores.h"
 #include "twin/registry/model_registry.h"
 #include "twin/server/server.h"
@@ -112,6 +113,13 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   TWIN_ASSIGN_OR_RETURN(auto registry, registry::ModelRegistry::open(
                                            *database, {.artifacts = pipeline_stores.artifacts.get(),
                                                        .tracking = tracking.get()}));
+  // Hugging Face Hub repos: blobs in the artifact store, commits and refs beside the registry;
+  // commits to model repos become registry versions.
+  TWIN_ASSIGN_OR_RETURN(
+      auto hub_store,
+      hub::HubStore::open(*database, *pipeline_stores.artifacts,
+                          {.staging_dir = ctx.settings().state_dir() / "hub-uploads",
+                           .registry = registry.get()}));
   // The same warehouse `twin warehouse` uses (DATABASE_HOST, DATABASE_NAME), opened once; a
   // mongodb:// DATABASE_HOST fails here as it does there.
   TWIN_ASSIGN_OR_RETURN(auto warehouse, warehouse::Warehouse::open(ctx.settings()));
@@ -152,7 +160,8 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
                                     .artifacts = pipeline_stores.artifacts.get(),
                                     .warehouse = warehouse.get(),
                                     .vectors = vector_store.get(),
-                                    .embedder = embedder ? embedder->get() : nullptr});
+                                    .embedder = embedder ? embedder->get() : nullptr,
+                                    .hub = hub_store.get()});
   TWIN_RETURN_IF_ERROR(http.bind());
   std::thread stopper([&http] {
     const int received = wait_for_stop();
@@ -174,6 +183,8 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   }
   fmt::print("  MLflow:     MLFLOW_TRACKING_URI={}{}\n", url,
              options.token.empty() ? "" : "  MLFLOW_TRACKING_TOKEN=<TWIN_SERVER_TOKEN>");
+  fmt::print("  Hub:        HF_ENDPOINT={} HF_HUB_DISABLE_XET=1{}\n", url,
+             options.token.empty() ? "" : "  HF_TOKEN=<TWIN_SERVER_TOKEN>");
   if (http.qdrant_port() > 0) {
     fmt::print("  Qdrant API: http://{}:{}/ ({}){}\n", host, http.qdrant_port(),
                vector_store->describe(),

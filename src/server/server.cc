@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "guarded_server.h"
+#include "hub_routes.h"
 #include "json_endpoint.h"
 #include "mlflow_artifact_routes.h"
 #include "mlflow_routes.h"
@@ -60,9 +61,12 @@ std::string cookie_value(const httplib::Request& request, std::string_view name)
   return "";
 }
 
+// Uploads whose bodies may reach max_artifact_bytes: MLflow's artifact proxy and the Hub's LFS
+// upload URLs.
 bool is_artifact_upload(const httplib::Request& request) {
   return request.method == "PUT" &&
-         request.path.find("/2.0/mlflow-artifacts/artifacts/") != std::string::npos;
+         (request.path.find("/2.0/mlflow-artifacts/artifacts/") != std::string::npos ||
+          is_hub_upload_path(request.path));
 }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
@@ -339,6 +343,16 @@ struct TwinServer::Impl {
     add_pipeline_routes(http, stores);
     add_warehouse_routes(http, stores.warehouse);
     add_vector_routes(http, stores.vectors, stores.embedder);
+    add_hub_routes(http, stores.hub,
+                   {.lfs_threshold_bytes = options.hub_lfs_threshold_bytes,
+                    .multipart_chunk_bytes = options.hub_multipart_chunk_bytes,
+                    .max_object_bytes = options.max_artifact_bytes,
+                    // Upload URLs stay valid across restarts when there is a token to derive
+                    // their key from; never the token itself, which would leak with the URL.
+                    .signing_key = options.token.empty()
+                                       ? std::string()
+                                       : hub::hmac_sha256_hex(options.token, "twin hub upload urls"),
+                    .authorized = [this](const httplib::Request& q) { return authorized(q); }});
     configure_dashboard();
   }
 

@@ -3,6 +3,8 @@
 //                         and the MLflow callbacks of transformers/TRL log to twin unchanged;
 //   /api/2.0/mlflow-artifacts/artifacts/...  MLflow's artifact proxy over mlflow_artifacts_dir
 //                         (runs get artifact_uri mlflow-artifacts:/<experiment>/<run>/artifacts);
+//   /api/whoami-v2, /api/models/..., /api/datasets/..., /<repo>/resolve/..., LFS batch
+//                         the Hugging Face Hub API over the HubStore (src/server/hub_routes.h);
 //   /api/twin/...         twin's own JSON API (pipelines, pipeline runs with their steps, logs,
 //                         artifacts with lineage, preview and download, experiments, runs,
 //                         metrics, models, health, the data warehouse's documents, the vector
@@ -41,6 +43,7 @@
 #include "twin/artifacts/artifact_store.h"
 #include "twin/core/status.h"
 #include "twin/embeddings/embedder.h"
+#include "twin/hub/hub_store.h"
 #include "twin/metadata/metadata_store.h"
 #include "twin/registry/model_registry.h"
 #include "twin/tracking/tracking_store.h"
@@ -54,8 +57,13 @@ struct ServerOptions {
   int port = 8237;    // 0 picks a free port (see TwinServer::port)
   std::string token;  // TWIN_SERVER_TOKEN; empty means no authentication
   size_t max_body_bytes = size_t{16} * 1024 * 1024;
-  // The largest file an MLflow client may upload through the artifact proxy.
+  // The largest file an MLflow client may upload through the artifact proxy, and the largest
+  // Hub LFS object.
   size_t max_artifact_bytes = size_t{1024} * 1024 * 1024;
+  // Hub uploads: files from this size on go through LFS; LFS objects past the chunk size are
+  // uploaded in parts of that size.
+  size_t hub_lfs_threshold_bytes = size_t{10} << 20;
+  size_t hub_multipart_chunk_bytes = size_t{16} << 20;
   // Where mlflow-artifacts:/ paths live (<TWIN_ARTIFACT_URI folder>/mlruns); empty: the artifact
   // proxy answers 503.
   std::filesystem::path mlflow_artifacts_dir;
@@ -97,6 +105,8 @@ struct ServerStores {
   vectors::VectorStore* vectors = nullptr;  // without it the Qdrant API answers 503
   // Embeds the dashboard's vector search text; without it that search answers 503.
   embeddings::Embedder* embedder = nullptr;
+  // Hugging Face Hub repos (src/server/hub_routes.h); without it the Hub API answers 503.
+  hub::HubStore* hub = nullptr;
 };
 
 class TwinServer {
