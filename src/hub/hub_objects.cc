@@ -173,6 +173,8 @@ Status HubStore::complete_parts(std::string_view sha256, uint64_t size, int coun
     return true;
   });
   if (!received) {
+    // The object is refused whole: its parts go too, so a retry starts clean.
+    fs::remove_all(folder, ec);
     return part <= count ? Status::invalid_argument(fmt::format(
                                "object {}: part {} of {} was not uploaded", sha256, part, count))
                          : received.error();

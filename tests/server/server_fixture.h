@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "support/scratch_database.h"
+#include "twin/hub/hub_store.h"
 #include "twin/registry/model_registry.h"
 #include "twin/server/server.h"
 #include "twin/tracking/tracking_store.h"
@@ -55,6 +56,14 @@ class RunningServer {
       return;
     }
     registry_ = std::move(*registry);
+    auto hub = hub::HubStore::open(
+        *database_, *blobs_,
+        {.staging_dir = artifacts_.path() / "hub-staging", .registry = registry_.get()});
+    if (!hub) {
+      error_ = hub.error().to_string();
+      return;
+    }
+    hub_ = std::move(*hub);
     if (options.mlflow_artifacts_dir.empty()) {
       options.mlflow_artifacts_dir = artifacts_.path() / "mlruns";
     }
@@ -79,7 +88,9 @@ class RunningServer {
                                                                  .metadata = metadata_.get(),
                                                                  .artifacts = blobs_.get(),
                                                                  .warehouse = warehouse_.get(),
-                                                                 .vectors = vectors_.get()});
+                                                                 .vectors = vectors_.get(),
+                                                                 .embedder = nullptr,
+                                                                 .hub = hub_.get()});
     if (Status bound = server_->bind(); !bound.is_ok()) {
       error_ = bound.to_string();
       return;
@@ -115,6 +126,7 @@ class RunningServer {
   metadata::MetadataStore& metadata() { return *metadata_; }
   artifacts::ArtifactStore& blobs() { return *blobs_; }
   warehouse::Warehouse& warehouse() { return *warehouse_; }
+  hub::HubStore& hub() { return *hub_; }
   const std::filesystem::path& artifacts() const { return artifacts_.path(); }
 
  private:
@@ -126,6 +138,7 @@ class RunningServer {
   std::unique_ptr<artifacts::ArtifactStore> blobs_;
   std::unique_ptr<warehouse::Warehouse> warehouse_;
   std::unique_ptr<vectors::VectorStore> vectors_;
+  std::unique_ptr<hub::HubStore> hub_;
   std::unique_ptr<TwinServer> server_;
   std::thread thread_;
   Status served_;
