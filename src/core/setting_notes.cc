@@ -12,12 +12,11 @@ std::optional<std::string> setting_note(std::string_view name, std::string_view 
            "or postgresql://...";
   }
   // Keep in step with the code: a setting leaves this table when twin starts using it.
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kUnused = {{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kUnused = {{
       {"AWS_REGION", "not used yet: twin has no AWS commands yet"},
       {"AWS_ACCESS_KEY", "not used yet: twin has no AWS commands yet"},
       {"AWS_SECRET_KEY", "not used yet: twin has no AWS commands yet"},
       {"AWS_ARN_ROLE", "not used yet: twin has no SageMaker commands yet"},
-      {"HUGGINGFACE_ACCESS_TOKEN", "not used yet: twin has no Hugging Face Hub client yet"},
       {"COMET_API_KEY",
        "ignored: twin tracks experiments itself (twin server speaks MLflow's API)"},
       {"OPENAI_API_KEY",

@@ -140,8 +140,7 @@ std::optional<hub::HubCommit> resolve_or_answer(hub::HubStore& hub, const RepoId
   }
   if (!*exists) {
     write_hub_error(response, 404, "RepoNotFound",
-                    fmt::format("Repository Not Found for url: {} ({} is not on this server)",
-                                revision, repo.key()));
+                    fmt::format("Repository Not Found: {} is not on this server", repo.key()));
     return std::nullopt;
   }
   auto commit = hub.resolve(repo, repo_only ? std::string_view("main") : revision);
