@@ -128,10 +128,15 @@ bool selected(const std::string& path, const std::vector<std::string>& include) 
   });
 }
 
+struct Fetched {
+  uint64_t received = 0;  // bytes that came over the wire
+  std::string sha256;     // of the whole file (a resumed file's earlier bytes included)
+};
+
 // Streams `url` into `partial` (appending from its current size with a Range request), following
-// redirects without the token to other origins. Returns the bytes received.
-Result<uint64_t> fetch_to_file(const std::string& endpoint, const std::string& token,
-                               std::string url, const fs::path& partial, uint64_t expected) {
+// redirects without the token to other origins, hashing as it goes.
+Result<Fetched> fetch_to_file(const std::string& endpoint, const std::string& token,
+                              std::string url, const fs::path& partial, uint64_t expected) {
   std::error_code ec;
   uint64_t have = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
   if (have > expected) {
@@ -148,6 +153,7 @@ Result<uint64_t> fetch_to_file(const std::string& endpoint, const std::string& t
     std::string location;
     int status = 0;
     uint64_t received = 0;
+    auto hasher = std::make_unique<artifacts::Sha256>();
     auto result = session->Get(
         parts.path, headers,
         [&](const httplib::Response& response) {
@@ -158,11 +164,21 @@ Result<uint64_t> fetch_to_file(const std::string& endpoint, const std::string& t
           }
           if (status != 200 && status != 206) return false;
           if (status == 200) have = 0;  // the server sent it whole: start over
+          if (have > 0) {               // resumed: the bytes already here count in the hash
+            std::ifstream earlier(partial, std::ios::binary);
+            std::vector<char> buffer(size_t{1} << 20);
+            while (earlier) {
+              earlier.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+              hasher->update(
+                  std::string_view(buffer.data(), static_cast<size_t>(earlier.gcount())));
+            }
+          }
           out.open(partial, std::ios::binary | (have > 0 ? std::ios::app : std::ios::trunc));
           return static_cast<bool>(out);
         },
         [&](const char* data, size_t length) {
           out.write(data, static_cast<std::streamsize>(length));
+          hasher->update(std::string_view(data, length));
           received += length;
           return static_cast<bool>(out);
         });
@@ -181,14 +197,14 @@ Result<uint64_t> fetch_to_file(const std::string& endpoint, const std::string& t
     if (result->status != 200 && result->status != 206) {
       return fail(http_failure("GET " + url, result));
     }
-    return received;
+    return Fetched{received, hasher->hex_digest()};
   }
   return fail(
       Status::unavailable(fmt::format("GET {}: more than {} redirects", url, kMaxRedirects)));
 }
 
-// Checks a downloaded blob against what the tree said it is.
-Status verify_blob(const fs::path& file, const RemoteFile& remote) {
+// Checks a downloaded blob (whose SHA-256 is `sha256`) against what the tree said it is.
+Status verify_blob(const fs::path& file, const RemoteFile& remote, const std::string& sha) {
   std::error_code ec;
   const uint64_t size = fs::file_size(file, ec);
   if (ec || size != remote.size) {
@@ -196,7 +212,6 @@ Status verify_blob(const fs::path& file, const RemoteFile& remote) {
                                           ec ? 0 : size, remote.size));
   }
   if (!remote.lfs_sha256.empty()) {
-    TWIN_ASSIGN_OR_RETURN(std::string sha, artifacts::sha256_file(file));
     if (sha != remote.lfs_sha256) {
       return Status::corruption(
           fmt::format("{}: SHA-256 {} is not the repo's {}", remote.path, sha, remote.lfs_sha256));
@@ -369,12 +384,16 @@ Result<DownloadResult> HubClient::download(const DownloadRequest& request) {
           fmt::format("{}/{}{}/resolve/{}/{}", options_.endpoint,
                       request.repo.type == RepoType::kDataset ? "datasets/" : "", request.repo.name,
                       result.commit, file.path);
-      TWIN_ASSIGN_OR_RETURN(uint64_t received, fetch_to_file(options_.endpoint, options_.token, url,
+      // A resumed download whose earlier part was not this blob's fails verification: it is
+      // fetched once more from the start.
+      for (int attempt = 0;; ++attempt) {
+        TWIN_ASSIGN_OR_RETURN(Fetched fetched, fetch_to_file(options_.endpoint, options_.token, url,
                                                              partial, file.size));
-      result.bytes_downloaded += received;
-      if (Status verified = verify_blob(partial, file); !verified.is_ok()) {
+        result.bytes_downloaded += fetched.received;
+        const Status verified = verify_blob(partial, file, fetched.sha256);
+        if (verified.is_ok()) break;
         fs::remove(partial, ec);
-        return fail(verified);
+        if (attempt > 0 || fetched.received == file.size) return fail(verified);
       }
       fs::rename(partial, blob, ec);
       if (ec) return fail(Status::io(fmt::format("{}: {}", blob.string(), ec.message())));

@@ -109,6 +109,26 @@ TEST_F(HubCliTest, UploadThenDownloadRoundTripsIntoTheHuggingFaceCache) {
   ASSERT_EQ(picked.exit_code, 0) << picked.err;
   EXPECT_EQ(json::parse(picked.out)["files"].size(), 1u);
 
+  // A download cut short resumes where it stopped: only the rest comes over the wire.
+  fs::remove_all(work_.path() / "hf");
+  const fs::path blobs = work_.path() / "hf" / "hub" / "models--me--twin" / "blobs";
+  fs::create_directories(blobs);
+  write(blobs / (artifacts::sha256_hex(weights) + ".incomplete"), weights.substr(0, 300 * 1024));
+  auto resumed = hub("download me/twin --include '*.safetensors' --json", "hf_cli_token");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(json::parse(resumed.out)["bytes_downloaded"], weights.size() - 300 * 1024);
+  EXPECT_EQ(read(blobs / artifacts::sha256_hex(weights)), weights);
+  // A partial file that is not a prefix of the blob fails verification: the blob is fetched again
+  // whole.
+  fs::remove_all(work_.path() / "hf");
+  fs::create_directories(blobs);
+  write(blobs / (artifacts::sha256_hex(weights) + ".incomplete"), std::string(1000, 'x'));
+  auto refetched = hub("download me/twin --include '*.safetensors' --json", "hf_cli_token");
+  ASSERT_EQ(refetched.exit_code, 0) << refetched.err;
+  EXPECT_EQ(json::parse(refetched.out)["bytes_downloaded"], weights.size() - 1000 + weights.size());
+  EXPECT_EQ(read(blobs / artifacts::sha256_hex(weights)), weights);
+  EXPECT_FALSE(fs::exists(blobs / (artifacts::sha256_hex(weights) + ".incomplete")));
+
   // A dataset repo.
   write(work_.path() / "train.jsonl", "{\"instruction\": \"a\"}\n");
   auto dataset = hub("upload me/instruct train.jsonl --repo-type dataset --json", "hf_cli_token");
