@@ -298,6 +298,16 @@ Result<HubCommit> HubStore::commit(const RepoId& repo, const CommitRequest& requ
     std::map<std::string, HubFile> tree;
     for (auto& file : files) tree.emplace(file.path, std::move(file));
     for (const auto& change : request.changes) {
+      if (change.kind == FileChange::Kind::kDeleteFolder) {
+        const std::string prefix = change.path + "/";
+        const auto erased =
+            std::erase_if(tree, [&](const auto& entry) { return entry.first.starts_with(prefix); });
+        if (erased == 0) {
+          return fail(Status::not_found(
+              fmt::format("folder '{}' is not in {}@{}", change.path, key, request.branch)));
+        }
+        continue;
+      }
       if (change.kind == FileChange::Kind::kDelete) {
         if (tree.erase(change.path) == 0) {
           return fail(Status::not_found(

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "hub_http.h"
+#include "twin/artifacts/content_hash.h"
 
 namespace twin::server {
 namespace {
@@ -80,7 +81,7 @@ Result<RepoId> repo_from_body(const json& body) {
 }
 
 json repo_info(const RepoId& repo, const HubCommit& commit,
-               const std::vector<std::string>& branches, int64_t created_at_ms) {
+               const std::vector<std::string>& branches) {
   json siblings = json::array();
   for (const auto& file : commit.files) siblings.push_back({{"rfilename", file.path}});
   const std::string author = repo.name.substr(0, repo.name.find('/'));
@@ -89,7 +90,6 @@ json repo_info(const RepoId& repo, const HubCommit& commit,
                {"author", author},
                {"sha", commit.id},
                {"lastModified", iso_time(commit.created_at_ms)},
-               {"createdAt", iso_time(created_at_ms)},
                {"private", false},
                {"gated", false},
                {"disabled", false},
@@ -183,7 +183,10 @@ Result<hub::CommitRequest> parse_commit(hub::HubStore& hub, const std::string& b
       }
       continue;
     }
-    const std::string path = value.value("path", "");
+    std::string path = value.value("path", "");
+    if (key == "deletedFolder") {
+      while (path.ends_with('/')) path.pop_back();
+    }
     TWIN_RETURN_IF_ERROR(hub::validate_file_path(path));
     if (key == "file") {
       std::string content = value.value("content", "");
@@ -197,17 +200,27 @@ Result<hub::CommitRequest> parse_commit(hub::HubStore& hub, const std::string& b
                                 .size = blob.size,
                                 .lfs = false});
     } else if (key == "lfsFile") {
-      if (!value.contains("oid") || !value.contains("size") || !value["size"].is_number()) {
+      if (!value.contains("oid") || !value["oid"].is_string()) {
         return fail(Status::invalid_argument(
-            fmt::format("commit line {}: lfsFile '{}' needs oid and size", number, path)));
+            fmt::format("commit line {}: lfsFile '{}' needs an oid", number, path)));
+      }
+      const std::string oid = value["oid"].get<std::string>();
+      // huggingface_hub sends no size: the stored object's is used (the commit still refuses an
+      // oid that is not stored).
+      uint64_t size = 0;
+      if (value.contains("size") && value["size"].is_number_unsigned()) {
+        size = value["size"].get<uint64_t>();
+      } else if (artifacts::is_content_hash(oid)) {
+        size = hub.artifacts().blob_size(oid).value_or(0);
       }
       commit.changes.push_back({.kind = hub::FileChange::Kind::kPut,
                                 .path = path,
-                                .sha256 = value["oid"].get<std::string>(),
-                                .size = value["size"].get<uint64_t>(),
+                                .sha256 = oid,
+                                .size = size,
                                 .lfs = true});
-    } else if (key == "deletedFile") {
-      commit.changes.push_back({.kind = hub::FileChange::Kind::kDelete,
+    } else if (key == "deletedFile" || key == "deletedFolder") {
+      commit.changes.push_back({.kind = key == "deletedFile" ? hub::FileChange::Kind::kDelete
+                                                             : hub::FileChange::Kind::kDeleteFolder,
                                 .path = path,
                                 .sha256 = "",
                                 .size = 0,
@@ -298,10 +311,7 @@ void add_hub_routes(httplib::Server& server, hub::HubStore* hub, HubRouteOptions
     if (!commit) return;
     auto branches = hub->branches(repo);
     if (!branches) return write_hub_error(response, branches.error());
-    auto first = hub->resolve(repo, "main");  // created_at: the repo's last commit on main
-    response.set_content(
-        repo_info(repo, *commit, *branches, first ? first->created_at_ms : 0).dump(),
-        "application/json");
+    response.set_content(repo_info(repo, *commit, *branches).dump(), "application/json");
   };
   server.Get("/api/" + kTypes + "/" + kRepo + "(?:/revision/(.+))?", info);
 

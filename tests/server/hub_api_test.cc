@@ -224,6 +224,40 @@ TEST_F(HubApiTest, LfsFileNeverUploadedIsRefused) {
   EXPECT_EQ(head_of(kRepo), head);
 }
 
+// As huggingface_hub sends them: lfsFile without a size, and deletedFolder.
+TEST_F(HubApiTest, LfsFileWithoutSizeAndDeletedFolder) {
+  const std::string bytes(600, 'w');
+  const std::string oid = artifacts::sha256_hex(bytes);
+  auto c = server_->client();
+  ASSERT_EQ(to_reply(c.Put(local_part(upload_action(oid, bytes.size())["href"]), bytes,
+                           "application/octet-stream"))
+                .status,
+            200);
+  const std::string add =
+      "{\"key\":\"header\",\"value\":{\"summary\":\"add\"}}\n" +
+      json{{"key", "lfsFile"}, {"value", {{"path", "w/a.bin"}, {"algo", "sha256"}, {"oid", oid}}}}
+          .dump() +
+      "\n" + json{{"key", "file"}, {"value", {{"path", "keep.txt"}, {"content", "k"}}}}.dump() +
+      "\n";
+  auto added =
+      to_reply(c.Post("/api/models/team/model/commit/main", kAuth, add, "application/x-ndjson"));
+  ASSERT_EQ(added.status, 200) << added.raw;
+  auto head = server_->hub().resolve(kRepo, "main");
+  ASSERT_TRUE(head);
+  ASSERT_EQ(head->files.size(), 2u);
+  EXPECT_EQ(head->files[1].path, "w/a.bin");
+  EXPECT_EQ(head->files[1].size, bytes.size());
+  const std::string remove = "{\"key\":\"header\",\"value\":{\"summary\":\"rm\"}}\n" +
+                             json{{"key", "deletedFolder"}, {"value", {{"path", "w/"}}}}.dump() +
+                             "\n";
+  auto removed =
+      to_reply(c.Post("/api/models/team/model/commit/main", kAuth, remove, "application/x-ndjson"));
+  ASSERT_EQ(removed.status, 200) << removed.raw;
+  head = server_->hub().resolve(kRepo, "main");
+  ASSERT_EQ(head->files.size(), 1u);
+  EXPECT_EQ(head->files[0].path, "keep.txt");
+}
+
 TEST_F(HubApiTest, UnknownRepoRevisionAndEntryAnswerAsTheHubDoes) {
   auto c = server_->client();
   auto repo = to_reply(c.Get("/api/models/team/none", kAuth));

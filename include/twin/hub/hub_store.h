@@ -76,7 +76,8 @@ struct HubCommit {
 
 // One change of a commit.
 struct FileChange {
-  enum class Kind { kPut, kDelete };
+  // kDeleteFolder removes every file below `path`.
+  enum class Kind { kPut, kDelete, kDeleteFolder };
   Kind kind = Kind::kPut;
   std::string path;
   // kPut: the blob (already in the artifact store), its size, and whether it came as LFS.
