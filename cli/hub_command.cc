@@ -149,7 +149,8 @@ void add_hub_command(CLI::App& twin, CommandActions& actions) {
       "download", "Download a repo's files into the Hugging Face cache, verified");
   add_common(d, download);
   d->add_option("--revision", download->revision, "A branch or commit")->capture_default_str();
-  d->add_option("--include", download->include, "Only files matching this glob (repeatable)");
+  d->add_option("--include", download->include, "Only files matching this glob (repeatable)")
+      ->allow_extra_args(false);  // one glob per --include, so REPO is not taken
   d->add_option("-o,--output", download->output, "Also copy the files into DIR")->type_name("DIR");
   actions.on(d, [download](Context& ctx) { return run_download(ctx, *download); });
 

@@ -90,7 +90,8 @@ class Session {
 
 Status http_failure(const std::string& what, const httplib::Result& result) {
   if (!result) {
-    return Status::unavailable(fmt::format("{}: {}", what, httplib::to_string(result.error())));
+    return Status::unavailable(fmt::format("{}: no answer ({} error; is HF_ENDPOINT right?)", what,
+                                           httplib::to_string(result.error())));
   }
   std::string message = result->body;
   const json parsed = json::parse(result->body, nullptr, false);
@@ -320,8 +321,9 @@ Result<std::string> HubClient::resolve_commit(const RepoId& repo, const std::str
   Session session(home.origin, options_.token);
   const std::string path =
       fmt::format("/api/{}/{}/revision/{}", api_type(repo), repo.name, revision);
-  TWIN_ASSIGN_OR_RETURN(json info,
-                        json_of(fmt::format("{} {}", repo.key(), revision), session->Get(path)));
+  TWIN_ASSIGN_OR_RETURN(
+      json info, json_of(fmt::format("{} {} ({}{})", repo.key(), revision, home.origin, path),
+                         session->Get(path)));
   if (!info.contains("sha") || !info["sha"].is_string()) {
     return fail(Status::corruption(fmt::format("{}{}: no sha in the answer", home.origin, path)));
   }
@@ -338,7 +340,8 @@ Result<std::vector<RemoteFile>> HubClient::list_files(const RepoId& repo,
     TWIN_ASSIGN_OR_RETURN(Url parts, split_url(url));
     Session session(parts.origin, parts.origin == home.origin ? options_.token : "");
     auto result = session->Get(parts.path);
-    TWIN_ASSIGN_OR_RETURN(json entries, json_of("listing " + repo.key(), result));
+    TWIN_ASSIGN_OR_RETURN(json entries,
+                          json_of(fmt::format("listing {} ({})", repo.key(), url), result));
     for (const auto& entry : entries) {
       if (entry.value("type", "") != "file") continue;
       RemoteFile file{.path = entry.value("path", ""),
@@ -431,7 +434,7 @@ Result<UploadResult> HubClient::upload(const UploadRequest& request) {
                        {"type", std::string(to_string(repo.type))}};
   auto created = session->Post("/api/repos/create", create.dump(), "application/json");
   if (!created || (created->status != 409 && (created->status < 200 || created->status >= 300))) {
-    return fail(http_failure("creating " + repo.key(), created));
+    return fail(http_failure(fmt::format("creating {} on {}", repo.key(), home.origin), created));
   }
 
   // Regular or LFS, as the server decides from each file's size and first 512 bytes.
