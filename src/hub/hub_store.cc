@@ -194,6 +194,16 @@ Result<std::unique_ptr<HubStore>> HubStore::open(db::Database& database,
   if (ec) {
     return fail(Status::io(fmt::format("{}: {}", options.staging_dir.string(), ec.message())));
   }
+  // Uploads a crashed server left behind: nothing older than a day can still complete (upload
+  // URLs expire after an hour), so it goes; younger files may belong to a live server.
+  const auto cutoff = std::filesystem::file_time_type::clock::now() - std::chrono::hours(24);
+  for (const auto& folder : {options.staging_dir, options.staging_dir / "parts"}) {
+    for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name == "parts" || entry.last_write_time(ec) > cutoff || ec) continue;
+      std::filesystem::remove_all(entry.path(), ec);
+    }
+  }
   return std::unique_ptr<HubStore>(new HubStore(database, artifacts, std::move(options)));
 }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <set>
@@ -390,11 +391,21 @@ void add_hub_routes(httplib::Server& server, hub::HubStore* hub, HubRouteOptions
               response, 404, "EntryNotFound",
               fmt::format("no folder '{}' in {}@{}", folder, repo.key(), request.matches[3].str()));
         }
-        const size_t limit = std::clamp<size_t>(
-            request.has_param("limit") ? std::stoul(request.get_param_value("limit")) : 1000, 1,
-            10000);
-        const size_t offset =
-            request.has_param("cursor") ? std::stoul(request.get_param_value("cursor")) : 0;
+        const auto number = [&](const char* name, size_t fallback) -> std::optional<size_t> {
+          if (!request.has_param(name)) return fallback;
+          const std::string text = request.get_param_value(name);
+          size_t value = 0;
+          const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+          if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+          return value;
+        };
+        const auto asked_limit = number("limit", 1000);
+        const auto asked_offset = number("cursor", 0);
+        if (!asked_limit || !asked_offset) {
+          return write_hub_error(response, 400, "", "limit and cursor must be whole numbers");
+        }
+        const size_t limit = std::clamp<size_t>(*asked_limit, 1, 10000);
+        const size_t offset = *asked_offset;
         json page = json::array();
         for (size_t i = offset; i < entries.size() && page.size() < limit; ++i) {
           page.push_back(entries[i]);

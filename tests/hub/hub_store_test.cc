@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "support/scratch_database.h"
 #include "twin/artifacts/content_hash.h"
 
@@ -185,6 +187,21 @@ TEST_P(HubStoreTest, DeletedRepoIsGone) {
   EXPECT_FALSE(hub_->repo_exists(kRepo).value());
   EXPECT_EQ(hub_->delete_repo(kRepo).code(), StatusCode::kNotFound);
   EXPECT_EQ(hub_->create_repo(kRepo), Status::ok());
+}
+
+TEST_P(HubStoreTest, ReopeningDropsUploadsOlderThanADay) {
+  const auto staging = dir_.path() / "staging";
+  std::filesystem::create_directories(staging / "parts" / "old-object");
+  std::ofstream(staging / "old.upload") << "x";
+  std::ofstream(staging / "young.upload") << "y";
+  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::hours(25);
+  std::filesystem::last_write_time(staging / "old.upload", old);
+  std::filesystem::last_write_time(staging / "parts" / "old-object", old);
+  auto reopened = HubStore::open(*database_, *blobs_, {.staging_dir = staging});
+  ASSERT_TRUE(reopened) << reopened.error();
+  EXPECT_FALSE(std::filesystem::exists(staging / "old.upload"));
+  EXPECT_FALSE(std::filesystem::exists(staging / "parts" / "old-object"));
+  EXPECT_TRUE(std::filesystem::exists(staging / "young.upload"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, HubStoreTest, ::testing::Values("sqlite", "postgresql"));

@@ -95,7 +95,8 @@ struct CommitRequest {
 };
 
 struct HubStoreOptions {
-  // Where uploads are written while they are checked (created when missing).
+  // Where uploads are written while they are checked (created when missing). open() removes
+  // what is older than a day there (left by a server that crashed mid-upload).
   std::filesystem::path staging_dir;
   // Commits to model repos become registry versions when set. Must outlive the store.
   registry::ModelRegistry* registry = nullptr;
