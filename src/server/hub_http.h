@@ -38,6 +38,19 @@ std::optional<hub::HubCommit> resolve_or_answer(hub::HubStore& hub, const hub::R
                                                 httplib::Response& response,
                                                 bool repo_only = false);
 
+// `handler` with request fields of the wrong JSON type (a number where a string belongs) answered
+// as the client's mistake, 400, instead of the server's 500.
+template <typename Handler>
+auto json_safe(Handler handler) {
+  return [handler](const httplib::Request& request, httplib::Response& response) {
+    try {
+      handler(request, response);
+    } catch (const nlohmann::json::exception& error) {
+      write_hub_error(response, 400, "", std::string("malformed request: ") + error.what());
+    }
+  };
+}
+
 // 32 random bytes as hex, from /dev/urandom.
 std::string random_signing_key();
 

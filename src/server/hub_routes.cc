@@ -266,30 +266,32 @@ void add_hub_routes(httplib::Server& server, hub::HubStore* hub, HubRouteOptions
     response.set_content(user.dump(), "application/json");
   });
 
-  server.Post("/api/repos/create", [=](const httplib::Request& request,
-                                       httplib::Response& response) {
-    if (unavailable(response)) return;
-    auto body = hub_parse_json(request.body);
-    auto repo = body ? repo_from_body(*body) : Result<RepoId>(fail(body.error()));
-    if (!repo) return write_hub_error(response, repo.error());
-    const std::string url = repo_url(request, *repo);
-    const Status created = hub->create_repo(*repo);
-    if (created.code() == StatusCode::kAlreadyExists) {
-      response.status = 409;
-      response.set_content(json{{"error", "You already created this " +
-                                              std::string(hub::to_string(repo->type)) + " repo"},
-                                {"url", url}}
-                               .dump(),
-                           "application/json");
-      return;
-    }
-    if (!created.is_ok()) return write_hub_error(response, created);
-    response.set_content(json{{"url", url}, {"name", repo->name}, {"id", repo->name}}.dump(),
-                         "application/json");
-  });
+  server.Post("/api/repos/create",
+              json_safe([=](const httplib::Request& request, httplib::Response& response) {
+                if (unavailable(response)) return;
+                auto body = hub_parse_json(request.body);
+                auto repo = body ? repo_from_body(*body) : Result<RepoId>(fail(body.error()));
+                if (!repo) return write_hub_error(response, repo.error());
+                const std::string url = repo_url(request, *repo);
+                const Status created = hub->create_repo(*repo);
+                if (created.code() == StatusCode::kAlreadyExists) {
+                  response.status = 409;
+                  response.set_content(
+                      json{{"error", "You already created this " +
+                                         std::string(hub::to_string(repo->type)) + " repo"},
+                           {"url", url}}
+                          .dump(),
+                      "application/json");
+                  return;
+                }
+                if (!created.is_ok()) return write_hub_error(response, created);
+                response.set_content(
+                    json{{"url", url}, {"name", repo->name}, {"id", repo->name}}.dump(),
+                    "application/json");
+              }));
 
   server.Delete("/api/repos/delete",
-                [=](const httplib::Request& request, httplib::Response& response) {
+                json_safe([=](const httplib::Request& request, httplib::Response& response) {
                   if (unavailable(response)) return;
                   auto body = hub_parse_json(request.body);
                   auto repo = body ? repo_from_body(*body) : Result<RepoId>(fail(body.error()));
@@ -300,9 +302,9 @@ void add_hub_routes(httplib::Server& server, hub::HubStore* hub, HubRouteOptions
                   }
                   if (!deleted.is_ok()) return write_hub_error(response, deleted);
                   response.set_content("{}", "application/json");
-                });
+                }));
 
-  const auto info = [=](const httplib::Request& request, httplib::Response& response) {
+  const auto info = json_safe([=](const httplib::Request& request, httplib::Response& response) {
     if (unavailable(response)) return;
     const RepoId repo = repo_of(request);
     const std::string revision = request.matches.size() > 3 && request.matches[3].matched
@@ -313,69 +315,71 @@ void add_hub_routes(httplib::Server& server, hub::HubStore* hub, HubRouteOptions
     auto branches = hub->branches(repo);
     if (!branches) return write_hub_error(response, branches.error());
     response.set_content(repo_info(repo, *commit, *branches).dump(), "application/json");
-  };
+  });
   server.Get("/api/" + kTypes + "/" + kRepo + "(?:/revision/(.+))?", info);
 
-  server.Post("/api/" + kTypes + "/" + kRepo + "/preupload/(.+)", [=](const httplib::Request&
-                                                                          request,
-                                                                      httplib::Response& response) {
-    if (unavailable(response)) return;
-    const RepoId repo = repo_of(request);
-    if (!resolve_or_answer(*hub, repo, request.matches[3].str(), response, true)) {
-      return;
-    }
-    auto body = hub_parse_json(request.body);
-    if (!body) return write_hub_error(response, body.error());
-    if (!body->is_object() || !(*body)["files"].is_array()) {
-      return write_hub_error(response, 400, "",
-                             "preupload needs {\"files\": [{path, size, sample}]}");
-    }
-    json files = json::array();
-    for (const auto& file : (*body)["files"]) {
-      const std::string path = file.value("path", "");
-      if (Status valid = hub::validate_file_path(path); !valid.is_ok()) {
-        return write_hub_error(response, valid);
-      }
-      const uint64_t size = file.value("size", uint64_t{0});
-      auto sample = hub::decode_base64(file.value("sample", ""));
-      const bool binary = sample && sample->find('\0') != std::string::npos;
-      const bool lfs = size >= shared->lfs_threshold_bytes || binary;
-      files.push_back(
-          {{"path", path}, {"uploadMode", lfs ? "lfs" : "regular"}, {"shouldIgnore", false}});
-    }
-    response.set_content(json{{"files", files}, {"commitOid", nullptr}}.dump(), "application/json");
-  });
+  server.Post(
+      "/api/" + kTypes + "/" + kRepo + "/preupload/(.+)",
+      json_safe([=](const httplib::Request& request, httplib::Response& response) {
+        if (unavailable(response)) return;
+        const RepoId repo = repo_of(request);
+        if (!resolve_or_answer(*hub, repo, request.matches[3].str(), response, true)) {
+          return;
+        }
+        auto body = hub_parse_json(request.body);
+        if (!body) return write_hub_error(response, body.error());
+        if (!body->is_object() || !(*body)["files"].is_array()) {
+          return write_hub_error(response, 400, "",
+                                 "preupload needs {\"files\": [{path, size, sample}]}");
+        }
+        json files = json::array();
+        for (const auto& file : (*body)["files"]) {
+          const std::string path = file.value("path", "");
+          if (Status valid = hub::validate_file_path(path); !valid.is_ok()) {
+            return write_hub_error(response, valid);
+          }
+          const uint64_t size = file.value("size", uint64_t{0});
+          auto sample = hub::decode_base64(file.value("sample", ""));
+          const bool binary = sample && sample->find('\0') != std::string::npos;
+          const bool lfs = size >= shared->lfs_threshold_bytes || binary;
+          files.push_back(
+              {{"path", path}, {"uploadMode", lfs ? "lfs" : "regular"}, {"shouldIgnore", false}});
+        }
+        response.set_content(json{{"files", files}, {"commitOid", nullptr}}.dump(),
+                             "application/json");
+      }));
 
-  server.Post("/api/" + kTypes + "/" + kRepo + "/commit/(.+)", [=](const httplib::Request& request,
-                                                                   httplib::Response& response) {
-    if (unavailable(response)) return;
-    const RepoId repo = repo_of(request);
-    if (request.has_param("create_pr") && request.get_param_value("create_pr") != "0") {
-      return write_hub_error(response, 400, "", "pull requests are not served by twin");
-    }
-    const std::string branch = request.matches[3].str();
-    if (!resolve_or_answer(*hub, repo, "main", response)) return;
-    auto parsed = parse_commit(*hub, request.body, branch);
-    if (!parsed) return write_hub_error(response, parsed.error());
-    auto commit = hub->commit(repo, *parsed);
-    if (!commit) {
-      const Status& error = commit.error();
-      if (error.code() == StatusCode::kNotFound) {
-        return write_hub_error(response, 404, "EntryNotFound", error.message());
-      }
-      return write_hub_error(response, error);
-    }
-    response.set_content(json{{"success", true},
-                              {"commitOid", commit->id},
-                              {"commitUrl", repo_url(request, repo) + "/commit/" + commit->id},
-                              {"hookOutput", ""}}
-                             .dump(),
-                         "application/json");
-  });
+  server.Post("/api/" + kTypes + "/" + kRepo + "/commit/(.+)",
+              json_safe([=](const httplib::Request& request, httplib::Response& response) {
+                if (unavailable(response)) return;
+                const RepoId repo = repo_of(request);
+                if (request.has_param("create_pr") && request.get_param_value("create_pr") != "0") {
+                  return write_hub_error(response, 400, "", "pull requests are not served by twin");
+                }
+                const std::string branch = request.matches[3].str();
+                if (!resolve_or_answer(*hub, repo, "main", response)) return;
+                auto parsed = parse_commit(*hub, request.body, branch);
+                if (!parsed) return write_hub_error(response, parsed.error());
+                auto commit = hub->commit(repo, *parsed);
+                if (!commit) {
+                  const Status& error = commit.error();
+                  if (error.code() == StatusCode::kNotFound) {
+                    return write_hub_error(response, 404, "EntryNotFound", error.message());
+                  }
+                  return write_hub_error(response, error);
+                }
+                response.set_content(
+                    json{{"success", true},
+                         {"commitOid", commit->id},
+                         {"commitUrl", repo_url(request, repo) + "/commit/" + commit->id},
+                         {"hookOutput", ""}}
+                        .dump(),
+                    "application/json");
+              }));
 
   server.Get(
       "/api/" + kTypes + "/" + kRepo + "/tree/([^/]+)(?:/(.*))?",
-      [=](const httplib::Request& request, httplib::Response& response) {
+      json_safe([=](const httplib::Request& request, httplib::Response& response) {
         if (unavailable(response)) return;
         const RepoId repo = repo_of(request);
         auto commit = resolve_or_answer(*hub, repo, request.matches[3].str(), response);
@@ -418,10 +422,10 @@ void add_hub_routes(httplib::Server& server, hub::HubStore* hub, HubRouteOptions
           response.set_header("Link", fmt::format("<{}>; rel=\"next\"", next));
         }
         response.set_content(page.dump(), "application/json");
-      });
+      }));
 
   server.Post("/api/" + kTypes + "/" + kRepo + "/paths-info/(.+)",
-              [=](const httplib::Request& request, httplib::Response& response) {
+              json_safe([=](const httplib::Request& request, httplib::Response& response) {
                 if (unavailable(response)) return;
                 const RepoId repo = repo_of(request);
                 auto commit = resolve_or_answer(*hub, repo, request.matches[3].str(), response);
@@ -439,7 +443,7 @@ void add_hub_routes(httplib::Server& server, hub::HubStore* hub, HubRouteOptions
                   if (is_folder) entries.push_back(directory_entry(path));
                 }
                 response.set_content(entries.dump(), "application/json");
-              });
+              }));
 
   const auto xet_refused = [](const httplib::Request&, httplib::Response& response) {
     write_hub_error(response, 501, "XetNotServed",

@@ -186,7 +186,7 @@ void add_hub_transfer_routes(httplib::Server& server, hub::HubStore* hub,
 
   server.Post(
       R"(/(?:(datasets)/)?([^/]+/[^/]+)\.git/info/lfs/objects/batch)",
-      [=](const httplib::Request& request, httplib::Response& response) {
+      json_safe([=](const httplib::Request& request, httplib::Response& response) {
         if (refused(request, response)) return;
         const RepoId repo{.type = request.matches[1].str() == "datasets" ? hub::RepoType::kDataset
                                                                          : hub::RepoType::kModel,
@@ -250,7 +250,7 @@ void add_hub_transfer_routes(httplib::Server& server, hub::HubStore* hub,
             json{{"transfer", multipart ? "multipart" : "basic"}, {"objects", std::move(objects)}}
                 .dump(),
             "application/vnd.git-lfs+json");
-      });
+      }));
 
   server.Put(kUploadPrefix + "([0-9a-f]{64})",
              [=](const httplib::Request& request, httplib::Response& response,
@@ -284,29 +284,31 @@ void add_hub_transfer_routes(httplib::Server& server, hub::HubStore* hub,
                response.set_content("{}", "application/json");
              });
 
-  server.Post(kUploadPrefix + "([0-9a-f]{64})/complete", [=](const httplib::Request& request,
-                                                             httplib::Response& response) {
-    if (hub == nullptr) return write_hub_error(response, 503, "", "no Hub store");
-    const std::string oid = request.matches[1].str();
-    auto size = check_upload_url(request, options->signing_key, oid, response);
-    if (!size) return;
-    auto body = hub_parse_json(request.body);
-    if (!body) return write_hub_error(response, body.error());
-    const uint64_t expected =
-        (*size + options->multipart_chunk_bytes - 1) / options->multipart_chunk_bytes;
-    if (!body->is_object() || !(*body)["parts"].is_array() || (*body)["parts"].size() != expected) {
-      return write_hub_error(
-          response, 400, "",
-          fmt::format("object {}: the completion must list its {} parts", oid, expected));
-    }
-    const Status done = hub->complete_parts(oid, *size, static_cast<int>(expected));
-    if (!done.is_ok()) return write_hub_error(response, done);
-    response.set_content("{}", "application/json");
-  });
+  server.Post(
+      kUploadPrefix + "([0-9a-f]{64})/complete",
+      json_safe([=](const httplib::Request& request, httplib::Response& response) {
+        if (hub == nullptr) return write_hub_error(response, 503, "", "no Hub store");
+        const std::string oid = request.matches[1].str();
+        auto size = check_upload_url(request, options->signing_key, oid, response);
+        if (!size) return;
+        auto body = hub_parse_json(request.body);
+        if (!body) return write_hub_error(response, body.error());
+        const uint64_t expected =
+            (*size + options->multipart_chunk_bytes - 1) / options->multipart_chunk_bytes;
+        if (!body->is_object() || !(*body)["parts"].is_array() ||
+            (*body)["parts"].size() != expected) {
+          return write_hub_error(
+              response, 400, "",
+              fmt::format("object {}: the completion must list its {} parts", oid, expected));
+        }
+        const Status done = hub->complete_parts(oid, *size, static_cast<int>(expected));
+        if (!done.is_ok()) return write_hub_error(response, done);
+        response.set_content("{}", "application/json");
+      }));
 
   server.Get(
       R"(/(?:(datasets)/)?([^/]+/[^/]+)/(?:resolve|raw)/([^/]+)/(.+))",
-      [=](const httplib::Request& request, httplib::Response& response) {
+      json_safe([=](const httplib::Request& request, httplib::Response& response) {
         if (refused(request, response)) return;
         const RepoId repo{.type = request.matches[1].str() == "datasets" ? hub::RepoType::kDataset
                                                                          : hub::RepoType::kModel,
@@ -357,7 +359,7 @@ void add_hub_transfer_routes(httplib::Server& server, hub::HubStore* hub,
               if (got == 0) return false;
               return sink.write(buffer.data(), got);
             });
-      });
+      }));
 }
 
 }  // namespace twin::server

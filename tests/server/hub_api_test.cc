@@ -208,6 +208,18 @@ TEST_F(HubApiTest, PathsLeavingTheRepoAreRefused) {
   EXPECT_EQ(head_of(kRepo), head);
 }
 
+TEST_F(HubApiTest, FieldsOfTheWrongTypeAre400) {
+  auto c = server_->client();
+  const json preupload = {{"files", {{{"path", "a.txt"}, {"size", "big"}, {"sample", ""}}}}};
+  EXPECT_EQ(post_json(c, "/api/models/team/model/preupload/main", preupload, kAuth).status, 400);
+  const json batch = {{"operation", "upload"}, {"objects", {{{"oid", 5}, {"size", 1}}}}};
+  EXPECT_EQ(to_reply(c.Post("/team/model.git/info/lfs/objects/batch", kAuth, batch.dump(),
+                            "application/vnd.git-lfs+json"))
+                .status,
+            400);
+  EXPECT_EQ(post_json(c, "/api/repos/create", {{"name", 7}}, kAuth).status, 400);
+}
+
 TEST_F(HubApiTest, LfsFileNeverUploadedIsRefused) {
   auto c = server_->client();
   const std::string head = head_of(kRepo);
