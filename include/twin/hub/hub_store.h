@@ -136,7 +136,7 @@ class HubStore {
   Status receive_object(std::string_view sha256, uint64_t size, const BodyReader& body);
   // Multipart uploads: part `number` (1-based) of object `sha256`, kept in staging until
   // complete_parts(), which joins parts 1..count, checks size and SHA-256 as receive_object does,
-  // stores the object and removes the parts. Returns the part's ETag (its SHA-256).
+  // stores the object and removes the parts. Returns the part's ETag ("<number>-<bytes>").
   Result<std::string> receive_part(std::string_view sha256, int number, uint64_t max_bytes,
                                    const BodyReader& body);
   Status complete_parts(std::string_view sha256, uint64_t size, int count);
