@@ -7,6 +7,7 @@
 // Sending them needs the AWS credential chain and SigV4 signing (issue 12): until that lands,
 // a command without --dry-run exits 2 and says so.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "twin/orchestrator/run_config.h"
 #include "twin/sagemaker/plan.h"
 #include "twin/sagemaker/requests.h"
+#include "twin/sagemaker/source_archive.h"
 
 namespace twin::cli {
 namespace {
@@ -136,17 +138,20 @@ Result<int> train_command(const Context& ctx, const TrainArgs& args) {
   if (!args.job_name.empty()) job.name = args.job_name;
   if (!args.instance_type.empty()) job.instance_type = args.instance_type;
   TWIN_ASSIGN_OR_RETURN(json create, sagemaker::create_training_job_request(job));
-  std::size_t files = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(source)) {
-    if (entry.is_regular_file()) ++files;
-  }
+  // Packed for real (into a temporary file) so the dry run shows what would be uploaded.
+  const fs::path archive_file =
+      fs::temp_directory_path() / fmt::format("twin-sourcedir-{}.tar.gz", ::getpid());
+  auto packed = sagemaker::pack_source_folder(source, archive_file);
+  std::error_code ignored;
+  fs::remove(archive_file, ignored);
+  if (!packed) return fail(packed.error());
   const std::string archive = sagemaker::source_archive_uri(job);
   std::vector<Request> requests;
-  requests.push_back(
-      {"s3",
-       "PutObject",
-       archive,
-       {{"Body", fmt::format("sourcedir.tar.gz of {} ({} files)", source.string(), files)}}});
+  requests.push_back({"s3",
+                      "PutObject",
+                      archive,
+                      {{"Body", fmt::format("sourcedir.tar.gz of {}: {} files, {} bytes",
+                                            source.string(), packed->files, packed->bytes)}}});
   requests.push_back({"sagemaker", "CreateTrainingJob", sagemaker_url(job.region), create});
   return print_requests(requests, args.common);
 }
