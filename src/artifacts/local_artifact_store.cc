@@ -331,7 +331,9 @@ Result<std::unique_ptr<ArtifactStore>> open_artifact_store(std::string_view uri,
     path.remove_prefix(7);
   } else if (const auto scheme = uri.find("://"); scheme != std::string_view::npos) {
     return fail(Status::invalid_argument(
-        fmt::format("TWIN_ARTIFACT_URI '{}': unsupported scheme '{}' (supported: file://)", uri,
+        fmt::format("TWIN_ARTIFACT_URI '{}': unsupported scheme '{}' (supported: file://, and s3:// "
+                    "when opened with the settings)",
+                    uri,
                     uri.substr(0, scheme))));
   }
   if (path.empty()) {
