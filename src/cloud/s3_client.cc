@@ -23,6 +23,34 @@ bool is_retryable(long status, const std::string& code) {
          code == "RequestTimeTooSkewed" || code == "InternalError";
 }
 
+// The AWS CLI's sizes in its `s3` settings: "8388608", "8MB", "8MiB" (KB, MB, GB are
+// 1024-based there too).
+Result<uint64_t> parse_size(std::string_view key, const std::string& text) {
+  size_t used = 0;
+  uint64_t value = 0;
+  try {
+    value = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  std::ranges::transform(unit, unit.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  const std::vector<std::pair<std::string, uint64_t>> units = {{"", 1},
+                                                               {"B", 1},
+                                                               {"KB", 1ULL << 10},
+                                                               {"KIB", 1ULL << 10},
+                                                               {"MB", 1ULL << 20},
+                                                               {"MIB", 1ULL << 20},
+                                                               {"GB", 1ULL << 30},
+                                                               {"GIB", 1ULL << 30}};
+  for (const auto& [name, factor] : units) {
+    if (used > 0 && unit == name) return value * factor;
+  }
+  return fail(Status::invalid_argument(fmt::format(
+      "s3 setting {} = '{}': expected a size such as 8388608, 8MB or 8MiB", key, text)));
+}
+
 }  // namespace
 
 struct S3Client::Call {
@@ -66,6 +94,19 @@ Result<std::unique_ptr<S3Client>> S3Client::from_config(const AwsConfig& config)
     return fail(region.error());  // AWS itself needs the region; a local server does not
   }
   if (endpoint) options.endpoint = *endpoint;
+  // The AWS CLI's own transfer settings (`s3 =` then indented keys in ~/.aws/config).
+  if (auto threshold = config.profile_setting("s3.multipart_threshold")) {
+    TWIN_ASSIGN_OR_RETURN(options.multipart_threshold,
+                          parse_size("multipart_threshold", *threshold));
+  }
+  if (auto chunk = config.profile_setting("s3.multipart_chunksize")) {
+    TWIN_ASSIGN_OR_RETURN(options.part_size, parse_size("multipart_chunksize", *chunk));
+  }
+  if (auto concurrency = config.profile_setting("s3.max_concurrent_requests")) {
+    TWIN_ASSIGN_OR_RETURN(const uint64_t threads,
+                          parse_size("max_concurrent_requests", *concurrency));
+    options.upload_threads = static_cast<int>(std::clamp<uint64_t>(threads, 1, 64));
+  }
   return std::make_unique<S3Client>(std::move(options), std::move(credentials));
 }
 

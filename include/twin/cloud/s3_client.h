@@ -58,7 +58,9 @@ class S3Client {
  public:
   S3Client(S3ClientOptions options, ResolvedCredentials credentials);
 
-  // A client for the AWS configuration: its credentials, region and S3 endpoint override.
+  // A client for the AWS configuration: its credentials, region and S3 endpoint override, and
+  // the AWS CLI's transfer settings of the profile (`s3 =` with multipart_threshold,
+  // multipart_chunksize, max_concurrent_requests).
   static Result<std::unique_ptr<S3Client>> from_config(const AwsConfig& config);
 
   const S3ClientOptions& options() const { return options_; }
