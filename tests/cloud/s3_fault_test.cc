@@ -4,7 +4,6 @@
 // recorded. (s3rver 4.0.4 does not implement AbortMultipartUpload and answers 405, which twin
 // reports; the tests check that twin sent it, through the proxy's log.)
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <chrono>
 #include <fstream>
@@ -12,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "support/node_service.h"
 #include "support/run_twin.h"
 #include "support/s3_test_env.h"
 #include "support/temp_dir.h"
@@ -40,25 +40,11 @@ class S3FaultTest : public ::testing::Test {
     direct_ = testing_support::test_s3_client(endpoint_);
     ASSERT_TRUE(direct_->create_bucket(bucket_).is_ok());
     // The proxy: cut every try at part 2 of any multipart upload.
-    const fs::path script = fs::path(TWIN_SOURCE_DIR) / "web" / "tests" / "fault_proxy.mjs";
-    const CommandOutput started =
-        run_shell("node " + shell_quote(script.string()) + " --target " + endpoint_ +
-                      " --fail 'partNumber=2&' > proxy.out 2> proxy.err & echo $!",
-                  dir_.path());
-    ASSERT_EQ(started.exit_code, 0);
-    proxy_pid_ = std::stoi(started.out);
-    for (int i = 0; i < 200 && proxy_endpoint_.empty(); ++i) {
-      const std::string out = read_file(dir_.path() / "proxy.out");
-      if (const size_t at = out.find("listening ");
-          at != std::string::npos && out.find('\n', at) != std::string::npos) {
-        proxy_endpoint_ = "http://127.0.0.1:" + out.substr(at + 10, out.find('\n', at) - at - 10);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    ASSERT_FALSE(proxy_endpoint_.empty()) << read_file(dir_.path() / "proxy.err");
-  }
-  void TearDown() override {
-    if (proxy_pid_ > 0) ::kill(proxy_pid_, SIGTERM);
+    proxy_ = std::make_unique<testing_support::NodeService>(
+        "fault_proxy.mjs", "--target " + endpoint_ + " --fail 'partNumber=2&'", dir_.path(),
+        "proxy");
+    if (proxy_->ready()) proxy_endpoint_ = proxy_->url();
+    ASSERT_FALSE(proxy_endpoint_.empty()) << proxy_->errors();
   }
   void write_random(const fs::path& file, size_t size) {
     std::mt19937 generator(7);
@@ -71,7 +57,7 @@ class S3FaultTest : public ::testing::Test {
   std::string proxy_endpoint_;
   std::string bucket_;
   std::unique_ptr<S3Client> direct_;
-  int proxy_pid_ = 0;
+  std::unique_ptr<testing_support::NodeService> proxy_;
 };
 
 TEST_F(S3FaultTest, MultipartUploadIsAbortedAndLeavesNothing) {
