@@ -2,10 +2,13 @@
 // what `aws configure list` prints on the same files and environment; what twin stores in S3 the
 // AWS CLI reads byte for byte, and the reverse; and a pipeline whose artifacts live in S3.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "support/run_twin.h"
 #include "support/s3_test_env.h"
@@ -240,6 +243,38 @@ steps:
   const CommandOutput again = twin(env, "pipeline run hello.yaml");
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE((again.out + again.err).find("cached"), std::string::npos) << again.out << again.err;
+
+  // The model registry stores its files there too.
+  std::ofstream(dir_.path() / "weights.bin", std::ios::binary) << random_bytes(70000, 31);
+  const CommandOutput registered = twin(env, "models register twin-model weights.bin");
+  ASSERT_EQ(registered.exit_code, 0) << registered.err;
+  const CommandOutput downloaded = twin(env, "models download twin-model@1 -o model-out");
+  ASSERT_EQ(downloaded.exit_code, 0) << downloaded.err;
+  EXPECT_EQ(read_file(dir_.path() / "model-out" / "weights.bin"),
+            read_file(dir_.path() / "weights.bin"));
+
+  // And the server's artifact routes read them from S3.
+  const CommandOutput server =
+      run_shell(clean_env(dir_.path(), env) + "timeout 60 " + shell_quote(TWIN_BINARY) +
+                    " server --port 0 > server.out 2> server.err & echo $!",
+                dir_.path());
+  const int server_pid = std::stoi(server.out);
+  std::string port;
+  for (int i = 0; i < 400 && port.empty(); ++i) {
+    const std::string text = read_file(dir_.path() / "server.out");
+    if (const size_t at = text.find("127.0.0.1:"); at != std::string::npos) {
+      const size_t end = text.find_first_not_of("0123456789", at + 10);
+      if (end != std::string::npos) port = text.substr(at + 10, end - at - 10);
+    }
+    if (port.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_FALSE(port.empty()) << read_file(dir_.path() / "server.err");
+  const CommandOutput fetched = run_shell(
+      "curl -sf http://127.0.0.1:" + port + "/api/twin/artifacts/loud/versions/1/download",
+      dir_.path());
+  ::kill(server_pid, SIGTERM);
+  EXPECT_EQ(fetched.exit_code, 0);
+  EXPECT_EQ(fetched.out, "HELLO WORLD\n");
 
   // A bucket that does not exist: the run fails naming it, and records no artifact.
   std::string missing_env;

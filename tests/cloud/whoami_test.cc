@@ -24,7 +24,8 @@ class WhoamiTest : public ::testing::Test {
   void SetUp() override {
     std::ofstream(dir_.path() / "twin.toml") << "";
     sts_ = std::make_unique<NodeService>(
-        "sts_server.mjs", "--key AKIDMARA:mara-secret:123456789012:mara", dir_.path(), "sts");
+        "sts_server.mjs", "--key AKIDMARA:mara-secret:123456789012:mara --container-token tok-123",
+        dir_.path(), "sts");
     ASSERT_TRUE(sts_->ready()) << sts_->errors();
   }
   std::string env(const std::string& extra) const {
@@ -101,6 +102,23 @@ TEST_F(WhoamiTest, RoleArnWithSourceProfileAssumesTheRole) {
   const CommandOutput process = twin("", "aws whoami --profile proc --json");
   ASSERT_EQ(process.exit_code, 0) << process.err;
   EXPECT_EQ(nlohmann::json::parse(process.out)["CredentialsMethod"], "custom-process");
+}
+
+TEST_F(WhoamiTest, ContainerCredentialsComeLast) {
+  const std::string container = "AWS_CONTAINER_CREDENTIALS_FULL_URI=" + sts_->url() +
+                                "/container-credentials AWS_CONTAINER_AUTHORIZATION_TOKEN=";
+  const CommandOutput out = twin(container + "tok-123", "aws whoami --json");
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  const auto json = nlohmann::json::parse(out.out);
+  EXPECT_EQ(json["Arn"], "arn:aws:sts::123456789012:assumed-role/ContainerTask/container");
+  EXPECT_EQ(json["CredentialsMethod"], "container-role");
+  // Keys in the environment come first.
+  const CommandOutput env_first = twin(container + "tok-123 " + kMara, "aws whoami --json");
+  EXPECT_EQ(nlohmann::json::parse(env_first.out)["CredentialsMethod"], "env");
+  const CommandOutput refused = twin(container + "wrong", "aws whoami");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("container credentials at " + sts_->url()), std::string::npos)
+      << refused.err;
 }
 
 }  // namespace

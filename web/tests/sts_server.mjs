@@ -3,7 +3,10 @@
 // does, errors included (SignatureDoesNotMatch, InvalidClientTokenId, AccessDenied).
 //   node web/tests/sts_server.mjs --key AKID:SECRET:ACCOUNT:USERNAME [--key ...] [--port 0]
 // Prints "listening PORT" once ready. AssumeRole hands out temporary keys that the server then
-// accepts (with their session token), so a role chain can be followed end to end.
+// accepts (with their session token), so a role chain can be followed end to end. With
+// --container-token T it also plays the ECS container credentials endpoint: GET
+// /container-credentials with "Authorization: T" answers temporary keys of the first --key's
+// account, as role ContainerTask.
 import http from 'node:http';
 import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -13,7 +16,11 @@ const require = createRequire(import.meta.url);
 const aws4 = require('aws4');
 
 const { values } = parseArgs({
-  options: { key: { type: 'string', multiple: true, default: [] }, port: { type: 'string', default: '0' } },
+  options: {
+    key: { type: 'string', multiple: true, default: [] },
+    port: { type: 'string', default: '0' },
+    'container-token': { type: 'string' },
+  },
 });
 // access key id -> {secret, token, account, arn, userId}
 const identities = new Map();
@@ -65,7 +72,30 @@ function verify(request, body) {
   return { identity };
 }
 
+function temporaryKeys(account, role, session) {
+  const id = 'ASIA' + crypto.randomBytes(8).toString('hex').toUpperCase();
+  const secret = crypto.randomBytes(20).toString('base64');
+  const token = crypto.randomBytes(32).toString('base64');
+  const arn = `arn:aws:sts::${account}:assumed-role/${role}/${session}`;
+  identities.set(id, { secret, token, account, arn, userId: `AROA${account}:${session}` });
+  const expiration = new Date(Date.now() + 3600 * 1000).toISOString();
+  return { id, secret, token, arn, expiration };
+}
+
 const server = http.createServer((request, response) => {
+  if (request.method === 'GET' && request.url === '/container-credentials') {
+    if (!values['container-token'] || request.headers.authorization !== values['container-token']) {
+      response.writeHead(401, { 'Content-Type': 'application/json' });
+      return response.end('{"message": "unauthorized"}');
+    }
+    const first = identities.values().next().value;
+    const keys = temporaryKeys(first.account, 'ContainerTask', 'container');
+    response.writeHead(200, { 'Content-Type': 'application/json' });
+    return response.end(JSON.stringify({
+      AccessKeyId: keys.id, SecretAccessKey: keys.secret, Token: keys.token,
+      Expiration: keys.expiration, RoleArn: `arn:aws:iam::${first.account}:role/ContainerTask`,
+    }));
+  }
   const chunks = [];
   request.on('data', (chunk) => chunks.push(chunk));
   request.on('end', () => {
@@ -83,12 +113,7 @@ const server = http.createServer((request, response) => {
         const session = form.get('RoleSessionName') || '';
         const role = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(roleArn);
         if (!role || !session) return error(response, 400, 'ValidationError', `invalid RoleArn ${roleArn} or RoleSessionName`);
-        const id = 'ASIA' + crypto.randomBytes(8).toString('hex').toUpperCase();
-        const secret = crypto.randomBytes(20).toString('base64');
-        const token = crypto.randomBytes(32).toString('base64');
-        const arn = `arn:aws:sts::${role[1]}:assumed-role/${role[2]}/${session}`;
-        identities.set(id, { secret, token, account: role[1], arn, userId: `AROA${role[1]}:${session}` });
-        const expiration = new Date(Date.now() + 3600 * 1000).toISOString();
+        const { id, secret, token, arn, expiration } = temporaryKeys(role[1], role[2], session);
         return answer(response, 'AssumeRole',
           `<Credentials><AccessKeyId>${id}</AccessKeyId><SecretAccessKey>${secret}</SecretAccessKey>` +
             `<SessionToken>${token}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
