@@ -353,23 +353,24 @@ Result<ResolvedCredentials> AwsConfig::profile_credentials(std::string_view prof
 }
 
 Result<ResolvedCredentials> AwsConfig::credentials() const {
-  // 1. The Handbook's explicit settings.
-  auto handbook_id = lookup("AWS_ACCESS_KEY");
-  auto handbook_secret = lookup("AWS_SECRET_KEY");
-  if (handbook_id || handbook_secret) {
-    if (!handbook_id || !handbook_secret) {
-      return fail(Status::invalid_argument(
-          fmt::format("{} is set but {} is not: the Handbook's AWS keys go in pairs",
-                      handbook_id ? "AWS_ACCESS_KEY" : "AWS_SECRET_KEY",
-                      handbook_id ? "AWS_SECRET_KEY" : "AWS_ACCESS_KEY")));
-    }
-    return ResolvedCredentials{
-        {handbook_id->value, handbook_secret->value, ""},
-        "explicit",
-        fmt::format("AWS_ACCESS_KEY, AWS_SECRET_KEY ({})", to_string(handbook_id->source))};
-  }
-  // 2. The environment, unless a profile was named on the command line.
+  // 1. The Handbook's explicit settings, and 2. the environment: both give way to a profile named
+  // on the command line (a flag is twin's highest precedence, and the AWS CLI's --profile
+  // negates environment keys).
   if (!options_.profile) {
+    auto handbook_id = lookup("AWS_ACCESS_KEY");
+    auto handbook_secret = lookup("AWS_SECRET_KEY");
+    if (handbook_id || handbook_secret) {
+      if (!handbook_id || !handbook_secret) {
+        return fail(Status::invalid_argument(
+            fmt::format("{} is set but {} is not: the Handbook's AWS keys go in pairs",
+                        handbook_id ? "AWS_ACCESS_KEY" : "AWS_SECRET_KEY",
+                        handbook_id ? "AWS_SECRET_KEY" : "AWS_ACCESS_KEY")));
+      }
+      return ResolvedCredentials{
+          {handbook_id->value, handbook_secret->value, ""},
+          "explicit",
+          fmt::format("AWS_ACCESS_KEY, AWS_SECRET_KEY ({})", to_string(handbook_id->source))};
+    }
     auto id = lookup("AWS_ACCESS_KEY_ID");
     auto secret = lookup("AWS_SECRET_ACCESS_KEY");
     if (id || secret) {
@@ -422,7 +423,7 @@ Result<ResolvedCredentials> AwsConfig::credentials() const {
       "no AWS credentials found: looked at AWS_ACCESS_KEY/AWS_SECRET_KEY, "
       "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY{}, profile {} in {} and {}, and container "
       "credentials; run `aws configure` or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-      options_.profile ? " (ignored: --profile given)" : "", profile_name_, credentials_shown_,
+      options_.profile ? " (both ignored: --profile given)" : "", profile_name_, credentials_shown_,
       config_shown_)));
 }
 

@@ -135,6 +135,13 @@ TEST_F(AwsConfigTest, HandbookKeysAreExplicitAndWin) {
   EXPECT_NE(half.error().message().find("AWS_SECRET_KEY"), std::string::npos);
 }
 
+TEST_F(AwsConfigTest, ProfileFlagBeatsTheHandbookKeys) {
+  const auto resolved = credentials(
+      {{"AWS_ACCESS_KEY", "AKIDHANDBOOK"}, {"AWS_SECRET_KEY", "secret-handbook"}}, "dev");
+  EXPECT_EQ(resolved.keys.access_key_id, "AKIDDEV");
+  EXPECT_EQ(resolved.method, "shared-credentials-file");
+}
+
 TEST_F(AwsConfigTest, CredentialProcess) {
   const auto resolved = credentials({}, "proc");
   EXPECT_EQ(resolved.keys.access_key_id, "AKIDPROC");

@@ -4,8 +4,9 @@
 //
 //   1. the Handbook's explicit settings AWS_ACCESS_KEY + AWS_SECRET_KEY (what its code passes to
 //      boto3 as aws_access_key_id / aws_secret_access_key, so they win, as explicit keys do);
-//   2. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, unless --profile is given
-//      (an explicit profile negates them, as in the AWS CLI);
+//   2. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN;
+//   (a profile named with --profile skips both 1 and 2: it negates environment keys in the AWS
+//   CLI, and a flag is twin's highest precedence;)
 //   3. the profile (--profile, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default"):
 //      role_arn + source_profile (or credential_source = Environment) through STS AssumeRole;
 //      then the keys of its credentials-file section; then its credential_process; then keys in
