@@ -119,6 +119,29 @@ std::string S3Client::object_url(std::string_view bucket, std::string_view key) 
   return fmt::format("{}://{}.{}/{}", scheme_, bucket, host_, path);
 }
 
+std::string S3Client::presigned_url(std::string_view bucket, std::string_view key,
+                                    std::string_view method, std::chrono::seconds expires) const {
+  std::string path;
+  std::string host = host_;
+  if (path_style_) {
+    path = fmt::format("{}/{}/{}", base_path_, bucket, uri_encode(key, false));
+  } else {
+    host = fmt::format("{}.{}", bucket, host_);
+    path = "/" + uri_encode(key, false);
+  }
+  SignableRequest signable{std::string(method), path, {}, {{"Host", host}}};
+  SigningParams params;
+  params.region = options_.region;
+  params.service = "s3";
+  params.time = std::chrono::system_clock::now();
+  params.payload_hash = std::string(kUnsignedPayload);
+  params.double_encode_path = false;
+  params.normalize_path = false;
+  params.expires = expires;
+  presign_request(signable, credentials_.keys, params);
+  return fmt::format("{}://{}{}?{}", scheme_, host, path, canonical_query_string(signable.query));
+}
+
 Result<HttpResponse> S3Client::perform(const Call& call) const {
   const std::string what =
       fmt::format("S3 {} {} at {}", call.operation, object_name(call.bucket, call.key),

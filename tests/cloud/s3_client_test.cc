@@ -161,6 +161,27 @@ TEST_F(S3ClientTest, UnreachableServerIsUnavailableAfterRetries) {
   EXPECT_NE(result.error().message().find("http://127.0.0.1:1"), std::string::npos);
 }
 
+TEST_F(S3ClientTest, PresignedUrlNeedsNoCredentialsAndCannotBeTamperedWith) {
+  const std::string bytes = random_bytes(5000, 5);
+  ASSERT_TRUE(client_->put_object(bucket_, "shared/report.bin", bytes).is_ok());
+  const std::string url = client_->presigned_url(bucket_, "shared/report.bin");
+  EXPECT_NE(url.find("X-Amz-Signature="), std::string::npos);
+  HttpClient http;
+  HttpRequest get;
+  get.url = url;
+  auto fetched = http.send(get);
+  ASSERT_TRUE(fetched.has_value()) << fetched.error().to_string();
+  EXPECT_EQ(fetched->status, 200) << fetched->body;
+  EXPECT_EQ(fetched->body, bytes);
+  // Another key under the same signature is refused.
+  std::string tampered = url;
+  tampered.replace(tampered.find("report.bin"), 10, "other1.bin");
+  get.url = tampered;
+  auto refused = http.send(get);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 403) << refused->body;
+}
+
 TEST(S3Uri, ParsesBucketAndPrefix) {
   auto location = parse_s3_uri("s3://bucket/some/prefix/");
   ASSERT_TRUE(location.has_value());

@@ -88,6 +88,12 @@ class S3Client {
   Status delete_object(std::string_view bucket, std::string_view key) const;
   Status create_bucket(std::string_view bucket) const;
 
+  // A presigned URL (SigV4 query form, UNSIGNED-PAYLOAD) that lets anyone holding it send
+  // `method` to the object until `expires` passes, with no credentials of their own.
+  std::string presigned_url(std::string_view bucket, std::string_view key,
+                            std::string_view method = "GET",
+                            std::chrono::seconds expires = std::chrono::hours(1)) const;
+
   // The object's URL (path-style for custom endpoints), for messages.
   std::string object_url(std::string_view bucket, std::string_view key) const;
 
