@@ -250,6 +250,38 @@ SigningResult sign_request(SignableRequest& request, const AwsCredentials& crede
   return result;
 }
 
+ChunkSigner::ChunkSigner(const AwsCredentials& credentials, const SigningParams& params,
+                         std::string seed_signature)
+    : key_(signing_key(credentials, params)),
+      date_(amz_date(params.time)),
+      scope_(credential_scope(params)),
+      previous_(std::move(seed_signature)) {}
+
+std::string ChunkSigner::sign(std::string_view chunk) {
+  const std::string string_to_sign =
+      fmt::format("AWS4-HMAC-SHA256-PAYLOAD\n{}\n{}\n{}\n{}\n{}", date_, scope_, previous_,
+                  kEmptyPayloadHash, sha256_hex(chunk));
+  previous_ = hex_encode(hmac_sha256(key_, string_to_sign));
+  return previous_;
+}
+
+std::string ChunkSigner::frame(std::string_view chunk) {
+  const std::string signature = sign(chunk);
+  return fmt::format("{:x};chunk-signature={}\r\n{}\r\n", chunk.size(), signature, chunk);
+}
+
+uint64_t ChunkSigner::encoded_length(uint64_t payload_size, uint64_t chunk_size) {
+  // Each frame: hex size, ";chunk-signature=" (17), 64 hex digits, CRLF, the bytes, CRLF.
+  auto frame_length = [](uint64_t size) {
+    return fmt::format("{:x}", size).size() + 17 + 64 + 2 + size + 2;
+  };
+  uint64_t total = 0;
+  for (uint64_t sent = 0; sent < payload_size; sent += chunk_size) {
+    total += frame_length(std::min(chunk_size, payload_size - sent));
+  }
+  return total + frame_length(0);
+}
+
 SigningResult presign_request(SignableRequest& request, const AwsCredentials& credentials,
                               const SigningParams& params) {
   const CanonicalHeaders headers = canonical_headers(request);

@@ -173,6 +173,41 @@ TEST(SigV4, S3SignsThePathAsSentWithItsPayloadHeader) {
             std::string::npos);
 }
 
+// AWS's published example of a streamed upload ("Signature Calculations for the Authorization
+// Header: Transferring Payload in Multiple Chunks"): 66560 bytes of 'a' in chunks of 64 KiB.
+TEST(SigV4, StreamingChunksChainFromTheSeedSignature) {
+  const AwsCredentials credentials{"AKIAIOSFODNN7EXAMPLE",
+                                   "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
+  SigningParams params;
+  params.region = "us-east-1";
+  params.service = "s3";
+  params.time = parse_timestamp("2013-05-24T00:00:00Z");
+  params.payload_hash = std::string(kStreamingPayload);
+  params.add_content_sha256_header = true;
+  params.double_encode_path = false;
+  params.normalize_path = false;
+  ASSERT_EQ(ChunkSigner::encoded_length(66560, 65536), 66824U);
+  SignableRequest request{"PUT",
+                          "/examplebucket/chunkObject.txt",
+                          {},
+                          {{"Host", "s3.amazonaws.com"},
+                           {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
+                           {"Content-Encoding", "aws-chunked"},
+                           {"x-amz-decoded-content-length", "66560"},
+                           {"Content-Length", "66824"}}};
+  const SigningResult seed = sign_request(request, credentials, params);
+  EXPECT_EQ(seed.signature, "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9")
+      << seed.canonical_request;
+  ChunkSigner chunks(credentials, params, seed.signature);
+  EXPECT_EQ(chunks.sign(std::string(65536, 'a')),
+            "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648");
+  EXPECT_EQ(chunks.sign(std::string(1024, 'a')),
+            "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497");
+  EXPECT_EQ(chunks.frame(""),
+            "0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"
+            "\r\n\r\n");
+}
+
 TEST(SigV4, UriEncodeKeepsUnreservedAndEncodesTheRest) {
   EXPECT_EQ(uri_encode("a b/c~d+e=", false), "a%20b/c~d%2Be%3D");
   EXPECT_EQ(uri_encode("a/b"), "a%2Fb");

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +20,8 @@
 namespace twin::cloud {
 
 inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
+// The payload hash of an `aws-chunked` body whose chunks are signed one by one (ChunkSigner).
+inline constexpr std::string_view kStreamingPayload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 // SHA-256 of no bytes, the payload hash of a request without a body.
 inline constexpr std::string_view kEmptyPayloadHash =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -76,6 +79,28 @@ SigningResult sign_request(SignableRequest& request, const AwsCredentials& crede
 // -Signature parameters to `request.query`. Every header present is signed.
 SigningResult presign_request(SignableRequest& request, const AwsCredentials& credentials,
                               const SigningParams& params);
+
+// S3's streaming form (Content-Encoding: aws-chunked, x-amz-content-sha256 =
+// kStreamingPayload): the request is signed once (its "seed" signature), then each chunk of the
+// body carries a signature chained to the previous one, and a zero-length chunk ends the body.
+class ChunkSigner {
+ public:
+  // `params` are the request's (same time, region, service); `seed_signature` is its signature.
+  ChunkSigner(const AwsCredentials& credentials, const SigningParams& params,
+              std::string seed_signature);
+  // The next chunk's signature (an empty chunk for the last).
+  std::string sign(std::string_view chunk);
+  // The chunk as it goes on the wire: "<hex size>;chunk-signature=<sig>\r\n<bytes>\r\n".
+  std::string frame(std::string_view chunk);
+  // Content-Length of `payload_size` bytes sent in chunks of `chunk_size`, with the final one.
+  static uint64_t encoded_length(uint64_t payload_size, uint64_t chunk_size);
+
+ private:
+  std::string key_;
+  std::string date_;
+  std::string scope_;
+  std::string previous_;
+};
 
 // RFC 3986 percent-encoding of every byte except unreserved characters (A-Z a-z 0-9 - . _ ~),
 // and '/' too unless `encode_slash`; hex digits upper case, as SigV4 requires.
