@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
 
   twin::cloud::S3ClientOptions options;
   options.endpoint = endpoint;
-  twin::cloud::S3Client client(options, {{kKey, kKey, ""}, "bench", ""});
+  twin::cloud::S3Client client(options, {{kKey, kKey, ""}, "bench", "", std::nullopt});
   const std::string bucket = fmt::format("bench-{}", std::random_device{}() % 1000000);
   if (auto created = client.create_bucket(bucket); !created.is_ok()) {
     fmt::print(stderr, "{}\n", created.to_string());

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -44,6 +45,15 @@ std::string source_type(const SettingValue& value) {
 constexpr int kMaxRoleChain = 5;
 
 }  // namespace
+
+std::optional<std::chrono::system_clock::time_point> parse_aws_time(std::string_view text) {
+  if (text.size() < 19) return std::nullopt;
+  std::tm tm{};
+  std::istringstream in{std::string(text.substr(0, 19))};
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  if (in.fail()) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
 
 Result<IniFile> parse_aws_ini(std::string_view text, std::string_view origin) {
   IniFile file;
@@ -100,7 +110,7 @@ Result<IniFile> parse_aws_ini(std::string_view text, std::string_view origin) {
 
 AwsOptions aws_options_from_settings(const Settings& settings, std::optional<std::string> profile) {
   AwsOptions options;
-  options.lookup = [&settings](std::string_view name) { return settings.get(name); };
+  options.lookup = [settings](std::string_view name) { return settings.get(name); };
   options.profile = std::move(profile);
   if (const char* home = std::getenv("HOME")) options.home = home;
   return options;
@@ -299,7 +309,7 @@ Result<ResolvedCredentials> AwsConfig::profile_credentials(std::string_view prof
     HttpClient http;
     auto assumed = assume_role(http, endpoint, source.keys, request);
     if (!assumed) return fail(assumed.error().with_context(section_name + " role_arn"));
-    return ResolvedCredentials{*assumed, "assume-role", role_arn};
+    return ResolvedCredentials{assumed->keys, "assume-role", role_arn, assumed->expires};
   }
 
   if (const std::string id = get(credentials, "aws_access_key_id"); !id.empty()) {
@@ -311,7 +321,8 @@ Result<ResolvedCredentials> AwsConfig::profile_credentials(std::string_view prof
     }
     return ResolvedCredentials{{id, secret, get(credentials, "aws_session_token")},
                                "shared-credentials-file",
-                               credentials_shown_};
+                               credentials_shown_,
+                               std::nullopt};
   }
 
   if (const std::string command = get(config, "credential_process"); !command.empty()) {
@@ -336,7 +347,8 @@ Result<ResolvedCredentials> AwsConfig::profile_credentials(std::string_view prof
           {json.at("AccessKeyId").get<std::string>(), json.at("SecretAccessKey").get<std::string>(),
            json.value("SessionToken", "")},
           "custom-process",
-          command};
+          command,
+          parse_aws_time(json.value("Expiration", ""))};
     } catch (const nlohmann::json::exception& error) {
       return fail(Status::invalid_argument(
           fmt::format("{}: output is not the credentials JSON: {}", what, error.what())));
@@ -347,7 +359,8 @@ Result<ResolvedCredentials> AwsConfig::profile_credentials(std::string_view prof
     return ResolvedCredentials{
         {id, get(config, "aws_secret_access_key"), get(config, "aws_session_token")},
         "config-file",
-        config_shown_};
+        config_shown_,
+        std::nullopt};
   }
   return fail(Status::not_found(fmt::format("profile {} holds no credentials", profile)));
 }
@@ -369,7 +382,8 @@ Result<ResolvedCredentials> AwsConfig::credentials() const {
       return ResolvedCredentials{
           {handbook_id->value, handbook_secret->value, ""},
           "explicit",
-          fmt::format("AWS_ACCESS_KEY, AWS_SECRET_KEY ({})", to_string(handbook_id->source))};
+          fmt::format("AWS_ACCESS_KEY, AWS_SECRET_KEY ({})", to_string(handbook_id->source)),
+          std::nullopt};
     }
     auto id = lookup("AWS_ACCESS_KEY_ID");
     auto secret = lookup("AWS_SECRET_ACCESS_KEY");
@@ -380,8 +394,10 @@ Result<ResolvedCredentials> AwsConfig::credentials() const {
             id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID")));
       }
       auto token = lookup("AWS_SESSION_TOKEN");
-      return ResolvedCredentials{
-          {id->value, secret->value, token ? token->value : ""}, "env", "AWS_ACCESS_KEY_ID"};
+      return ResolvedCredentials{{id->value, secret->value, token ? token->value : ""},
+                                 "env",
+                                 "AWS_ACCESS_KEY_ID",
+                                 std::nullopt};
     }
   }
   // 3. The profile.
@@ -413,7 +429,8 @@ Result<ResolvedCredentials> AwsConfig::credentials() const {
           {json.at("AccessKeyId").get<std::string>(), json.at("SecretAccessKey").get<std::string>(),
            json.value("Token", "")},
           "container-role",
-          url};
+          url,
+          parse_aws_time(json.value("Expiration", ""))};
     } catch (const nlohmann::json::exception& error) {
       return fail(Status::corruption(fmt::format(
           "container credentials at {}: not the credentials JSON: {}", url, error.what())));

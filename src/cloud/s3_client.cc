@@ -107,7 +107,31 @@ Result<std::unique_ptr<S3Client>> S3Client::from_config(const AwsConfig& config)
                           parse_size("max_concurrent_requests", *concurrency));
     options.upload_threads = static_cast<int>(std::clamp<uint64_t>(threads, 1, 64));
   }
-  return std::make_unique<S3Client>(std::move(options), std::move(credentials));
+  auto client = std::make_unique<S3Client>(std::move(options), std::move(credentials));
+  client->set_refresh([config] { return config.credentials(); });
+  return client;
+}
+
+ResolvedCredentials S3Client::credentials() const {
+  std::lock_guard lock(credentials_mutex_);
+  return credentials_;
+}
+
+void S3Client::set_refresh(std::function<Result<ResolvedCredentials>()> refresh) {
+  std::lock_guard lock(credentials_mutex_);
+  refresh_ = std::move(refresh);
+}
+
+Result<ResolvedCredentials> S3Client::current_credentials() const {
+  std::lock_guard lock(credentials_mutex_);
+  const auto margin = std::chrono::minutes(5);
+  if (refresh_ && credentials_.expires &&
+      std::chrono::system_clock::now() + margin >= *credentials_.expires) {
+    auto fresh = refresh_();
+    if (!fresh) return fail(fresh.error().with_context("refreshing expiring AWS credentials"));
+    credentials_ = std::move(*fresh);
+  }
+  return credentials_;
 }
 
 std::string S3Client::object_url(std::string_view bucket, std::string_view key) const {
@@ -138,7 +162,7 @@ std::string S3Client::presigned_url(std::string_view bucket, std::string_view ke
   params.double_encode_path = false;
   params.normalize_path = false;
   params.expires = expires;
-  presign_request(signable, credentials_.keys, params);
+  presign_request(signable, credentials().keys, params);
   return fmt::format("{}://{}{}?{}", scheme_, host, path, canonical_query_string(signable.query));
 }
 
@@ -174,7 +198,9 @@ Result<HttpResponse> S3Client::perform(const Call& call) const {
     params.add_content_sha256_header = true;
     params.double_encode_path = false;
     params.normalize_path = false;
-    sign_request(signable, credentials_.keys, params);
+    auto keys_now = current_credentials();
+    if (!keys_now) return fail(keys_now.error().with_context(what));
+    sign_request(signable, keys_now->keys, params);
 
     HttpRequest request;
     request.method = call.method;
@@ -223,10 +249,10 @@ Result<HttpResponse> S3Client::perform(const Call& call) const {
     if (code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId" || code == "AccessDenied" ||
         code == "InvalidToken" || code == "ExpiredToken" || status == 403) {
       return fail(Status::failed_precondition(fmt::format(
-          "{} (credentials: {} from {}{}{})", detail, credentials_.method,
-          credentials_.location.empty() ? "" : credentials_.location,
+          "{} (credentials: {} from {}{}{})", detail, keys_now->method,
+          keys_now->location.empty() ? "" : keys_now->location,
           code == "SignatureDoesNotMatch" ? "; the secret key does not match the access key " : "",
-          code == "SignatureDoesNotMatch" ? credentials_.keys.access_key_id : "")));
+          code == "SignatureDoesNotMatch" ? keys_now->keys.access_key_id : "")));
     }
     return fail(Status::failed_precondition(detail));
   }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "twin/cloud/aws_config.h"
 #include "xml_text.h"
 
 namespace twin::cloud {
@@ -65,9 +66,9 @@ Result<CallerIdentity> get_caller_identity(const HttpClient& http, const StsEndp
   return identity;
 }
 
-Result<AwsCredentials> assume_role(const HttpClient& http, const StsEndpoint& endpoint,
-                                   const AwsCredentials& credentials,
-                                   const AssumeRoleRequest& request) {
+Result<TemporaryCredentials> assume_role(const HttpClient& http, const StsEndpoint& endpoint,
+                                         const AwsCredentials& credentials,
+                                         const AssumeRoleRequest& request) {
   std::vector<std::pair<std::string, std::string>> form = {
       {"Action", "AssumeRole"},
       {"Version", "2011-06-15"},
@@ -82,7 +83,7 @@ Result<AwsCredentials> assume_role(const HttpClient& http, const StsEndpoint& en
     return fail(Status::corruption(fmt::format(
         "STS AssumeRole {} at {}: the answer has no credentials", request.role_arn, endpoint.url)));
   }
-  return assumed;
+  return TemporaryCredentials{assumed, parse_aws_time(xml_text(xml, "Expiration"))};
 }
 
 }  // namespace twin::cloud

@@ -42,7 +42,8 @@ class AwsConfigTest : public ::testing::Test {
           "\n"
           "[profile proc]\n"
           "credential_process = printf '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", "
-          "\"SecretAccessKey\": \"secret-proc\", \"SessionToken\": \"tok\"}'\n"
+          "\"SecretAccessKey\": \"secret-proc\", \"SessionToken\": \"tok\", \"Expiration\": "
+          "\"2031-01-02T03:04:05Z\"}'\n"
           "\n"
           "[profile badproc]\n"
           "credential_process = sh -c 'echo denied >&2; exit 3'\n"
@@ -147,6 +148,11 @@ TEST_F(AwsConfigTest, CredentialProcess) {
   EXPECT_EQ(resolved.keys.access_key_id, "AKIDPROC");
   EXPECT_EQ(resolved.keys.session_token, "tok");
   EXPECT_EQ(resolved.method, "custom-process");
+  ASSERT_TRUE(resolved.expires.has_value());
+  EXPECT_EQ(std::chrono::system_clock::to_time_t(*resolved.expires), 1925089445);
+  EXPECT_FALSE(credentials({}, "dev").expires.has_value());
+  EXPECT_EQ(parse_aws_time("2031-01-02T03:04:05.123Z"), resolved.expires);
+  EXPECT_FALSE(parse_aws_time("soon").has_value());
   auto failing = load({}, "badproc")->credentials();
   ASSERT_FALSE(failing.has_value());
   EXPECT_NE(failing.error().message().find("credential_process"), std::string::npos);

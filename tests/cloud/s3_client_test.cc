@@ -138,7 +138,8 @@ TEST_F(S3ClientTest, WrongSecretIsARejectedSignature) {
 TEST_F(S3ClientTest, UnknownAccessKeyIsRefused) {
   S3ClientOptions options;
   options.endpoint = endpoint_;
-  S3Client unknown(options, {{"AKIDUNKNOWN", "whatever", ""}, "env", "AWS_ACCESS_KEY_ID"});
+  S3Client unknown(options,
+                   {{"AKIDUNKNOWN", "whatever", ""}, "env", "AWS_ACCESS_KEY_ID", std::nullopt});
   auto result = unknown.get_object(bucket_, "k");
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code(), StatusCode::kFailedPrecondition);
@@ -180,6 +181,34 @@ TEST_F(S3ClientTest, PresignedUrlNeedsNoCredentialsAndCannotBeTamperedWith) {
   auto refused = http.send(get);
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->status, 403) << refused->body;
+}
+
+TEST_F(S3ClientTest, ExpiringKeysAreRefreshedBeforeARequest) {
+  S3ClientOptions options;
+  options.endpoint = endpoint_;
+  ResolvedCredentials expiring = client_->credentials();
+  expiring.expires = std::chrono::system_clock::now() + std::chrono::minutes(2);  // < 5 min left
+  expiring.keys.secret_access_key = "stale";  // would be refused if it were used
+  S3Client client(options, expiring);
+  int refreshes = 0;
+  client.set_refresh([&]() -> Result<ResolvedCredentials> {
+    ++refreshes;
+    ResolvedCredentials fresh = client_->credentials();
+    fresh.expires = std::chrono::system_clock::now() + std::chrono::hours(1);
+    return fresh;
+  });
+  ASSERT_TRUE(client.put_object(bucket_, "k", "x").is_ok());
+  EXPECT_EQ(client.get_object(bucket_, "k").value_or(""), "x");
+  EXPECT_EQ(refreshes, 1);  // the fresh keys last an hour
+
+  S3Client failing(options, expiring);
+  failing.set_refresh([]() -> Result<ResolvedCredentials> {
+    return fail(Status::failed_precondition("STS is down"));
+  });
+  const Status put = failing.put_object(bucket_, "k2", "x");
+  EXPECT_EQ(put.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(put.message().find("refreshing expiring AWS credentials"), std::string::npos)
+      << put.message();
 }
 
 TEST(S3Uri, ParsesBucketAndPrefix) {

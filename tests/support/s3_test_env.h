@@ -69,7 +69,8 @@ inline std::unique_ptr<cloud::S3Client> test_s3_client(const std::string& endpoi
   options.endpoint = endpoint;
   options.initial_backoff = std::chrono::milliseconds(10);
   return std::make_unique<cloud::S3Client>(
-      options, cloud::ResolvedCredentials{{kS3rverKey, std::move(secret), ""}, "test", ""});
+      options,
+      cloud::ResolvedCredentials{{kS3rverKey, std::move(secret), ""}, "test", "", std::nullopt});
 }
 
 // A bucket name no other test (or test run) uses.

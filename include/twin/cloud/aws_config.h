@@ -23,6 +23,7 @@
 // the profile's `endpoint_url`.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -58,7 +59,14 @@ struct ResolvedCredentials {
   AwsCredentials keys;
   std::string method;    // the AWS CLI's credential method name (ConfigValue::type)
   std::string location;  // the setting, file or URL the keys came from
+  // When temporary keys (AssumeRole, container, credential_process) stop working; nullopt for
+  // long-term keys.
+  std::optional<std::chrono::system_clock::time_point> expires;
 };
+
+// "2026-12-02T15:37:00Z" (fractional seconds allowed), as AWS writes expirations; nullopt when
+// the text is not one.
+std::optional<std::chrono::system_clock::time_point> parse_aws_time(std::string_view text);
 
 // Everything an AWS client of twin needs, loaded once per command.
 struct AwsOptions {
@@ -68,7 +76,8 @@ struct AwsOptions {
   std::filesystem::path home;          // for ~/.aws; HOME when empty
 };
 
-// The options from twin's settings (HOME from the environment).
+// The options from twin's settings (HOME from the environment). The options keep a copy of the
+// settings, so they (and an AwsConfig) may outlive `settings`.
 AwsOptions aws_options_from_settings(const Settings& settings,
                                      std::optional<std::string> profile = std::nullopt);
 

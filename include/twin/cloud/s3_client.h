@@ -17,7 +17,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,7 +66,11 @@ class S3Client {
   static Result<std::unique_ptr<S3Client>> from_config(const AwsConfig& config);
 
   const S3ClientOptions& options() const { return options_; }
-  const ResolvedCredentials& credentials() const { return credentials_; }
+  // The keys in use (a copy: a refresh may replace them at any time).
+  ResolvedCredentials credentials() const;
+  // How to get new keys when temporary ones are about to expire (within 5 minutes of `expires`):
+  // from_config() sets it to the credential chain. Without it, keys are never replaced.
+  void set_refresh(std::function<Result<ResolvedCredentials>()> refresh);
 
   // `payload_sha256`: the bytes' hex SHA-256 when the caller knows it (signed as the payload
   // hash); computed otherwise.
@@ -103,8 +109,13 @@ class S3Client {
   Status multipart_upload(std::string_view bucket, std::string_view key,
                           const std::filesystem::path& file, uint64_t size) const;
 
+  // The keys to sign with now, refreshed first when they are about to expire.
+  Result<ResolvedCredentials> current_credentials() const;
+
   S3ClientOptions options_;
-  ResolvedCredentials credentials_;
+  mutable std::mutex credentials_mutex_;
+  mutable ResolvedCredentials credentials_;  // guarded by credentials_mutex_
+  std::function<Result<ResolvedCredentials>()> refresh_;
   std::string scheme_;  // "http" or "https"
   std::string host_;    // endpoint host[:port]
   std::string base_path_;

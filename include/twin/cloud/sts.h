@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "twin/cloud/http_client.h"
@@ -33,9 +34,14 @@ struct AssumeRoleRequest {
   std::chrono::seconds duration{3600};
 };
 
-// Temporary credentials for the role (with a session token).
-Result<AwsCredentials> assume_role(const HttpClient& http, const StsEndpoint& endpoint,
-                                   const AwsCredentials& credentials,
-                                   const AssumeRoleRequest& request);
+struct TemporaryCredentials {
+  AwsCredentials keys;  // with a session token
+  std::optional<std::chrono::system_clock::time_point> expires;
+};
+
+// Temporary credentials for the role.
+Result<TemporaryCredentials> assume_role(const HttpClient& http, const StsEndpoint& endpoint,
+                                         const AwsCredentials& credentials,
+                                         const AssumeRoleRequest& request);
 
 }  // namespace twin::cloud
