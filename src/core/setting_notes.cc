@@ -12,11 +12,12 @@ std::optional<std::string> setting_note(std::string_view name, std::string_view 
            "or postgresql://...";
   }
   // Keep in step with the code: a setting leaves this table when twin starts using it.
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kUnused = {{
-      {"AWS_REGION", "not used yet: twin has no AWS commands yet"},
-      {"AWS_ACCESS_KEY", "not used yet: twin has no AWS commands yet"},
-      {"AWS_SECRET_KEY", "not used yet: twin has no AWS commands yet"},
-      {"AWS_ARN_ROLE", "not used yet: twin has no SageMaker commands yet"},
+  // AWS_REGION, AWS_ACCESS_KEY and AWS_SECRET_KEY are used (cloud/aws_config.h: the S3 artifact
+  // store, twin aws); AWS_ARN_ROLE is the SageMaker execution role, and SageMaker is not built.
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kUnused = {{
+      {"AWS_ARN_ROLE",
+       "not used yet: the SageMaker execution role, and twin has no SageMaker commands yet "
+       "(docs/aws.md)"},
       {"HUGGINGFACE_ACCESS_TOKEN", "not used yet: twin has no Hugging Face Hub client yet"},
       {"COMET_API_KEY",
        "ignored: twin tracks experiments itself (twin server speaks MLflow's API)"},
