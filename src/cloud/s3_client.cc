@@ -8,7 +8,7 @@
 #include <random>
 #include <thread>
 
-#include "xml_text.h"
+#include "twin/cloud/xml_text.h"
 
 namespace twin::cloud {
 namespace {

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "twin/cloud/aws_config.h"
-#include "xml_text.h"
+#include "twin/cloud/xml_text.h"
 
 namespace twin::cloud {
 namespace {

@@ -1,4 +1,4 @@
-#include "xml_text.h"
+#include "twin/cloud/xml_text.h"
 
 #include <cstdlib>
 

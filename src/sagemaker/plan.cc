@@ -7,9 +7,6 @@ namespace {
 
 using nlohmann::json;
 
-// The Handbook's default region (env.example) when no AWS region is set.
-constexpr std::string_view kDefaultRegion = "eu-central-1";
-
 // arn:aws:iam::ACCOUNT:role/NAME -> ACCOUNT ("" when the ARN is not of that form).
 std::string account_of_role(std::string_view arn) {
   constexpr std::string_view kPrefix = "arn:aws:iam::";
@@ -47,12 +44,6 @@ Result<std::string> count_setting(const Settings& settings, std::string_view nam
 
 }  // namespace
 
-std::string region_of(const Settings& settings) {
-  std::string region = settings.value_or("AWS_REGION", "");
-  if (region.empty()) region = settings.value_or("AWS_DEFAULT_REGION", "");
-  return region.empty() ? std::string(kDefaultRegion) : region;
-}
-
 json training_hyperparameters(const json& parameters) {
   json hyperparameters = {{"finetuning_type", "sft"},
                           {"num_train_epochs", 3},
@@ -69,10 +60,11 @@ json training_hyperparameters(const json& parameters) {
   return hyperparameters;
 }
 
-Result<TrainingJob> plan_training_job(const Settings& settings, const json& hyperparameters,
+Result<TrainingJob> plan_training_job(const Settings& settings, std::string region,
+                                      const json& hyperparameters,
                                       std::chrono::system_clock::time_point now) {
   TrainingJob job;
-  job.region = region_of(settings);
+  job.region = std::move(region);
   TWIN_ASSIGN_OR_RETURN(job.role_arn, role_of(settings));
   TWIN_ASSIGN_OR_RETURN(job.image, huggingface_training_image(job.region));
   job.name = timestamped_name("huggingface-pytorch-training", now);
@@ -84,13 +76,17 @@ Result<TrainingJob> plan_training_job(const Settings& settings, const json& hype
   return job;
 }
 
-Result<Endpoint> plan_endpoint(const Settings& settings) {
+Endpoint endpoint_names(const Settings& settings) {
   Endpoint endpoint;
-  const std::string region = region_of(settings);
-  TWIN_ASSIGN_OR_RETURN(endpoint.role_arn, role_of(settings));
-  TWIN_ASSIGN_OR_RETURN(endpoint.image, huggingface_tgi_image(region));
   endpoint.name = settings.value_or("SAGEMAKER_ENDPOINT_INFERENCE", "twin");
   endpoint.config_name = settings.value_or("SAGEMAKER_ENDPOINT_CONFIG_INFERENCE", "twin");
+  return endpoint;
+}
+
+Result<Endpoint> plan_endpoint(const Settings& settings, std::string_view region) {
+  Endpoint endpoint = endpoint_names(settings);
+  TWIN_ASSIGN_OR_RETURN(endpoint.role_arn, role_of(settings));
+  TWIN_ASSIGN_OR_RETURN(endpoint.image, huggingface_tgi_image(region));
   endpoint.instance_type = settings.value_or("GPU_INSTANCE_TYPE", "ml.g5.2xlarge");
   endpoint.environment = {
       {"HF_MODEL_ID", settings.value_or("HF_MODEL_ID", "mlabonne/TwinLlama-3.1-8B-13")},

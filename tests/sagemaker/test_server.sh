@@ -9,7 +9,7 @@ server_pid=
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/aws_service_server.py" \
-  --credentials AKIDTWINTEST:twin-test-secret \
+  --credentials AKIDTWINTEST:twin-test-secret --credentials S3RVER:S3RVER \
   --steps 1 --record "$work/requests.jsonl" >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 for _ in $(seq 100); do grep -q listening "$work/server.out" 2>/dev/null && break; sleep 0.1; done

@@ -1,6 +1,6 @@
 // From a project's settings (the Handbook's names) to the SageMaker requests of requests.h.
 //
-// Settings read: AWS_REGION (else AWS_DEFAULT_REGION; default eu-central-1, the Handbook's),
+// The region is the caller's (the AWS configuration's, cloud/aws_config.h). Settings read:
 // AWS_ARN_ROLE (the execution role; its account names the default bucket
 // sagemaker-REGION-ACCOUNT, as the SDK's default bucket), HUGGINGFACE_ACCESS_TOKEN,
 // COMET_API_KEY, COMET_PROJECT, and for endpoints HF_MODEL_ID, GPU_INSTANCE_TYPE, SM_NUM_GPUS,
@@ -25,14 +25,14 @@ nlohmann::json training_hyperparameters(const nlohmann::json& parameters);
 
 // The training job for `hyperparameters`, named timestamped_name(..., now). kInvalidArgument
 // naming the setting when AWS_ARN_ROLE is missing or not a role ARN, or the region unknown.
-Result<TrainingJob> plan_training_job(const Settings& settings,
+Result<TrainingJob> plan_training_job(const Settings& settings, std::string region,
                                       const nlohmann::json& hyperparameters,
                                       std::chrono::system_clock::time_point now);
 
 // The endpoint the Handbook deploys (TGI serving HF_MODEL_ID).
-Result<Endpoint> plan_endpoint(const Settings& settings);
+Result<Endpoint> plan_endpoint(const Settings& settings, std::string_view region);
 
-// The region the settings name (AWS_REGION, AWS_DEFAULT_REGION, else eu-central-1).
-std::string region_of(const Settings& settings);
+// The endpoint, its config and model names alone (for invoke and delete).
+Endpoint endpoint_names(const Settings& settings);
 
 }  // namespace twin::sagemaker
