@@ -416,7 +416,18 @@ Result<std::optional<S3ObjectInfo>> S3Client::head_object(std::string_view bucke
   call.bucket = bucket;
   call.key = key;
   call.not_found_is_answer = true;
-  TWIN_ASSIGN_OR_RETURN(HttpResponse response, perform(call));
+  auto head = perform(call);
+  if (!head && head.error().code() == StatusCode::kFailedPrecondition) {
+    // A HEAD answer has no body, so no error code: ask again with a one-byte GET, whose answer
+    // says why (SignatureDoesNotMatch, InvalidAccessKeyId, AccessDenied, ...).
+    auto probe = get_object(bucket, key, ByteRange{0, 0});
+    if (!probe && probe.error().code() == StatusCode::kFailedPrecondition) {
+      return fail(probe.error());
+    }
+    return fail(head.error());
+  }
+  if (!head) return fail(head.error());
+  HttpResponse response = std::move(*head);
   if (response.status == 404) return std::optional<S3ObjectInfo>();
   S3ObjectInfo info;
   info.key = key;

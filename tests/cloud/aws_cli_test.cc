@@ -292,5 +292,40 @@ steps:
   EXPECT_EQ(nlohmann::json::parse(artifacts.out, nullptr, false).size(), 0U) << artifacts.out;
 }
 
+// Bad AWS settings for an S3 artifact store stop a pipeline with one clear line, and record
+// nothing.
+TEST_F(S3InteropTest, PipelineOnS3WithBadCredentialsFailsClearly) {
+  std::ofstream(dir_.path() / "one.yaml") << R"(name: one
+steps:
+  greet:
+    run: echo hi > "$TWIN_OUTPUT_greeting"
+    outputs: [greeting]
+)";
+  auto env_with = [&](const std::map<std::string, std::string>& extra) {
+    std::map<std::string, std::string> env = testing_support::s3_environment(
+        endpoint_, {{"TWIN_ARTIFACT_URI", "s3://" + bucket_ + "/bad"}});
+    for (const auto& [name, value] : extra) env[name] = value;
+    std::string out;
+    for (const auto& [name, value] : env) {
+      if (!value.empty()) out += name + "=" + shell_quote(value) + " ";
+    }
+    return out;
+  };
+  const std::string no_keys = env_with({{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", ""}});
+  const CommandOutput missing = twin(no_keys, "pipeline run one.yaml");
+  EXPECT_EQ(missing.exit_code, 2) << missing.out << missing.err;
+  EXPECT_NE(missing.err.find("no AWS credentials found"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("s3://" + bucket_ + "/bad"), std::string::npos) << missing.err;
+
+  const std::string wrong = env_with({{"AWS_SECRET_ACCESS_KEY", "not-the-secret"}});
+  const CommandOutput rejected = twin(wrong, "pipeline run one.yaml");
+  EXPECT_NE(rejected.exit_code, 0);
+  EXPECT_NE((rejected.out + rejected.err).find("SignatureDoesNotMatch"), std::string::npos)
+      << rejected.out << rejected.err;
+  const CommandOutput listed = twin(wrong, "artifacts list --json");
+  EXPECT_EQ(nlohmann::json::parse(listed.out, nullptr, false).size(), 0U) << listed.out;
+  EXPECT_TRUE(client_->list_objects(bucket_, "bad/").value().empty());
+}
+
 }  // namespace
 }  // namespace twin::cloud

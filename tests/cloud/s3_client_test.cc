@@ -133,6 +133,11 @@ TEST_F(S3ClientTest, WrongSecretIsARejectedSignature) {
   EXPECT_NE(put.message().find("SignatureDoesNotMatch"), std::string::npos) << put.message();
   EXPECT_NE(put.message().find("s3://" + bucket_ + "/k"), std::string::npos);
   EXPECT_FALSE(client_->head_object(bucket_, "k").value().has_value());  // nothing stored
+  // A HEAD answer has no body; the client still names S3's reason.
+  auto head = wrong->head_object(bucket_, "k");
+  ASSERT_FALSE(head.has_value());
+  EXPECT_NE(head.error().message().find("SignatureDoesNotMatch"), std::string::npos)
+      << head.error().message();
 }
 
 TEST_F(S3ClientTest, UnknownAccessKeyIsRefused) {
