@@ -158,8 +158,7 @@ Status upload_source(const cloud::AwsConfig& config, const std::string& uri,
   TWIN_ASSIGN_OR_RETURN(auto s3, cloud::S3Client::from_config(config));
   const auto [bucket, key] = split_s3(uri);
   Status uploaded = s3->upload_file(bucket, key, archive);
-  if (!uploaded.is_ok() && uploaded.message().find("NoSuchBucket") != std::string::npos &&
-      bucket.starts_with("sagemaker-")) {
+  if (uploaded.code() == StatusCode::kNotFound && bucket.starts_with("sagemaker-")) {
     TWIN_RETURN_IF_ERROR(s3->create_bucket(bucket));
     uploaded = s3->upload_file(bucket, key, archive);
   }
