@@ -1,10 +1,14 @@
-// twin aws configure list | whoami: the AWS CLI's configuration as twin resolves it, and who
-// the credentials belong to (STS GetCallerIdentity).
+// twin aws configure list | whoami | iam create-execution-role: the AWS CLI's configuration as
+// twin resolves it, who the credentials belong to (STS GetCallerIdentity), and the Handbook's
+// SageMaker execution role.
 #include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "twin/cloud/aws_config.h"
 #include "twin/cloud/sts.h"
+#include "twin/cloud/xml_text.h"
+#include "twin/sagemaker/client.h"
+#include "twin/sagemaker/requests.h"
 
 namespace twin::cli {
 namespace {
@@ -114,6 +118,52 @@ Result<int> whoami(Context& ctx, const AwsFlags& flags) {
   return 0;
 }
 
+struct RoleFlags {
+  AwsFlags aws;
+  std::string role_name = "SageMakerExecutionRoleLLM";
+  bool dry_run = false;
+};
+
+// The Handbook's create_execution_role: CreateRole (an existing role is reused, as re-running
+// the script should be harmless), then the four AttachRolePolicy calls. Prints the role's ARN,
+// the value AWS_ARN_ROLE wants.
+Result<int> create_execution_role(Context& ctx, const RoleFlags& flags) {
+  const auto requests = sagemaker::execution_role_requests(flags.role_name);
+  TWIN_ASSIGN_OR_RETURN(cloud::AwsConfig config,
+                        cloud::AwsConfig::load(cloud::aws_options_from_settings(
+                            ctx.settings(), profile_flag(flags.aws))));
+  const std::string url = sagemaker::SageMakerClient::endpoint_url(config, "iam", "us-east-1");
+  if (flags.dry_run) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& [action, params] : requests) {
+      out.push_back({{"service", "iam"}, {"operation", action}, {"url", url}, {"params", params}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  TWIN_ASSIGN_OR_RETURN(auto client, sagemaker::SageMakerClient::open(config, "us-east-1"));
+  std::string arn;
+  for (const auto& [action, params] : requests) {
+    auto answer = client.iam(action, params);
+    if (!answer && action == "CreateRole" &&
+        answer.error().message().find("EntityAlreadyExists") != std::string::npos) {
+      if (!ctx.quiet()) fmt::print(stderr, "role {} exists already: reusing it\n", flags.role_name);
+      answer = client.iam("GetRole", {{"RoleName", flags.role_name}});
+    }
+    if (!answer) return fail(answer.error());
+    if (arn.empty()) arn = cloud::xml_text(*answer, "Arn");
+    if (!ctx.quiet() && action == "AttachRolePolicy") {
+      fmt::print(stderr, "attached {}\n", params.at("PolicyArn"));
+    }
+  }
+  if (flags.aws.json) {
+    fmt::print("{}\n", nlohmann::json{{"RoleName", flags.role_name}, {"Arn", arn}}.dump(2));
+  } else {
+    fmt::print("{}\nset it in .env: AWS_ARN_ROLE={}\n", arn, arn);
+  }
+  return 0;
+}
+
 void add_aws_command(CLI::App& twin, CommandActions& actions) {
   CLI::App* aws = twin.add_subcommand(
       "aws", "AWS: the AWS CLI's credentials and configuration as twin resolves them");
@@ -141,6 +191,19 @@ void add_aws_command(CLI::App& twin, CommandActions& actions) {
   auto who_flags = std::make_shared<AwsFlags>();
   add_common(who, who_flags);
   actions.on(who, [who_flags](Context& ctx) { return whoami(ctx, *who_flags); });
+
+  CLI::App* iam = aws->add_subcommand("iam", "IAM: the roles twin's SageMaker commands need");
+  iam->require_subcommand(1);
+  CLI::App* role = iam->add_subcommand(
+      "create-execution-role",
+      "Create the Handbook's SageMaker execution role (trusted by sagemaker.amazonaws.com, with "
+      "SageMaker, S3, CloudWatch Logs and ECR full access) and print its ARN for AWS_ARN_ROLE; "
+      "AWS_ENDPOINT_URL_IAM overrides the endpoint");
+  auto role_flags = std::make_shared<RoleFlags>();
+  add_common(role, std::shared_ptr<AwsFlags>(role_flags, &role_flags->aws));
+  role->add_option("--role-name", role_flags->role_name, "The role's name")->capture_default_str();
+  role->add_flag("--dry-run", role_flags->dry_run, "Print the IAM requests; send nothing");
+  actions.on(role, [role_flags](Context& ctx) { return create_execution_role(ctx, *role_flags); });
 }
 
 }  // namespace

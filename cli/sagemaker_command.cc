@@ -15,12 +15,15 @@
 #include "command.h"
 #include "twin/cloud/aws_config.h"
 #include "twin/cloud/s3_client.h"
+#include "twin/db/database.h"
 #include "twin/orchestrator/run_config.h"
+#include "twin/orchestrator/stores.h"
 #include "twin/sagemaker/client.h"
 #include "twin/sagemaker/follow.h"
 #include "twin/sagemaker/plan.h"
 #include "twin/sagemaker/requests.h"
 #include "twin/sagemaker/source_archive.h"
+#include "twin/tracking/tracking_store.h"
 
 namespace twin::cli {
 namespace {
@@ -165,6 +168,66 @@ Status upload_source(const cloud::AwsConfig& config, const std::string& uri,
   return uploaded;
 }
 
+// The training job as a run of the tracker (experiment "sagemaker", as `twin server` shows
+// it): its hyperparameters as params, the job's ARN, image and code as tags; finish() records
+// how it ended and where the model is.
+class TrackedJob {
+ public:
+  static Result<TrackedJob> start(const Context& ctx, const sagemaker::TrainingJob& job,
+                                  const std::string& arn, const std::string& code) {
+    TrackedJob tracked;
+    TWIN_ASSIGN_OR_RETURN(tracked.database_,
+                          db::Database::open(orchestrator::metadata_uri(
+                              ctx.settings(), orchestrator::StoreAccess::kReadWrite)));
+    TWIN_ASSIGN_OR_RETURN(
+        tracked.store_, tracking::TrackingStore::open(*tracked.database_,
+                                                      std::string(tracking::kMlflowArtifactsRoot)));
+    TWIN_ASSIGN_OR_RETURN(std::string experiment, tracked.store_->ensure_experiment("sagemaker"));
+    tracking::CreateRunRequest request;
+    request.experiment_id = experiment;
+    request.run_name = job.name;
+    request.tags = {{"sagemaker.training_job_arn", arn},
+                    {"sagemaker.training_image", job.image},
+                    {"sagemaker.instance_type", job.instance_type},
+                    {"sagemaker.source", code}};
+    TWIN_ASSIGN_OR_RETURN(tracking::Run run, tracked.store_->create_run(request));
+    tracked.run_id_ = run.info.run_id;
+    tracking::RunDataBatch batch;
+    for (const auto& [name, value] : job.hyperparameters.items()) {
+      batch.params.push_back({name, value.is_string() ? value.get<std::string>() : value.dump()});
+    }
+    TWIN_RETURN_IF_ERROR(tracked.store_->log_batch(tracked.run_id_, batch));
+    return tracked;
+  }
+
+  const std::string& run_id() const { return run_id_; }
+
+  Status finish(const sagemaker::TrainingOutcome& outcome) {
+    tracking::RunDataBatch batch;
+    batch.tags = {{"sagemaker.status", outcome.status}};
+    if (!outcome.model_artifacts.empty()) {
+      batch.tags.push_back({"sagemaker.model_artifacts", outcome.model_artifacts});
+    }
+    if (!outcome.failure_reason.empty()) {
+      batch.tags.push_back({"sagemaker.failure_reason", outcome.failure_reason});
+    }
+    TWIN_RETURN_IF_ERROR(store_->log_batch(run_id_, batch));
+    tracking::UpdateRunRequest update;
+    update.status = outcome.status == "Completed" ? tracking::RunStatus::kFinished
+                                                  : tracking::RunStatus::kFailed;
+    update.end_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    auto updated = store_->update_run(run_id_, update);
+    return updated ? Status::ok() : updated.error();
+  }
+
+ private:
+  std::unique_ptr<db::Database> database_;
+  std::unique_ptr<tracking::TrackingStore> store_;
+  std::string run_id_;
+};
+
 Result<int> train_command(const Context& ctx, const TrainArgs& args) {
   orchestrator::RunConfig config;
   if (!args.config.empty()) {
@@ -221,30 +284,37 @@ Result<int> train_command(const Context& ctx, const TrainArgs& args) {
   TWIN_ASSIGN_OR_RETURN(auto client, sagemaker::SageMakerClient::open(aws.config, aws.region));
   TWIN_ASSIGN_OR_RETURN(json started, client.sagemaker("CreateTrainingJob", create));
   const std::string arn = started.value("TrainingJobArn", "");
+  TWIN_ASSIGN_OR_RETURN(TrackedJob tracked, TrackedJob::start(ctx, job, arn, archive_uri));
   if (!args.wait) {
     if (args.common.json) {
-      fmt::print("{}\n", json{{"TrainingJobName", job.name}, {"TrainingJobArn", arn}}.dump(2));
+      fmt::print(
+          "{}\n",
+          json{{"TrainingJobName", job.name}, {"TrainingJobArn", arn}, {"RunId", tracked.run_id()}}
+              .dump(2));
     } else {
       fmt::print(
-          "started training job {}\n  {}\n  code: {}\nfollow it: twin sagemaker train "
-          "--wait, or the SageMaker console\n",
-          job.name, arn, archive_uri);
+          "started training job {}\n  {}\n  code: {}\n  tracked as run {} (experiment "
+          "sagemaker)\n",
+          job.name, arn, archive_uri, tracked.run_id());
     }
     return 0;
   }
   TWIN_ASSIGN_OR_RETURN(sagemaker::TrainingOutcome outcome,
                         sagemaker::follow_training_job(client, job.name, poll_interval(args.common),
                                                        progress(ctx, job.name)));
+  TWIN_RETURN_IF_ERROR(tracked.finish(outcome));
   if (args.common.json) {
     fmt::print("{}\n", json{{"TrainingJobName", job.name},
                             {"TrainingJobArn", arn},
+                            {"RunId", tracked.run_id()},
                             {"TrainingJobStatus", outcome.status},
                             {"FailureReason", outcome.failure_reason},
                             {"S3ModelArtifacts", outcome.model_artifacts}}
                            .dump(2));
   } else {
-    fmt::print("training job {} {}{}\n", job.name, outcome.status,
-               outcome.model_artifacts.empty() ? "" : ": model at " + outcome.model_artifacts);
+    fmt::print("training job {} {}{} (run {})\n", job.name, outcome.status,
+               outcome.model_artifacts.empty() ? "" : ": model at " + outcome.model_artifacts,
+               tracked.run_id());
   }
   if (outcome.status != "Completed") {
     return fail(Status::failed_precondition(

@@ -36,6 +36,19 @@ check "train: status changes are shown" "$job: InProgress (Training)" "$out"
 check "train: the job's CloudWatch log lines are shown" "training done" "$out"
 check "train: ends with the model's location" \
   "training job $job Completed: model at s3://sagemaker-eu-central-1-123456789012/$job/output/model.tar.gz" "$out"
+run_id="$(sed -n 's/.*(run \([0-9a-f]*\))$/\1/p' <<<"$out")"
+(cd "$project" && "$twin" server --port 0 --qdrant-port 0 >"$work/twin-server.out" 2>&1 &
+  echo $! >"$work/twin-server.pid")
+for _ in $(seq 100); do grep -q "listening on" "$work/twin-server.out" 2>/dev/null && break; sleep 0.1; done
+server="$(sed -n 's/.*listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$work/twin-server.out" | head -1)"
+tracked="$(curl -s "$server/api/2.0/mlflow/runs/get?run_id=$run_id")"
+kill "$(cat "$work/twin-server.pid")" 2>/dev/null || true
+check "train: the job is a finished run of the tracker" '"status": "FINISHED"' \
+  "$(/usr/bin/python3 -m json.tool <<<"$tracked" 2>&1)"
+check "train: the run holds the model's location" \
+  "s3://sagemaker-eu-central-1-123456789012/$job/output/model.tar.gz" "$tracked"
+check "train: the run holds the hyperparameters" '"key": "finetuning_type", "value": "sft"' \
+  "$(/usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))' <<<"$tracked" 2>&1)"
 verdict="$(/usr/bin/python3 - "$work/dry.json" "$work/requests.jsonl" <<'PY'
 import json, sys
 printed = [r["params"] for r in json.load(open(sys.argv[1])) if r["operation"] == "CreateTrainingJob"]
@@ -63,6 +76,17 @@ expect_error "invoke after delete names the endpoint" "Endpoint twin of account 
 expect_error "delete again: SageMaker's ValidationException, named" \
   "SageMaker DeleteEndpoint at $url: HTTP 400 ValidationException: Could not find endpoint" \
   twin_ sagemaker delete
+
+export AWS_ENDPOINT_URL_IAM="$url"
+check "aws iam create-execution-role prints the ARN for AWS_ARN_ROLE" \
+  "AWS_ARN_ROLE=arn:aws:iam::123456789012:role/SageMakerExecutionRoleLLM" \
+  "$(twin_ aws iam create-execution-role 2>&1)"
+check "create-execution-role again reuses the role" "exists already: reusing it" \
+  "$(twin_ aws iam create-execution-role 2>&1)"
+check "the role has the Handbook's four policies" "AmazonEC2ContainerRegistryFullAccess" \
+  "$(aws_ iam list-attached-role-policies --role-name SageMakerExecutionRoleLLM)"
+check "create-execution-role --dry-run prints the IAM requests" '"operation": "AttachRolePolicy"' \
+  "$(twin_ aws iam create-execution-role --dry-run)"
 
 expect_error "a wrong secret is the service's InvalidSignatureException" "InvalidSignatureException" \
   env -C "$project" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=wrong "$twin" sagemaker delete
