@@ -330,9 +330,10 @@ Result<std::unique_ptr<ArtifactStore>> open_artifact_store(std::string_view uri,
   if (path.starts_with("file://")) {
     path.remove_prefix(7);
   } else if (const auto scheme = uri.find("://"); scheme != std::string_view::npos) {
-    return fail(Status::invalid_argument(
-        fmt::format("TWIN_ARTIFACT_URI '{}': unsupported scheme '{}' (supported: file://)", uri,
-                    uri.substr(0, scheme))));
+    return fail(Status::invalid_argument(fmt::format(
+        "TWIN_ARTIFACT_URI '{}': unsupported scheme '{}' (supported: file://, and s3:// "
+        "when opened with the settings)",
+        uri, uri.substr(0, scheme))));
   }
   if (path.empty()) {
     return fail(Status::invalid_argument(fmt::format("TWIN_ARTIFACT_URI '{}': empty path", uri)));

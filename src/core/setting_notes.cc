@@ -12,13 +12,12 @@ std::optional<std::string> setting_note(std::string_view name, std::string_view 
            "or postgresql://...";
   }
   // Keep in step with the code: a setting leaves this table when twin starts using it.
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kUnused = {{
-      {"AWS_REGION", "not used yet: twin has no AWS commands yet"},
-      {"AWS_ACCESS_KEY", "not used yet: twin has no AWS commands yet"},
-      {"AWS_SECRET_KEY", "not used yet: twin has no AWS commands yet"},
-      {"AWS_ARN_ROLE", "not used yet: twin has no SageMaker commands yet"},
+  // The AWS_* settings are used (cloud/aws_config.h; AWS_ARN_ROLE by twin sagemaker), and
+  // HUGGINGFACE_ACCESS_TOKEN goes to SageMaker's containers.
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kUnused = {{
       {"COMET_API_KEY",
-       "ignored: twin tracks experiments itself (twin server speaks MLflow's API)"},
+       "only passed to SageMaker training jobs: twin tracks experiments itself (twin server "
+       "speaks MLflow's API)"},
       {"OPENAI_API_KEY",
        "not used: twin makes no OpenAI calls (embeddings use TEXT_EMBEDDING_API_KEY)"},
       {"OPENAI_MODEL_ID", "not used: twin makes no OpenAI calls"},

@@ -29,6 +29,8 @@ namespace {
 // screen and in the run's record, not only in the log file.
 constexpr std::size_t kFailedStepTailLines = 5;
 constexpr std::size_t kFailedStepTailBytes = 2000;
+// Concurrent runs whose names expand to the same {time} try NAME-2 .. NAME-<this> before failing.
+constexpr int kMaxRunNameSuffix = 50;
 
 // The last `count` non-empty lines of the text file at `path` (at most kFailedStepTailBytes
 // from its end), each indented; empty when it cannot be read.
@@ -582,6 +584,22 @@ class RunExecution {
 
 }  // namespace
 
+Result<metadata::RunRecord> create_named_run(metadata::MetadataStore& store,
+                                             metadata::NewRun new_run, std::string_view pattern,
+                                             std::chrono::system_clock::time_point now) {
+  const std::string expanded = expand_run_name(pattern, now);
+  new_run.name = expanded;
+  Result<metadata::RunRecord> created = store.create_run(new_run);
+  if (pattern.find("{time}") == std::string_view::npos) return created;
+  for (int suffix = 2; !created && created.error().code() == StatusCode::kAlreadyExists &&
+                       suffix <= kMaxRunNameSuffix;
+       ++suffix) {
+    new_run.name = fmt::format("{}-{}", expanded, suffix);
+    created = store.create_run(new_run);
+  }
+  return created;
+}
+
 std::string host_name() {
   std::array<char, 256> buffer{};
   if (::gethostname(buffer.data(), buffer.size() - 1) != 0) return "localhost";
@@ -659,7 +677,6 @@ Result<RunOutcome> PipelineRunner::run(PipelineDefinition pipeline, const RunOpt
       options.run_name.value_or(options.config.run_name.value_or(pipeline.name + "-{date}-{time}"));
   metadata::NewRun new_run;
   new_run.pipeline = pipeline.name;
-  new_run.name = expand_run_name(name_pattern, std::chrono::system_clock::now());
   new_run.config = {{"parameters", parameters},
                     {"step_parameters", options.config.step_parameters},
                     {"enable_cache", use_cache},
@@ -668,7 +685,9 @@ Result<RunOutcome> PipelineRunner::run(PipelineDefinition pipeline, const RunOpt
   new_run.host = host_name();
   new_run.pid = ::getpid();
   TWIN_RETURN_IF_ERROR(check_run_config(new_run.config));
-  TWIN_ASSIGN_OR_RETURN(metadata::RunRecord run, metadata_.create_run(new_run));
+  TWIN_ASSIGN_OR_RETURN(metadata::RunRecord run,
+                        create_named_run(metadata_, std::move(new_run), name_pattern,
+                                         std::chrono::system_clock::now()));
 
   RunExecution execution(metadata_, artifacts_, registry_, pipeline, options, run, parameters,
                          use_cache);

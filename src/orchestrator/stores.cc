@@ -18,8 +18,8 @@ Result<Stores> open_stores(const Settings& settings, StoreAccess access) {
   if (!metadata) return fail(metadata.error().with_context("TWIN_METADATA_URI"));
   stores.metadata = std::move(*metadata);
   const std::string artifact_uri = settings.value_or("TWIN_ARTIFACT_URI", "");
-  auto artifacts = artifacts::open_artifact_store(artifact_uri, settings.root(),
-                                                  access == StoreAccess::kReadWrite);
+  auto artifacts =
+      artifacts::open_artifact_store(artifact_uri, settings, access == StoreAccess::kReadWrite);
   if (!artifacts) return fail(artifacts.error().with_context("TWIN_ARTIFACT_URI"));
   stores.artifacts = std::move(*artifacts);
   return stores;

@@ -32,10 +32,11 @@ std::string compact_lines(std::string_view output) {
 }  // namespace
 
 DependencyRunner::DependencyRunner(const TaskFile& file, std::filesystem::path root, int jobs,
-                                   Invoke invoke, Note note)
+                                   bool dry_run, Invoke invoke, Note note)
     : file_(file),
       root_(std::move(root)),
       jobs_(jobs),
+      dry_run_(dry_run),
       invoke_(std::move(invoke)),
       note_(std::move(note)) {}
 
@@ -174,7 +175,8 @@ Result<std::variant<int, Environment>> DependencyRunner::run(const TaskSpec& tas
   std::lock_guard lock(memo_mutex_);
   for (size_t i = 0; i < task.uses.size(); ++i) {
     const std::string& key = direct[task.deps.size() + i];
-    uses[task.uses[i].first] = compact_lines(memo_[key].second);
+    uses[task.uses[i].first] = dry_run_ ? fmt::format("<output:{}>", task.uses[i].second)
+                                        : compact_lines(memo_[key].second);
   }
   return std::variant<int, Environment>(std::move(uses));
 }

@@ -30,8 +30,10 @@ class DependencyRunner {
   // Prints an info message (a dependency failed).
   using Note = std::function<void(const ExecContext&, std::string_view)>;
 
-  DependencyRunner(const TaskFile& file, std::filesystem::path root, int jobs, Invoke invoke,
-                   Note note);
+  // `dry_run`: nothing runs, so a `uses` variable holds "<output:INVOCATION>", which shows in
+  // the printed command where the output would go (rather than an empty word).
+  DependencyRunner(const TaskFile& file, std::filesystem::path root, int jobs, bool dry_run,
+                   Invoke invoke, Note note);
 
   // Runs the deps and uses of `task` and returns the `uses` variables, or the exit code of the
   // first dependency that failed (128+signal after a relayed signal).
@@ -57,6 +59,7 @@ class DependencyRunner {
   const TaskFile& file_;
   std::filesystem::path root_;
   int jobs_;
+  bool dry_run_;
   Invoke invoke_;
   Note note_;
   std::mutex memo_mutex_;

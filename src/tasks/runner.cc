@@ -104,7 +104,7 @@ struct TaskRunner::State {
         options(std::move(run_options)),
         up_to_date(options.state_dir),
         dependency_runner(
-            file, options.root, options.jobs,
+            file, options.root, options.jobs, options.dry_run,
             [this](const TaskSpec& task, const std::vector<std::string>& words,
                    const ExecContext& ctx) { return invoke(task, words, ctx); },
             [this](const ExecContext& ctx, std::string_view message) { note(ctx, message); }) {}

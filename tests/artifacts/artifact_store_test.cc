@@ -1,4 +1,5 @@
-// Conformance suite for ArtifactStore backends, instantiated for every backend (local today).
+// Conformance suite for ArtifactStore backends, instantiated for every backend: the local store
+// in its three durability modes, and S3 (on the local s3rver of scripts/test-env.d/s3.sh).
 #include "twin/artifacts/artifact_store.h"
 
 #include <gtest/gtest.h>
@@ -9,8 +10,10 @@
 #include <utility>
 #include <vector>
 
+#include "support/s3_test_env.h"
 #include "support/temp_dir.h"
 #include "twin/artifacts/content_hash.h"
+#include "twin/artifacts/s3_artifact_store.h"
 
 namespace twin::artifacts {
 namespace {
@@ -21,16 +24,43 @@ using testing_support::TempDir;
 struct Backend {
   std::string name;
   std::function<std::string(const fs::path& dir)> uri_for;
+  bool s3 = false;  // uri_for is unused: each test gets a bucket of its own on the test server
 };
 
 class ArtifactStoreConformance : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    auto opened = open_artifact_store(GetParam().uri_for(dir_.path()));
+    if (!GetParam().s3) {
+      auto opened = open_artifact_store(GetParam().uri_for(dir_.path()));
+      ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+      store_ = std::move(*opened);
+      return;
+    }
+    const auto endpoint = testing_support::test_s3_endpoint();
+    if (!endpoint) GTEST_SKIP() << testing_support::kNoS3Reason;
+    bucket_ = testing_support::unique_bucket("conformance");
+    const Status created = testing_support::test_s3_client(*endpoint)->create_bucket(bucket_);
+    ASSERT_TRUE(created.is_ok()) << created.to_string();
+    const Settings settings =
+        testing_support::settings_with(dir_.path(), testing_support::s3_environment(*endpoint));
+    auto opened = open_artifact_store("s3://" + bucket_ + "/blobs", settings);
     ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
     store_ = std::move(*opened);
   }
+  // Blobs the backend holds: files under the folder, or objects in the bucket.
+  size_t stored_blobs() const {
+    if (auto* s3 = dynamic_cast<S3ArtifactStore*>(store_.get())) {
+      auto objects = s3->client().list_objects(bucket_, "");
+      return objects ? objects->size() : 0;
+    }
+    size_t blobs = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(dir_.path())) {
+      if (entry.is_regular_file()) ++blobs;
+    }
+    return blobs;
+  }
   TempDir dir_;
+  std::string bucket_;
   std::unique_ptr<ArtifactStore> store_;
 };
 
@@ -50,11 +80,7 @@ TEST_P(ArtifactStoreConformance, SameContentIsStoredOnce) {
   auto second = store_->put_bytes("same");
   ASSERT_TRUE(first && second);
   EXPECT_EQ(first->hash, second->hash);
-  size_t blobs = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(dir_.path())) {
-    if (entry.is_regular_file()) ++blobs;
-  }
-  EXPECT_EQ(blobs, 1U);
+  EXPECT_EQ(stored_blobs(), 1U);
 }
 
 TEST_P(ArtifactStoreConformance, PutFileStreamsContent) {
@@ -122,7 +148,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Backend{"local_none",
                               [](const fs::path& dir) {
                                 return "file://" + (dir / "artifacts").string() + "?fsync=none";
-                              }}),
+                              }},
+                      Backend{"s3", {}, true}),
     [](const auto& test_info) { return test_info.param.name; });
 
 TEST(LocalArtifactStore, WritesLeaveNoTemporaryFilesBehind) {

@@ -1,8 +1,10 @@
 // The runner end to end in one process, on SQLite and PostgreSQL metadata stores.
 #include "twin/orchestrator/runner.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <thread>
@@ -17,6 +19,7 @@ namespace fs = std::filesystem;
 using metadata::RunStatus;
 using metadata::StepStatus;
 using nlohmann::json;
+using ::testing::HasSubstr;
 using testing_support::ScratchDatabase;
 using testing_support::TempDir;
 
@@ -162,6 +165,28 @@ TEST_P(RunnerTest, DesignExampleRunsAndRecordsLineage) {
   EXPECT_EQ((*inputs)[0].artifact.producer_step_run_id, step(outcome, "greet").id);
   EXPECT_EQ((*inputs)[0].artifact.materializer, "file");
   EXPECT_FALSE(fs::exists(dir_.path() / ".twin" / "work" / step(outcome, "greet").id));
+}
+
+// Two runs started in the same microsecond (CI saw it with concurrent runs on PostgreSQL) both
+// get recorded: the second takes a suffix. A fixed name that exists already stays an error.
+TEST_P(RunnerTest, RunsNamedInTheSameMicrosecondTakeASuffix) {
+  const auto now = std::chrono::system_clock::now();
+  metadata::NewRun new_run;
+  new_run.pipeline = "hello";
+  new_run.config = json::object();
+  new_run.host = host_name();
+  new_run.pid = ::getpid();
+  auto first = create_named_run(*metadata_, new_run, "hello-{time}", now);
+  auto second = create_named_run(*metadata_, new_run, "hello-{time}", now);
+  auto third = create_named_run(*metadata_, new_run, "hello-{time}", now);
+  ASSERT_TRUE(first && second && third);
+  EXPECT_EQ(second->name, first->name + "-2");
+  EXPECT_EQ(third->name, first->name + "-3");
+  ASSERT_TRUE(create_named_run(*metadata_, new_run, "fixed", now));
+  auto again = create_named_run(*metadata_, new_run, "fixed", now);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), StatusCode::kAlreadyExists);
+  EXPECT_THAT(again.error().message(), HasSubstr("'fixed' exists already"));
 }
 
 TEST_P(RunnerTest, SecondRunIsEntirelyCachedAndReusesVersions) {

@@ -234,6 +234,27 @@ env = { X = "also" }
   EXPECT_FALSE(std::filesystem::exists(project.path() / "also.txt"));
 }
 
+// Issue 16: the printed command shows args and `uses` as they would be, not `$preset` or "".
+TEST(DryRunTest, ExpandsArgsAndShowsWhereUsesOutputGoes) {
+  TaskProject project(R"toml(
+[tasks.build]
+cmd = "cmake --preset $preset -j ${jobs}"
+args = [{ name = "preset", default = "release" }, { name = "jobs", default = "4" }]
+[tasks.version]
+shell = "echo 1.2.3 > version-ran.txt; echo 1.2.3"
+[tasks.show]
+cmd = "echo version $VER"
+uses = { VER = "version" }
+)toml");
+  EXPECT_EQ(project.twin("task --dry-run build").out, "twin => cmake --preset release -j 4\n");
+  EXPECT_EQ(project.twin("task --dry-run build --preset asan --jobs 2").out,
+            "twin => cmake --preset asan -j 2\n");
+  auto show = project.twin("task --dry-run show");
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr("twin => echo version '<output:version>'\n"));
+  EXPECT_FALSE(std::filesystem::exists(project.path() / "version-ran.txt"));
+}
+
 TEST(UpToDateTest, SkipsWhileSourcesAndOutputsAreUnchanged) {
   TaskProject project(R"toml(
 [tasks.build]

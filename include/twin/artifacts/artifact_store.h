@@ -4,8 +4,8 @@
 // copy. Writes are atomic: a reader sees a whole blob or none (the local backend writes a
 // temporary file and renames it into place). When a blob is durable (survives a power loss) depends
 // on the store's durability mode: see LocalStoreOptions and flush(). Backends: `file://PATH`
-// (LocalArtifactStore, the default `<state>/artifacts`); an S3 backend (`s3://bucket/prefix`)
-// implements the same interface. Open one with open_artifact_store().
+// (LocalArtifactStore, the default `<state>/artifacts`) and `s3://bucket/prefix`
+// (S3ArtifactStore, s3_artifact_store.h). Open one with open_artifact_store().
 //
 // Thread-safety: every method may be called from many threads and many processes at once.
 #pragma once
@@ -20,6 +20,10 @@
 #include <vector>
 
 #include "twin/core/status.h"
+
+namespace twin {
+class Settings;
+}
 
 namespace twin::artifacts {
 
@@ -136,11 +140,19 @@ class LocalArtifactStore final : public ArtifactStore {
 
 // Opens the store a URI names: `file://PATH[?fsync=MODE]` (PATH absolute, or relative to `base`)
 // or a bare path. MODE is `each` (also `true`, `1`), `batch` (the default) or `none` (also
-// `false`, `0`); see Durability. An unknown mode or option, and unknown schemes (s3:// until its
-// backend exists), are kInvalidArgument naming the URI. With `create_missing` false, a missing
-// local folder is not created (see LocalStoreOptions).
+// `false`, `0`); see Durability. An unknown mode or option, and unknown schemes, are
+// kInvalidArgument naming the URI; so is s3:// here, which needs the overload below. With
+// `create_missing` false, a missing local folder is not created (see LocalStoreOptions).
 Result<std::unique_ptr<ArtifactStore>> open_artifact_store(std::string_view uri,
                                                            const std::filesystem::path& base = {},
+                                                           bool create_missing = true);
+
+// As above, relative paths under settings.root(), and also `s3://bucket/prefix`, whose AWS
+// configuration (credentials chain, region, endpoint override) comes from `settings`
+// (cloud/aws_config.h). Missing credentials are an error here; a missing bucket is reported by
+// the first request, naming it.
+Result<std::unique_ptr<ArtifactStore>> open_artifact_store(std::string_view uri,
+                                                           const Settings& settings,
                                                            bool create_missing = true);
 
 }  // namespace twin::artifacts

@@ -100,6 +100,15 @@ Status check_run_config(const nlohmann::json& config);
 Result<int> remove_stale_work_folders(metadata::MetadataStore& store,
                                       const std::filesystem::path& state_dir);
 
+// Records `new_run` named by expanding `pattern` at `now` (expand_run_name). Run names are
+// unique, and runs started together can expand {time} to the same microsecond (seen with 6
+// concurrent ETL runs on PostgreSQL): a pattern with {time} then takes the first free suffix of
+// NAME-2 .. NAME-50. A name without {time} that exists already is kAlreadyExists, for the user
+// to resolve.
+Result<metadata::RunRecord> create_named_run(metadata::MetadataStore& store,
+                                             metadata::NewRun new_run, std::string_view pattern,
+                                             std::chrono::system_clock::time_point now);
+
 // This machine's host name.
 std::string host_name();
 
