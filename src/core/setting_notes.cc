@@ -16,8 +16,8 @@ std::optional<std::string> setting_note(std::string_view name, std::string_view 
   // HUGGINGFACE_ACCESS_TOKEN goes to SageMaker's containers.
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kUnused = {{
       {"COMET_API_KEY",
-       "only passed to SageMaker training jobs: twin tracks experiments itself (twin server "
-       "speaks MLflow's API)"},
+       "ignored by twin, which tracks experiments itself (twin server speaks MLflow's API); "
+       "passed on to SageMaker training jobs"},
       {"OPENAI_API_KEY",
        "not used: twin makes no OpenAI calls (embeddings use TEXT_EMBEDDING_API_KEY)"},
       {"OPENAI_MODEL_ID", "not used: twin makes no OpenAI calls"},
