@@ -111,14 +111,16 @@ Result<cloud::HttpResponse> SageMakerClient::send(
   return response;
 }
 
-Result<json> SageMakerClient::sagemaker(std::string_view operation, const json& params) const {
-  const std::string& url = urls_.find("sagemaker")->second;
-  const std::string what = fmt::format("SageMaker {} at {}", operation, url);
+Result<json> SageMakerClient::json_call(std::string_view service, std::string_view label,
+                                        std::string_view target, std::string_view operation,
+                                        const json& params) const {
+  const std::string& url = urls_.find(service)->second;
+  const std::string what = fmt::format("{} {} at {}", label, operation, url);
   const std::string body = params.dump();
   TWIN_ASSIGN_OR_RETURN(cloud::HttpResponse response,
-                        send(what, "sagemaker", region_, url + "/",
+                        send(what, service, region_, url + "/",
                              {{"Content-Type", std::string(kJsonContentType)},
-                              {"X-Amz-Target", fmt::format("SageMaker.{}", operation)}},
+                              {"X-Amz-Target", fmt::format("{}.{}", target, operation)}},
                              body));
   if (response.status != 200) return fail(service_error(what, response, json_error(response)));
   json answer = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
@@ -128,21 +130,12 @@ Result<json> SageMakerClient::sagemaker(std::string_view operation, const json& 
   return answer;
 }
 
+Result<json> SageMakerClient::sagemaker(std::string_view operation, const json& params) const {
+  return json_call("sagemaker", "SageMaker", "SageMaker", operation, params);
+}
+
 Result<json> SageMakerClient::logs(std::string_view operation, const json& params) const {
-  const std::string& url = urls_.find("logs")->second;
-  const std::string what = fmt::format("CloudWatch Logs {} at {}", operation, url);
-  const std::string body = params.dump();
-  TWIN_ASSIGN_OR_RETURN(cloud::HttpResponse response,
-                        send(what, "logs", region_, url + "/",
-                             {{"Content-Type", std::string(kJsonContentType)},
-                              {"X-Amz-Target", fmt::format("Logs_20140328.{}", operation)}},
-                             body));
-  if (response.status != 200) return fail(service_error(what, response, json_error(response)));
-  json answer = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  if (answer.is_discarded()) {
-    return fail(Status::corruption(fmt::format("{}: the answer is not JSON", what)));
-  }
-  return answer;
+  return json_call("logs", "CloudWatch Logs", "Logs_20140328", operation, params);
 }
 
 Result<std::string> SageMakerClient::invoke(std::string_view endpoint_name, std::string_view body,

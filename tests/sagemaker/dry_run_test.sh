@@ -105,5 +105,4 @@ expect_error "train with a missing source folder names it" "--source-dir" \
   twin_ sagemaker train --dry-run --source-dir nowhere
 expect_error "a region without a known container registry" "pass the image URI" \
   env -C "$project" AWS_REGION=xx-nowhere-1 "$twin" sagemaker deploy --dry-run
-expect_error "without --dry-run: says what is missing and exits 2" "add --dry-run" twin_ sagemaker deploy
 finish

@@ -37,12 +37,13 @@ check "train: the job's CloudWatch log lines are shown" "training done" "$out"
 check "train: ends with the model's location" \
   "training job $job Completed: model at s3://sagemaker-eu-central-1-123456789012/$job/output/model.tar.gz" "$out"
 run_id="$(sed -n 's/.*(run \([0-9a-f]*\))$/\1/p' <<<"$out")"
-(cd "$project" && "$twin" server --port 0 --qdrant-port 0 >"$work/twin-server.out" 2>&1 &
-  echo $! >"$work/twin-server.pid")
+(cd "$project" && exec "$twin" server --port 0 --qdrant-port 0) >"$work/twin-server.out" 2>&1 &
+twin_server_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/twin-server.out" 2>/dev/null && break; sleep 0.1; done
 server="$(sed -n 's/.*listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$work/twin-server.out" | head -1)"
 tracked="$(curl -s "$server/api/2.0/mlflow/runs/get?run_id=$run_id")"
-kill "$(cat "$work/twin-server.pid")" 2>/dev/null || true
+kill "$twin_server_pid" 2>/dev/null || true
+wait "$twin_server_pid" 2>/dev/null || true
 check "train: the job is a finished run of the tracker" '"status": "FINISHED"' \
   "$(/usr/bin/python3 -m json.tool <<<"$tracked" 2>&1)"
 check "train: the run holds the model's location" \

@@ -50,6 +50,11 @@ class SageMakerClient {
 
  private:
   SageMakerClient() = default;
+  // A JSON-protocol call: POST / with X-Amz-Target TARGET.OPERATION, signed as `service`
+  // (which also names the endpoint); `label` names the service in errors.
+  Result<nlohmann::json> json_call(std::string_view service, std::string_view label,
+                                   std::string_view target, std::string_view operation,
+                                   const nlohmann::json& params) const;
   Result<cloud::HttpResponse> send(std::string_view what, std::string_view signing_service,
                                    std::string_view signing_region, const std::string& url,
                                    std::vector<std::pair<std::string, std::string>> headers,
