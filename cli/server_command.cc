@@ -117,9 +117,9 @@ Result<int> run_server(Context& ctx, const ServerFlags& flags) {
   // commits to model repos become registry versions.
   TWIN_ASSIGN_OR_RETURN(
       auto hub_store,
-      hub::HubStore::open(*database, *pipeline_stores.artifacts,
-                          {.staging_dir = ctx.settings().state_dir() / "hub-uploads",
-                           .registry = registry.get()}));
+      hub::HubStore::open(
+          *database, *pipeline_stores.artifacts,
+          {.staging_dir = ctx.settings().state_dir() / "hub-uploads", .registry = registry.get()}));
   // The same warehouse `twin warehouse` uses (DATABASE_HOST, DATABASE_NAME), opened once; a
   // mongodb:// DATABASE_HOST fails here as it does there.
   TWIN_ASSIGN_OR_RETURN(auto warehouse, warehouse::Warehouse::open(ctx.settings()));
