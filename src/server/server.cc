@@ -343,16 +343,17 @@ struct TwinServer::Impl {
     add_pipeline_routes(http, stores);
     add_warehouse_routes(http, stores.warehouse);
     add_vector_routes(http, stores.vectors, stores.embedder);
-    add_hub_routes(http, stores.hub,
-                   {.lfs_threshold_bytes = options.hub_lfs_threshold_bytes,
-                    .multipart_chunk_bytes = options.hub_multipart_chunk_bytes,
-                    .max_object_bytes = options.max_artifact_bytes,
-                    // Upload URLs stay valid across restarts when there is a token to derive
-                    // their key from; never the token itself, which would leak with the URL.
-                    .signing_key = options.token.empty()
-                                       ? std::string()
-                                       : hub::hmac_sha256_hex(options.token, "twin hub upload urls"),
-                    .authorized = [this](const httplib::Request& q) { return authorized(q); }});
+    add_hub_routes(
+        http, stores.hub,
+        {.lfs_threshold_bytes = options.hub_lfs_threshold_bytes,
+         .multipart_chunk_bytes = options.hub_multipart_chunk_bytes,
+         .max_object_bytes = options.max_artifact_bytes,
+         // Upload URLs stay valid across restarts when there is a token to derive
+         // their key from; never the token itself, which would leak with the URL.
+         .signing_key = options.token.empty()
+                            ? std::string()
+                            : hub::hmac_sha256_hex(options.token, "twin hub upload urls"),
+         .authorized = [this](const httplib::Request& q) { return authorized(q); }});
     configure_dashboard();
   }
 
