@@ -74,6 +74,16 @@ std::optional<std::string> handbook_equivalent(const std::string& command) {
   } else if (has("tools.run") && has("--run-export-artifact-to-json")) {
     equivalent =
         "twin pipeline run export_artifact_to_json --config configs/export_artifact_to_json.yaml";
+  } else if (has("tools.run") && has("--run-training")) {
+    return "twin sagemaker train --config configs/training.yaml --wait";
+  } else if (has("aws.roles.create_execution_role")) {
+    return "twin aws iam create-execution-role";
+  } else if (has("aws.deploy.huggingface.run")) {
+    return "twin sagemaker deploy";
+  } else if (has("model.inference.test")) {
+    return "twin sagemaker invoke \"Write me a post about RAG\"";
+  } else if (has("aws.deploy.delete_sagemaker_endpoint")) {
+    return "twin sagemaker delete";
   } else if (has("tools.data_warehouse") && has("--export-raw-data")) {
     return "twin warehouse export data/data_warehouse_raw_data";
   } else if (has("tools.data_warehouse") && has("--import-raw-data")) {

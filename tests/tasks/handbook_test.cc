@@ -112,8 +112,20 @@ TEST_F(HandbookTest, APoetryTaskWithoutPoetryNamesTheTwinEquivalent) {
                                  project_.path());
   EXPECT_THAT(features.err, HasSubstr("twin pipeline run feature_engineering --config "
                                       "configs/feature_engineering.yaml --no-cache"));
+  // The SageMaker tasks have their twin commands.
+  for (const auto& [task, equivalent] :
+       {std::pair{"run-training-pipeline",
+                  "twin sagemaker train --config configs/training.yaml --wait"},
+        {"create-sagemaker-execution-role", "twin aws iam create-execution-role"},
+        {"deploy-inference-endpoint", "twin sagemaker deploy"},
+        {"delete-inference-endpoint", "twin sagemaker delete"}}) {
+    auto result = testing_support::run_shell(
+        without_poetry + testing_support::shell_quote(TWIN_BINARY) + " task " + task,
+        project_.path());
+    EXPECT_THAT(result.err, HasSubstr(std::string("twin does this itself: ") + equivalent)) << task;
+  }
   auto other = testing_support::run_shell(
-      without_poetry + testing_support::shell_quote(TWIN_BINARY) + " task run-training-pipeline",
+      without_poetry + testing_support::shell_quote(TWIN_BINARY) + " task run-evaluation-pipeline",
       project_.path());
   EXPECT_EQ(other.err.find("twin: hint"), std::string::npos) << other.err;
 }
