@@ -10,6 +10,7 @@
 
 #include "twin/artifacts/artifact_store.h"
 #include "twin/artifacts/content_hash.h"
+#include "twin/core/file_io.h"
 
 namespace twin::artifacts {
 namespace fs = std::filesystem;
@@ -29,16 +30,10 @@ std::string unique_temporary_name() {
 Status write_file(const fs::path& path, std::string_view bytes, bool sync) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::io(fmt::format("{}: cannot create: {}", path.string(), errno_text()));
-  size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string error = errno_text();
-      ::close(fd);
-      return Status::io(fmt::format("{}: write failed: {}", path.string(), error));
-    }
-    written += static_cast<size_t>(n);
+  if (!write_all(fd, bytes)) {
+    const std::string error = errno_text();
+    ::close(fd);
+    return Status::io(fmt::format("{}: write failed: {}", path.string(), error));
   }
   if (sync && ::fsync(fd) != 0) {
     const std::string error = errno_text();
@@ -197,15 +192,8 @@ Result<BlobInfo> LocalArtifactStore::put_file(const fs::path& file) {
     const auto n = static_cast<size_t>(in.gcount());
     hasher.update(std::string_view(buffer.data(), n));
     size += n;
-    size_t written = 0;
-    while (written < n) {
-      const ssize_t w = ::write(fd, buffer.data() + written, n - written);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) {
-        status = Status::io(fmt::format("{}: write failed: {}", temporary.string(), errno_text()));
-        break;
-      }
-      written += static_cast<size_t>(w);
+    if (!write_all(fd, std::string_view(buffer.data(), n))) {
+      status = Status::io(fmt::format("{}: write failed: {}", temporary.string(), errno_text()));
     }
   }
   if (status.is_ok() && in.bad()) status = Status::io(fmt::format("{}: read error", file.string()));

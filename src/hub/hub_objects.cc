@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "twin/artifacts/content_hash.h"
+#include "twin/core/file_io.h"
 #include "twin/hub/hub_store.h"
 
 namespace twin::hub {
@@ -56,15 +57,9 @@ Result<Received> write_body(const fs::path& target, uint64_t max_bytes, const Bo
       return false;
     }
     if (hash) hasher.update(std::string_view(data, length));
-    while (length > 0) {
-      const ssize_t written = ::write(fd, data, length);
-      if (written < 0) {
-        if (errno == EINTR) continue;
-        write_failed = true;
-        return false;
-      }
-      data += written;
-      length -= static_cast<size_t>(written);
+    if (!write_all(fd, std::string_view(data, length))) {
+      write_failed = true;
+      return false;
     }
     return true;
   });

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "json_endpoint.h"
+#include "twin/core/file_io.h"
 
 namespace twin::server {
 namespace {
@@ -54,15 +55,9 @@ Status receive_file(const httplib::ContentReader& reader, const fs::path& target
       too_large = true;
       return false;
     }
-    while (length > 0) {
-      const ssize_t written = ::write(fd, data, length);
-      if (written < 0) {
-        if (errno == EINTR) continue;
-        write_failed = true;
-        return false;
-      }
-      data += written;
-      length -= static_cast<size_t>(written);
+    if (!write_all(fd, std::string_view(data, length))) {
+      write_failed = true;
+      return false;
     }
     return true;
   });

@@ -12,4 +12,8 @@ namespace twin {
 // a reader, or a crash, sees the old file or the whole new one. kIo naming the path.
 Status write_file_atomically(const std::filesystem::path& path, std::string_view text);
 
+// Writes all of `bytes` to the open descriptor, retrying short writes and EINTR. False on any
+// other failure, with errno telling why.
+bool write_all(int fd, std::string_view bytes);
+
 }  // namespace twin
