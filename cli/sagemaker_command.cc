@@ -147,19 +147,14 @@ sagemaker::FollowOutput progress(const Context& ctx, std::string_view what) {
   };
 }
 
-// s3://bucket/key -> bucket, key.
-std::pair<std::string, std::string> split_s3(std::string_view uri) {
-  const std::string_view rest = uri.substr(5);
-  const size_t slash = rest.find('/');
-  return {std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
-}
-
 // Uploads the archive; the SDK's default bucket is created when it does not exist yet, as the
 // SDK's Session.default_bucket() does.
 Status upload_source(const cloud::AwsConfig& config, const std::string& uri,
                      const fs::path& archive) {
   TWIN_ASSIGN_OR_RETURN(auto s3, cloud::S3Client::from_config(config));
-  const auto [bucket, key] = split_s3(uri);
+  TWIN_ASSIGN_OR_RETURN(cloud::S3Location location, cloud::parse_s3_uri(uri));
+  const std::string& bucket = location.bucket;
+  const std::string& key = location.prefix;
   Status uploaded = s3->upload_file(bucket, key, archive);
   if (uploaded.code() == StatusCode::kNotFound && bucket.starts_with("sagemaker-")) {
     TWIN_RETURN_IF_ERROR(s3->create_bucket(bucket));
@@ -351,7 +346,7 @@ Result<int> deploy_command(const Context& ctx, const DeployArgs& args) {
     fmt::print("{}\n", described.dump(2));
   } else {
     fmt::print("endpoint {} {} (model {}, {}), serving {}\n", endpoint.name,
-               described.value("EndpointStatus", ""), endpoint.name + "-model",
+               described.value("EndpointStatus", ""), sagemaker::model_name_of(endpoint),
                endpoint.instance_type, endpoint.environment["HF_MODEL_ID"]);
   }
   return 0;

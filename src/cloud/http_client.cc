@@ -8,6 +8,14 @@
 #include <mutex>
 
 namespace twin::cloud {
+
+std::pair<std::string, std::string> split_host_and_path(std::string_view url) {
+  const size_t scheme = url.find("://");
+  const size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
+  const size_t slash = url.find('/', start);
+  if (slash == std::string_view::npos) return {std::string(url.substr(start)), "/"};
+  return {std::string(url.substr(start, slash - start)), std::string(url.substr(slash))};
+}
 namespace {
 
 struct FileCloser {

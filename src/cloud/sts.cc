@@ -8,20 +8,11 @@
 namespace twin::cloud {
 namespace {
 
-// Splits "http://host:port/path" into the host (with port) and the path ("/" when none).
-std::pair<std::string, std::string> host_and_path(const std::string& url) {
-  const size_t scheme = url.find("://");
-  const size_t start = scheme == std::string::npos ? 0 : scheme + 3;
-  const size_t slash = url.find('/', start);
-  if (slash == std::string::npos) return {url.substr(start), "/"};
-  return {url.substr(start, slash - start), url.substr(slash)};
-}
-
 Result<std::string> call_sts(const HttpClient& http, const StsEndpoint& endpoint,
                              const AwsCredentials& credentials,
                              const std::vector<std::pair<std::string, std::string>>& form) {
   const std::string body = canonical_query_string(form);
-  const auto [host, path] = host_and_path(endpoint.url);
+  const auto [host, path] = split_host_and_path(endpoint.url);
   SignableRequest signable{
       "POST",
       path,

@@ -15,15 +15,6 @@ constexpr std::string_view kJsonContentType = "application/x-amz-json-1.1";
 constexpr std::string_view kIamRegion = "us-east-1";
 constexpr std::string_view kIamEndpoint = "https://iam.amazonaws.com";
 
-// "http://host:port/path?x" -> host:port and /path?x ("/" when there is no path).
-std::pair<std::string, std::string> host_and_path(std::string_view url) {
-  const size_t scheme = url.find("://");
-  const size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
-  const size_t slash = url.find('/', start);
-  if (slash == std::string_view::npos) return {std::string(url.substr(start)), "/"};
-  return {std::string(url.substr(start, slash - start)), std::string(url.substr(slash))};
-}
-
 std::string without_trailing_slash(std::string url) {
   while (url.size() > 1 && url.back() == '/') url.pop_back();
   return url;
@@ -88,7 +79,7 @@ Result<cloud::HttpResponse> SageMakerClient::send(
     std::string_view what, std::string_view signing_service, std::string_view signing_region,
     const std::string& url, std::vector<std::pair<std::string, std::string>> headers,
     std::string_view body) const {
-  const auto [host, path] = host_and_path(url);
+  const auto [host, path] = cloud::split_host_and_path(url);
   headers.insert(headers.begin(), {"Host", host});
   cloud::SignableRequest signable{"POST", path, {}, std::move(headers)};
   cloud::SigningParams params;

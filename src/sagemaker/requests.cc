@@ -7,6 +7,8 @@
 #include <ctime>
 #include <utility>
 
+#include "twin/cloud/s3_client.h"
+
 namespace twin::sagemaker {
 namespace {
 
@@ -56,9 +58,8 @@ Status require(bool ok, std::string_view field, std::string_view problem) {
 
 // The bucket of an s3:// URI ("" when it is not one).
 std::string bucket_of(std::string_view uri) {
-  if (!uri.starts_with("s3://")) return "";
-  std::string_view rest = uri.substr(5);
-  return std::string(rest.substr(0, rest.find('/')));
+  auto location = cloud::parse_s3_uri(uri);
+  return location ? location->bucket : "";
 }
 
 }  // namespace
@@ -135,6 +136,10 @@ Result<json> create_training_job_request(const TrainingJob& job) {
   return request;
 }
 
+std::string model_name_of(const Endpoint& endpoint) {
+  return endpoint.model_name.empty() ? endpoint.name + "-model" : endpoint.model_name;
+}
+
 Result<std::vector<std::pair<std::string, json>>> deploy_requests(const Endpoint& endpoint) {
   TWIN_RETURN_IF_ERROR(require(endpoint.role_arn.starts_with("arn:aws"), "role (AWS_ARN_ROLE)",
                                fmt::format("'{}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:"
@@ -143,8 +148,7 @@ Result<std::vector<std::pair<std::string, json>>> deploy_requests(const Endpoint
   TWIN_RETURN_IF_ERROR(require(!endpoint.image.empty(), "inference image", "is empty"));
   TWIN_RETURN_IF_ERROR(require(endpoint.environment.contains("HF_MODEL_ID"), "HF_MODEL_ID",
                                "names no model for the endpoint to serve"));
-  const std::string model_name =
-      endpoint.model_name.empty() ? endpoint.name + "-model" : endpoint.model_name;
+  const std::string model_name = model_name_of(endpoint);
   std::vector<std::pair<std::string, json>> requests;
   requests.emplace_back(
       "CreateModel",
@@ -166,8 +170,7 @@ Result<std::vector<std::pair<std::string, json>>> deploy_requests(const Endpoint
 }
 
 std::vector<std::pair<std::string, json>> delete_requests(const Endpoint& endpoint) {
-  const std::string model_name =
-      endpoint.model_name.empty() ? endpoint.name + "-model" : endpoint.model_name;
+  const std::string model_name = model_name_of(endpoint);
   return {{"DeleteEndpoint", json{{"EndpointName", endpoint.name}}},
           {"DeleteEndpointConfig", json{{"EndpointConfigName", endpoint.config_name}}},
           {"DeleteModel", json{{"ModelName", model_name}}}};

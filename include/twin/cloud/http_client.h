@@ -47,6 +47,10 @@ struct HttpRequest {
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
 };
 
+// "http://host:port/path?q" -> {"host:port", "/path?q"} ("/" when the URL has no path): the Host
+// header and the wire path a signed request needs.
+std::pair<std::string, std::string> split_host_and_path(std::string_view url);
+
 class HttpClient {
  public:
   HttpClient();

@@ -80,6 +80,9 @@ struct Endpoint {
   std::map<std::string, std::string> environment;
 };
 
+// The SageMaker model's name: model_name, else NAME-model.
+std::string model_name_of(const Endpoint& endpoint);
+
 // CreateModel, CreateEndpointConfig and CreateEndpoint, in the order they must be sent.
 Result<std::vector<std::pair<std::string, nlohmann::json>>> deploy_requests(
     const Endpoint& endpoint);
