@@ -49,7 +49,7 @@ TEST_F(WhoamiTest, NamesTheCallerAsTheAwsCliDoes) {
   EXPECT_EQ(json["Account"], "123456789012");
   EXPECT_EQ(json["CredentialsMethod"], "env");
   const CommandOutput human = twin(kMara, "aws whoami");
-  EXPECT_NE(human.out.find("arn:aws:iam::123456789012:user/mara"), std::string::npos);
+  EXPECT_NE(human.out.find("arn:aws:iam::123456789012:user/mara"), std::string::npos) << human.err;
   if (!fs::exists("/usr/bin/aws")) GTEST_SKIP() << "no /usr/bin/aws to compare with";
   // The same server answers the AWS CLI: it speaks STS's real wire protocol.
   const CommandOutput aws =

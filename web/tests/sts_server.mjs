@@ -58,11 +58,19 @@ function verify(request, body) {
   }
   const headers = {};
   for (const name of signedHeaders.split(';')) headers[name] = request.headers[name];
-  const resigned = aws4.sign(
+  // The time signed is the request's X-Amz-Date: with doNotModifyHeaders aws4 would take the
+  // clock's, and a request signed just before a second ticked over would not match.
+  const stamp = request.headers['x-amz-date'] || '';
+  const skew = Math.abs(Date.now() - Date.parse(stamp.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z')));
+  if (!(skew <= 15 * 60 * 1000)) {
+    return { code: 'SignatureDoesNotMatch', message: `Signature expired or X-Amz-Date '${stamp}' unreadable: it must be within 15 minutes of the server's time.` };
+  }
+  const signer = new aws4.RequestSigner(
     { host: request.headers.host, method: request.method, path: request.url, headers, body, service, region, doNotModifyHeaders: true },
     { accessKeyId: id, secretAccessKey: identity.secret },
   );
-  const expected = /Signature=([0-9a-f]{64})/.exec(resigned.headers.Authorization)[1];
+  signer.datetime = stamp;
+  const expected = /Signature=([0-9a-f]{64})/.exec(signer.sign().headers.Authorization)[1];
   if (expected !== signature) {
     return {
       code: 'SignatureDoesNotMatch',
